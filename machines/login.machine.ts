@@ -9,6 +9,7 @@
  */
 import { assign, fromPromise, setup } from 'xstate'
 import { LoginError, isLoginError, toLoginError } from '../src/errors/index.ts'
+import { isSessionShape } from '../src/session-server/session-shape.ts'
 import type { Session } from '../src/session-server/types.ts'
 import { backoffDelay } from './backoff.ts'
 import {
@@ -29,9 +30,7 @@ function timeoutError(step: LoginStep, ms: number): LoginError {
 }
 
 function isUsableSession(value: unknown, now: number): value is Session {
-  if (typeof value !== 'object' || value === null) return false
-  const { token, expiresAt } = value as Partial<Session>
-  return typeof token === 'string' && token.length > 0 && typeof expiresAt === 'number' && expiresAt > now
+  return isSessionShape(value) && value.expiresAt > now
 }
 
 /** The codes that mean "this `wx.login` code is no good, get a fresh one". */
@@ -135,6 +134,7 @@ export const loginMachine = setup({
     checkingStorage: {
       description: 'Read the stored developer-server session. None, corrupt, locally expired or unreadable: log in afresh.',
       invoke: {
+        id: 'readSession',
         src: 'readSession',
         onDone: [
           {
@@ -142,16 +142,17 @@ export const loginMachine = setup({
             target: 'checkingWx',
             actions: { type: 'storeSession', params: ({ event }) => ({ session: event.output as Session }) },
           },
-          { target: 'wxLogin' },
+          { target: 'wxLogin', actions: ['forgetSession', 'clearSession'] },
         ],
-        onError: { target: 'wxLogin' },
+        onError: { target: 'wxLogin', actions: ['forgetSession', 'clearSession'] },
       },
-      after: { readSessionTimeout: { target: 'wxLogin' } },
+      after: { readSessionTimeout: { target: 'wxLogin', actions: ['forgetSession', 'clearSession'] } },
     },
 
     checkingWx: {
       description: "wx.checkSession: is WeChat's side of the session still alive?",
       invoke: {
+        id: 'checkWxSession',
         src: 'checkWxSession',
         onDone: { target: 'checkingServer' },
         onError: { target: 'wxLogin', actions: ['forgetSession', 'clearSession'] },
@@ -166,7 +167,8 @@ export const loginMachine = setup({
       states: {
         running: {
           invoke: {
-            src: 'checkServerSession',
+            id: 'checkServerSession',
+        src: 'checkServerSession',
             input: ({ context }) => ({ session: context.session as Session }),
             onDone: [
               {
@@ -206,7 +208,8 @@ export const loginMachine = setup({
       states: {
         running: {
           invoke: {
-            src: 'wxLogin',
+            id: 'wxLogin',
+        src: 'wxLogin',
             input: ({ context }) => ({ timeout: context.timeouts.wxLogin }),
             onDone: {
               target: '#login.serverLogin',
@@ -239,7 +242,8 @@ export const loginMachine = setup({
       states: {
         running: {
           invoke: {
-            src: 'serverLogin',
+            id: 'serverLogin',
+        src: 'serverLogin',
             input: ({ context }) => ({ code: context.code as string }),
             onDone: {
               target: '#login.authenticated',

@@ -1,0 +1,132 @@
+import { createActor, type InspectionEvent, type Observer, type SnapshotFrom } from 'xstate'
+import type { RetryPolicy, StepTimeouts } from '../../machines/index.ts'
+import type { Platform, PlatformRequestOptions, PlatformResponse } from '../platform/types.ts'
+import {
+  type HttpSessionServerConfig,
+  httpSessionServer,
+  isSessionServer,
+} from '../session-server/http-session-server.ts'
+import type { Session, SessionServer } from '../session-server/types.ts'
+import { createAuthenticatedRequest } from './authenticated-request.ts'
+import { createClientEvents, type LoginClientEventListener, type LoginClientEventType } from './client-events.ts'
+import { type ProvidedLoginMachine, provideLoginMachine } from './provide-machine.ts'
+import { DEFAULT_STORAGE_KEY } from './session-storage.ts'
+import { createSingleFlight } from './single-flight.ts'
+
+export interface LoginClientOptions {
+  /** The mini-program runtime: `wechatPlatform(wx)` or any `Platform`. */
+  platform: Platform
+  /** Any `SessionServer`, or where the default HTTP developer server lives. */
+  server: SessionServer | HttpSessionServerConfig
+  /** Storage key of the session. */
+  storageKey?: string
+  /** Per-step timeouts in ms. */
+  timeouts?: Partial<StepTimeouts>
+  retry?: Partial<RetryPolicy>
+  /** Base URL for `request()` with relative URLs; defaults to `server.baseUrl` when `server` is the HTTP options. */
+  apiBaseUrl?: string
+  /** Header that carries the token on `request()`; defaults to `server.tokenHeader`, else `Authorization`. */
+  tokenHeader?: string
+  /** XState's inspection hook (for `@statelyai/inspect` or the mini-program inspector). */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
+  /** Jitter source for the retry backoff; defaults to `Math.random`. */
+  random?: () => number
+}
+
+export type LoginSnapshot = SnapshotFrom<ProvidedLoginMachine>
+
+/** A function that unsubscribes, with XState's `unsubscribe()` too. */
+export type Unsubscribe = (() => void) & { unsubscribe(): void }
+
+export interface LoginClient {
+  /** Starts the flow if it is at rest in `idle`; does nothing otherwise. */
+  start(): void
+  /** The session, logging in first if needed. Concurrent callers share one flow. Always settles. */
+  ensureLogin(): Promise<Session>
+  /** Re-checks a live session with WeChat and the developer server now (say, in `onShow` after a long background). */
+  refresh(): Promise<Session>
+  /** An HTTP request with the session's token; re-logs in and replays once on a 401. */
+  request(options: PlatformRequestOptions): Promise<PlatformResponse>
+  /** Clears the session locally at once, tells the server, and resolves when the server answered (or failed; see `on('logout_error')`). */
+  logout(): Promise<void>
+  getSnapshot(): LoginSnapshot
+  subscribe(listener: (snapshot: LoginSnapshot) => void): Unsubscribe
+  /** Failures that do not change the outcome: a storage write that failed, a server logout that failed. */
+  on<T extends LoginClientEventType>(type: T, listener: LoginClientEventListener<T>): () => void
+  /** Stops the machine; whoever still waits is rejected with `aborted`. */
+  stop(): void
+  /** The running XState actor, for inspection. */
+  readonly actor: ReturnType<typeof createActor<ProvidedLoginMachine>>
+}
+
+function toUnsubscribe(unsubscribe: () => void): Unsubscribe {
+  const fn = () => unsubscribe()
+  return Object.assign(fn, { unsubscribe: fn })
+}
+
+export function createLoginClient(options: LoginClientOptions): LoginClient {
+  const { platform } = options
+  const server = isSessionServer(options.server)
+    ? options.server
+    : httpSessionServer({ ...options.server, request: (opts) => platform.request(opts) })
+  const serverConfig = isSessionServer(options.server) ? undefined : options.server
+  const events = createClientEvents()
+  let serverLogout: Promise<void> = Promise.resolve()
+
+  const machine = provideLoginMachine({
+    platform,
+    server,
+    storageKey: options.storageKey ?? DEFAULT_STORAGE_KEY,
+    events,
+    random: options.random ?? Math.random,
+    onServerLogout: (pending) => {
+      serverLogout = pending
+    },
+  })
+  const actor = createActor(machine, {
+    input: { ...(options.timeouts && { timeouts: options.timeouts }), ...(options.retry && { retry: options.retry }) },
+    ...(options.inspect && { inspect: options.inspect }),
+  })
+  actor.start()
+
+  const flight = createSingleFlight(actor)
+  const request = createAuthenticatedRequest({
+    actor,
+    platform,
+    ensureLogin: flight.ensureLogin,
+    apiBaseUrl: options.apiBaseUrl ?? serverConfig?.baseUrl,
+    tokenHeader: options.tokenHeader ?? serverConfig?.tokenHeader ?? 'Authorization',
+  })
+
+  return {
+    actor,
+    start() {
+      if (actor.getSnapshot().matches('idle')) actor.send({ type: 'START' })
+    },
+    ensureLogin: flight.ensureLogin,
+    refresh: flight.refresh,
+    request,
+    async logout() {
+      serverLogout = Promise.resolve()
+      const limitMs = actor.getSnapshot().context.timeouts.serverLogin
+      actor.send({ type: 'LOGOUT' })
+      // Locally the user is logged out already; the server gets as long as a server login would.
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, limitMs)
+      })
+      await Promise.race([serverLogout, deadline])
+      clearTimeout(timer)
+    },
+    getSnapshot: () => actor.getSnapshot(),
+    subscribe(listener) {
+      const subscription = actor.subscribe(listener)
+      return toUnsubscribe(() => subscription.unsubscribe())
+    },
+    on: events.on,
+    stop() {
+      flight.dispose()
+      actor.stop()
+    },
+  }
+}

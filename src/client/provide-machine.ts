@@ -1,0 +1,100 @@
+import { fromPromise } from 'xstate'
+import { backoffDelay, loginMachine } from '../../machines/index.ts'
+import { toLoginError } from '../errors/index.ts'
+import type { Platform } from '../platform/types.ts'
+import { toSession } from '../session-server/session-shape.ts'
+import type { Session, SessionServer } from '../session-server/types.ts'
+import type { ClientEvents } from './client-events.ts'
+import { readStoredSession, removeStoredSession, writeStoredSession } from './session-storage.ts'
+
+export interface MachineImplementationDeps {
+  platform: Platform
+  server: SessionServer
+  storageKey: string
+  events: ClientEvents
+  /** Jitter source for the retry backoff, in [0, 1). */
+  random: () => number
+  /** Called with the server logout in flight, so `logout()` can wait for it. */
+  onServerLogout: (pending: Promise<void>) => void
+}
+
+/**
+ * The login machine with its side effects wired to a platform, a developer
+ * server and storage. Every failure leaves here as a `LoginError`.
+ */
+export function provideLoginMachine(deps: MachineImplementationDeps) {
+  const { platform, server, storageKey, events } = deps
+
+  return loginMachine.provide({
+    actors: {
+      readSession: fromPromise(() => readStoredSession(platform.storage, storageKey)),
+      checkWxSession: fromPromise(async () => {
+        await platform.checkSession()
+      }),
+      checkServerSession: fromPromise(async ({ input }: { input: { session: Session } }) => {
+        try {
+          return await server.check(input.session)
+        } catch (error) {
+          throw toLoginError(error)
+        }
+      }),
+      wxLogin: fromPromise(async ({ input }: { input: { timeout: number } }) => {
+        try {
+          const { code } = await platform.login({ timeout: input.timeout })
+          if (typeof code !== 'string' || code.length === 0) throw new Error('wx.login answered without a code')
+          return { code }
+        } catch (error) {
+          throw toLoginError(error, 'wx_login_failed')
+        }
+      }),
+      serverLogin: fromPromise(async ({ input }: { input: { code: string } }) => {
+        let answer: unknown
+        try {
+          answer = await server.login(input.code)
+        } catch (error) {
+          throw toLoginError(error)
+        }
+        return toSession(answer)
+      }),
+    },
+    actions: {
+      persistSession: (_, params: { session: Session }) => {
+        try {
+          writeStoredSession(platform.storage, storageKey, params.session)
+        } catch (error) {
+          // The user is logged in for this run of the app; only the next launch will have to log in again.
+          events.emit({ type: 'storage_error', operation: 'write', error: toLoginError(error, 'storage_error') })
+        }
+      },
+      clearSession: () => {
+        try {
+          removeStoredSession(platform.storage, storageKey)
+        } catch (error) {
+          events.emit({ type: 'storage_error', operation: 'remove', error: toLoginError(error, 'storage_error') })
+        }
+      },
+      notifyServerLogout: (_, params: { session: Session | null }) => {
+        const { session } = params
+        const logout = server.logout?.bind(server)
+        if (!session || !logout) return
+        const pending = Promise.resolve()
+          .then(() => logout(session))
+          .catch((error: unknown) => {
+          events.emit({ type: 'logout_error', error: toLoginError(error) })
+        })
+        deps.onServerLogout(pending)
+      },
+    },
+    delays: {
+      retryBackoff: ({ context }) =>
+        backoffDelay({
+          attempt: context.attempt,
+          policy: context.retry,
+          retryAfterMs: context.error?.retryAfterMs,
+          random: deps.random(),
+        }),
+    },
+  })
+}
+
+export type ProvidedLoginMachine = ReturnType<typeof provideLoginMachine>

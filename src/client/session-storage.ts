@@ -1,0 +1,52 @@
+import { LoginError } from '../errors/index.ts'
+import type { PlatformStorage } from '../platform/types.ts'
+import { isSessionShape } from '../session-server/session-shape.ts'
+import type { Session } from '../session-server/types.ts'
+
+export const DEFAULT_STORAGE_KEY = 'miniprogram-login:session'
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+}
+
+/**
+ * The stored session, or `null` when there is none or what is stored is not a
+ * session (corrupt data is treated as no session, to be overwritten by the
+ * next login). A storage that throws is reported as `storage_error`. A
+ * storage whose `get` answers a promise (an asynchronous or remote store) is
+ * awaited; the machine's `readSession` timeout bounds it.
+ */
+export async function readStoredSession(storage: PlatformStorage, key: string): Promise<Session | null> {
+  let raw: unknown
+  try {
+    raw = storage.get(key)
+    if (isThenable(raw)) raw = await raw
+  } catch (cause) {
+    throw new LoginError('storage_error', 'could not read the stored session', { cause })
+  }
+  if (typeof raw === 'string' && raw.startsWith('{')) {
+    try {
+      raw = JSON.parse(raw)
+    } catch {
+      return null
+    }
+  }
+  return isSessionShape(raw) ? { token: raw.token, expiresAt: raw.expiresAt } : null
+}
+
+/** Writes the whole session as one value, so storage never holds half of one. */
+export function writeStoredSession(storage: PlatformStorage, key: string, session: Session): void {
+  try {
+    storage.set(key, { token: session.token, expiresAt: session.expiresAt })
+  } catch (cause) {
+    throw new LoginError('storage_error', 'could not store the session', { cause })
+  }
+}
+
+export function removeStoredSession(storage: PlatformStorage, key: string): void {
+  try {
+    storage.remove(key)
+  } catch (cause) {
+    throw new LoginError('storage_error', 'could not remove the stored session', { cause })
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The server's HTTP error answers. Every failure leaves the server as
+ * `{ error, message? }` with one of these codes; nothing else (no stack, no
+ * upstream text, no secret) is ever put in an error body.
+ */
+export const SERVER_ERROR_CODES = [
+  'invalid_request',
+  'invalid_code',
+  'code_used',
+  'high_risk_user',
+  'rate_limited',
+  'session_expired',
+  'decrypt_failed',
+  'upstream_unavailable',
+  'server_misconfigured',
+  'not_found',
+  'internal_error',
+] as const
+
+export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number]
+
+export interface ErrorBody {
+  error: ServerErrorCode
+  message?: string
+}
+
+export interface HttpErrorOptions {
+  /** Sent as the `Retry-After` header, in whole seconds. */
+  retryAfterSeconds?: number
+  cause?: unknown
+}
+
+/** A failure that already knows its HTTP answer. Throw it from a route or hook. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError'
+  readonly statusCode: number
+  readonly error: ServerErrorCode
+  readonly retryAfterSeconds: number | undefined
+
+  constructor(statusCode: number, error: ServerErrorCode, message?: string, options: HttpErrorOptions = {}) {
+    super(message ?? error, options.cause === undefined ? undefined : { cause: options.cause })
+    this.statusCode = statusCode
+    this.error = error
+    this.retryAfterSeconds = options.retryAfterSeconds
+  }
+
+  toBody(): ErrorBody {
+    return { error: this.error, message: this.message }
+  }
+}
+
+export function isHttpError(value: unknown): value is HttpError {
+  return value instanceof HttpError
+}

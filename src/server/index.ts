@@ -1,0 +1,61 @@
+/** `miniprogram-login/server`: the reference developer server and its parts. */
+export { createServer, DEFAULT_SESSION_TTL_MS } from './create-server.ts'
+export type { CreateServerOptions, WechatAppOptions } from './types.ts'
+
+export { HttpError, isHttpError, SERVER_ERROR_CODES } from './http-errors.ts'
+export type { ErrorBody, HttpErrorOptions, ServerErrorCode } from './http-errors.ts'
+
+export { REDACTED_LOG_PATHS, withSecretRedaction } from './logging.ts'
+export type { ServerLoggerOption } from './logging.ts'
+
+export { generateSessionToken, hashSessionToken, parseBearerToken, safeEqual, SESSION_TOKEN_BYTES } from './tokens.ts'
+
+export {
+  createRedisStore,
+  createSqliteStore,
+  DEFAULT_REDIS_KEY_PREFIX,
+  DEFAULT_SQLITE_PATH,
+  isSessionStoreError,
+  SessionStoreError,
+} from './store/index.ts'
+export type {
+  CreateSessionOptions,
+  RedisClientStoreOptions,
+  RedisSessionStore,
+  RedisStoreOptions,
+  RedisUrlStoreOptions,
+  SessionRecord,
+  SessionStore,
+  SqliteSessionStore,
+  SqliteStoreOptions,
+} from './store/index.ts'
+
+export {
+  Code2SessionError,
+  createCode2SessionClient,
+  decryptData,
+  DecryptDataError,
+  DEFAULT_WECHAT_API_BASE,
+  httpForWechatErrcode,
+  isCode2SessionError,
+  isDecryptDataError,
+  signRawData,
+  UNMAPPED_WECHAT_ERRCODE_HTTP,
+  verifySignature,
+  WECHAT_ERRCODE_HTTP,
+  WECHAT_UNAVAILABLE_HTTP,
+} from './wechat/index.ts'
+export type {
+  Code2SessionClient,
+  Code2SessionClientOptions,
+  Code2SessionFailure,
+  DecryptedData,
+  DecryptFailure,
+  WechatErrcodeAnswer,
+  WechatIdentity,
+  WechatWatermark,
+} from './wechat/index.ts'
+
+export { DEFAULT_LOGIN_RATE_LIMIT } from './plugins/index.ts'
+export type { IssuedSession, LoginRateLimitOptions, LoginSessions } from './plugins/index.ts'
+export { CODE_MAX_LENGTH } from './schemas.ts'

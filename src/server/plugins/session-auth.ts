@@ -1,0 +1,100 @@
+/**
+ * Session tokens and Bearer authentication. Decorates the instance with
+ * `sessionStore`, `loginSessions` (issue / find / revoke) and `authenticate`
+ * (a preHandler for any route that needs a session, yours included), and each
+ * request with `loginSession`.
+ *
+ * Installed eagerly rather than through `register()`: a plugin's decorators
+ * only appear once plugins load, so `app.get('/me', { preHandler:
+ * app.authenticate })` written right after `createServer()` would silently
+ * get `undefined` and leave the route open. Decorating at once closes that trap.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { HttpError } from '../http-errors.ts'
+import type { SessionRecord, SessionStore } from '../store/index.ts'
+import { generateSessionToken, hashSessionToken, parseBearerToken } from '../tokens.ts'
+import type { WechatIdentity } from '../wechat/index.ts'
+
+/** What the client receives; the token exists nowhere else. */
+export interface IssuedSession {
+  token: string
+  /** Milliseconds since the epoch. */
+  expiresAt: number
+}
+
+export interface LoginSessions {
+  /** Creates a session for a WeChat identity (fixed expiry `now + sessionTtlMs`). */
+  issue(identity: WechatIdentity): Promise<IssuedSession>
+  /** The live session behind a token, or `undefined`. */
+  find(token: string): Promise<SessionRecord | undefined>
+  /** Deletes the session behind a token; `true` when there was one. */
+  revoke(token: string): Promise<boolean>
+  /** Deletes every session of a user ("log out everywhere"). */
+  revokeAll(openid: string): Promise<number>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessionStore: SessionStore
+    loginSessions: LoginSessions
+    /**
+     * preHandler: reads `Authorization: Bearer <token>`, sets
+     * `request.loginSession`, or fails with 400 `invalid_request` (no or
+     * malformed header) / 401 `session_expired` (unknown or expired token).
+     */
+    authenticate(request: FastifyRequest): Promise<void>
+  }
+  interface FastifyRequest {
+    /** Set by `authenticate`; `null` on routes that do not use it. */
+    loginSession: SessionRecord | null
+  }
+}
+
+export interface SessionAuthOptions {
+  store: SessionStore
+  sessionTtlMs: number
+  /** Replace the user's other sessions on login. */
+  singleSessionPerUser: boolean
+}
+
+export function bearerTokenOf(request: FastifyRequest): string {
+  const token = parseBearerToken(request.headers.authorization)
+  if (token === undefined) throw new HttpError(400, 'invalid_request', 'the Authorization header must be "Bearer <token>"')
+  return token
+}
+
+export function installSessionAuth(fastify: FastifyInstance, options: SessionAuthOptions): void {
+  const { store, sessionTtlMs, singleSessionPerUser } = options
+
+  const loginSessions: LoginSessions = {
+    async issue(identity) {
+      const token = generateSessionToken()
+      const createdAt = Date.now()
+      const expiresAt = createdAt + sessionTtlMs
+      await store.create(
+        {
+          tokenHash: hashSessionToken(token),
+          openid: identity.openid,
+          ...(identity.unionid === undefined ? {} : { unionid: identity.unionid }),
+          sessionKey: identity.sessionKey,
+          expiresAt,
+          createdAt,
+        },
+        { replaceOpenidSessions: singleSessionPerUser },
+      )
+      return { token, expiresAt }
+    },
+    find: (token) => store.get(hashSessionToken(token)),
+    revoke: (token) => store.delete(hashSessionToken(token)),
+    revokeAll: (openid) => store.deleteByOpenid(openid),
+  }
+
+  fastify.decorate('sessionStore', store)
+  fastify.decorate('loginSessions', loginSessions)
+  fastify.decorateRequest('loginSession', null)
+  fastify.decorate('authenticate', async function authenticate(request: FastifyRequest): Promise<void> {
+    const record = await loginSessions.find(bearerTokenOf(request))
+    if (record === undefined) throw new HttpError(401, 'session_expired', 'the session expired or does not exist; log in again')
+    request.loginSession = record
+  })
+}

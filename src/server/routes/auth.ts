@@ -1,0 +1,49 @@
+/** `POST /auth/login`, `POST /auth/session`, `POST /auth/logout`. */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { LoginRateLimitOptions } from '../plugins/index.ts'
+import { bearerTokenOf } from '../plugins/index.ts'
+import { BODY_LIMITS, loginSchema, logoutSchema, sessionSchema } from '../schemas.ts'
+import type { SessionRecord } from '../store/index.ts'
+
+export interface AuthRoutesOptions {
+  /** The per-address limit on `/auth/login`, or `false` for none. */
+  rateLimit: LoginRateLimitOptions | false
+}
+
+interface LoginBody {
+  code: string
+}
+
+export function loginSessionOf(request: FastifyRequest): SessionRecord {
+  if (request.loginSession === null) throw new Error('the route needs the authenticate preHandler')
+  return request.loginSession
+}
+
+export async function authRoutes(fastify: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
+  fastify.post<{ Body: LoginBody }>(
+    '/auth/login',
+    {
+      schema: loginSchema,
+      bodyLimit: BODY_LIMITS.login,
+      config: options.rateLimit === false ? {} : { rateLimit: { max: options.rateLimit.max, timeWindow: options.rateLimit.timeWindow } },
+    },
+    async (request) => {
+      const identity = await fastify.code2Session.exchange(request.body.code)
+      const session = await fastify.loginSessions.issue(identity)
+      request.log.info('login succeeded')
+      return session
+    },
+  )
+
+  fastify.post(
+    '/auth/session',
+    { schema: sessionSchema, bodyLimit: BODY_LIMITS.session, preHandler: fastify.authenticate },
+    async (request) => ({ expiresAt: loginSessionOf(request).expiresAt }),
+  )
+
+  fastify.post('/auth/logout', { schema: logoutSchema, bodyLimit: BODY_LIMITS.session }, async (request, reply) => {
+    const removed = await fastify.loginSessions.revoke(bearerTokenOf(request))
+    request.log.info({ removed }, 'logout')
+    return reply.code(204).send()
+  })
+}

@@ -1,0 +1,23 @@
+/** All routes, in one encapsulated context with strict JSON bodies. */
+import type { FastifyInstance } from 'fastify'
+import { useStrictJson } from '../plugins/index.ts'
+import { authRoutes } from './auth.ts'
+import type { AuthRoutesOptions } from './auth.ts'
+import { decryptRoute } from './decrypt.ts'
+import type { DecryptRouteOptions } from './decrypt.ts'
+import { healthRoute } from './health.ts'
+
+export { authRoutes, loginSessionOf } from './auth.ts'
+export type { AuthRoutesOptions } from './auth.ts'
+export { decryptRoute } from './decrypt.ts'
+export type { DecryptRouteOptions } from './decrypt.ts'
+export { healthRoute } from './health.ts'
+
+export type LoginRoutesOptions = AuthRoutesOptions & DecryptRouteOptions
+
+export async function loginRoutes(fastify: FastifyInstance, options: LoginRoutesOptions): Promise<void> {
+  useStrictJson(fastify)
+  await fastify.register(authRoutes, { rateLimit: options.rateLimit })
+  await fastify.register(decryptRoute, { appId: options.appId })
+  await fastify.register(healthRoute)
+}

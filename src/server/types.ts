@@ -1,0 +1,31 @@
+import type { FastifyServerOptions } from 'fastify'
+import type { ServerLoggerOption } from './logging.ts'
+import type { LoginRateLimitOptions } from './plugins/index.ts'
+import type { SessionStore } from './store/index.ts'
+
+export interface WechatAppOptions {
+  appId: string
+  /** The AppSecret. Used only in the code2Session query string; never logged or answered. */
+  secret: string
+  /** Default `https://api.weixin.qq.com`; point it at an emulator in development. */
+  apiBase?: string
+}
+
+export interface CreateServerOptions {
+  wechat: WechatAppOptions
+  store: SessionStore
+  /** Fixed lifetime of a session from login. Default 7 days. */
+  sessionTtlMs?: number
+  /** Fastify's own `logger` option (`true`, or pino options such as `{ level, stream }`). Secrets are redacted either way. Default off. */
+  logger?: ServerLoggerOption
+  /** Per-address limit on `POST /auth/login`; `false` turns it off. Default 60 per minute. */
+  rateLimit?: LoginRateLimitOptions | false
+  /** `true`: a new login deletes the user's other sessions. Default `false` (other devices stay logged in). */
+  singleSessionPerUser?: boolean
+  /** Deadline for one code2Session exchange, retries included. Default 5000 ms. */
+  code2SessionTimeoutMs?: number
+  /** Extra code2Session attempts after errcode -1 or a network failure. Default 2. */
+  code2SessionRetries?: number
+  /** Fastify's `trustProxy`: set it behind a reverse proxy so rate limiting sees the real client address. Default off. */
+  trustProxy?: FastifyServerOptions['trustProxy']
+}

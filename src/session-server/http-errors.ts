@@ -1,0 +1,55 @@
+import { LoginError, type LoginErrorCode } from '../errors/index.ts'
+import type { PlatformResponse } from '../platform/types.ts'
+
+/** The `error` values of the developer-server contract, and the client error each becomes. */
+const CONTRACT_ERRORS: Record<string, LoginErrorCode> = {
+  invalid_code: 'invalid_code',
+  code_used: 'code_used',
+  high_risk_user: 'high_risk_user',
+  rate_limited: 'rate_limited',
+  upstream_unavailable: 'server_error',
+  invalid_request: 'invalid_request',
+  session_expired: 'unauthorized',
+}
+
+function headerValue(header: Record<string, string> | undefined, name: string): string | undefined {
+  if (!header) return undefined
+  const wanted = name.toLowerCase()
+  for (const [key, value] of Object.entries(header)) {
+    if (key.toLowerCase() === wanted) return value
+  }
+  return undefined
+}
+
+/** `Retry-After` as milliseconds: either delay-seconds or an HTTP date. */
+export function retryAfterMs(header: Record<string, string> | undefined, now = Date.now()): number | undefined {
+  const raw = headerValue(header, 'retry-after')?.trim()
+  if (!raw) return undefined
+  if (/^\d+$/.test(raw)) return Number(raw) * 1000
+  const date = Date.parse(raw)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+function contractErrorOf(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null) return undefined
+  const { error } = data as Record<string, unknown>
+  return typeof error === 'string' ? error : undefined
+}
+
+/**
+ * Turns a non-success answer of the developer server into a `LoginError`.
+ * The contract's `error` field decides when it is known; otherwise the status
+ * does: 429 rate limited, 5xx a transient server error, anything else a
+ * response the client cannot use.
+ */
+export function errorFromResponse(response: PlatformResponse, action: string): LoginError {
+  const contractError = contractErrorOf(response.data)
+  const mapped = contractError === undefined ? undefined : CONTRACT_ERRORS[contractError]
+  const retryAfter = retryAfterMs(response.header)
+  const options = retryAfter === undefined ? {} : { retryAfterMs: retryAfter }
+  const message = `${action} answered HTTP ${response.statusCode}${contractError ? ` (${contractError})` : ''}`
+  if (mapped) return new LoginError(mapped, message, options)
+  if (response.statusCode === 429) return new LoginError('rate_limited', message, options)
+  if (response.statusCode >= 500) return new LoginError('server_error', message, options)
+  return new LoginError('invalid_response', message)
+}

@@ -1,0 +1,95 @@
+import { toLoginError } from '../errors/index.ts'
+import type { Platform, PlatformResponse } from '../platform/types.ts'
+import { errorFromResponse } from './http-errors.ts'
+import { toSession } from './session-shape.ts'
+import type { Session, SessionServer } from './types.ts'
+
+export interface SessionServerPaths {
+  login: string
+  check: string
+  logout: string
+}
+
+export const DEFAULT_SESSION_SERVER_PATHS: SessionServerPaths = {
+  login: '/auth/login',
+  check: '/auth/session',
+  logout: '/auth/logout',
+}
+
+/** How a client reaches the default HTTP developer server. */
+export interface HttpSessionServerConfig {
+  baseUrl: string
+  paths?: Partial<SessionServerPaths>
+  /**
+   * The header that carries the token. `Authorization` (the default) is sent
+   * as `Bearer <token>`; any other name (the seed's `sessionKey`, say) carries
+   * the bare token.
+   */
+  tokenHeader?: string
+  /** Per-request timeout handed to the platform, in ms. */
+  timeoutMs?: number
+}
+
+export interface HttpSessionServerOptions extends HttpSessionServerConfig {
+  request: Platform['request']
+}
+
+/** Joins a base URL and a path without doubling or dropping the slash; absolute URLs pass through. */
+export function resolveUrl(baseUrl: string, path: string): string {
+  if (/^https?:\/\//i.test(path)) return path
+  return `${baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`
+}
+
+/** The header that carries a session token. */
+export function tokenHeaderFor(token: string, headerName = 'Authorization'): Record<string, string> {
+  const value = headerName.toLowerCase() === 'authorization' ? `Bearer ${token}` : token
+  return { [headerName]: value }
+}
+
+/** The developer-server contract over the platform's HTTP (`wx.request` and friends). */
+export function httpSessionServer(options: HttpSessionServerOptions): SessionServer {
+  const paths = { ...DEFAULT_SESSION_SERVER_PATHS, ...options.paths }
+  const tokenHeaderName = options.tokenHeader ?? 'Authorization'
+
+  async function post(path: string, init: { data?: unknown; header?: Record<string, string> }): Promise<PlatformResponse> {
+    try {
+      return await options.request({
+        url: resolveUrl(options.baseUrl, path),
+        method: 'POST',
+        data: init.data ?? {},
+        header: { 'content-type': 'application/json', ...init.header },
+        ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+      })
+    } catch (error) {
+      // No answer at all: the platform says timeout or network; anything else is a network failure too.
+      throw toLoginError(error, 'network')
+    }
+  }
+
+  return {
+    async login(code: string): Promise<Session> {
+      const response = await post(paths.login, { data: { code } })
+      if (response.statusCode !== 200) throw errorFromResponse(response, 'login')
+      return toSession(response.data)
+    },
+
+    async check(session: Session): Promise<boolean> {
+      const response = await post(paths.check, { header: tokenHeaderFor(session.token, tokenHeaderName) })
+      if (response.statusCode === 200) return true
+      if (response.statusCode === 401) return false
+      throw errorFromResponse(response, 'session check')
+    },
+
+    async logout(session: Session): Promise<void> {
+      const response = await post(paths.logout, { header: tokenHeaderFor(session.token, tokenHeaderName) })
+      // 401: the server has already forgotten the session, which is what logout wants.
+      if ((response.statusCode >= 200 && response.statusCode < 300) || response.statusCode === 401) return
+      throw errorFromResponse(response, 'logout')
+    },
+  }
+}
+
+/** Whether `server` is a ready `SessionServer` rather than the options of the HTTP one. */
+export function isSessionServer(server: SessionServer | HttpSessionServerConfig): server is SessionServer {
+  return typeof (server as Partial<SessionServer>).login === 'function' && typeof (server as Partial<SessionServer>).check === 'function'
+}

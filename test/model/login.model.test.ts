@@ -1,0 +1,206 @@
+/**
+ * Model-based tests: paths generated from the login machine by
+ * `@xstate/graph`, each run against the real `createLoginClient` over
+ * scripted services, asserting the client's state at every step.
+ */
+import { createTestModel } from '@xstate/graph'
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { type AnyMachineSnapshot, type EventObject, initialTransition, transition } from 'xstate'
+import { backoffDelay, loginMachine } from '../../machines/index.ts'
+import type { LoginStep } from '../../machines/index.ts'
+import { DEFAULT_STORAGE_KEY, createLoginClient } from '../../src/client/index.ts'
+import type { LoginClient } from '../../src/client/index.ts'
+import { isLoginError } from '../../src/errors/index.ts'
+import { type ScriptedServices, type ScriptedStep, createScriptedServices } from '../support/scripted-services.ts'
+import { toEventDrivenMachine } from './event-driven-machine.ts'
+import { EXPIRED_SESSION, FRESH_SESSION, LIVE_SESSION, MODEL_EVENTS, MODEL_INPUT, type ModelEvent } from './model-events.ts'
+import { allStateNodes, allTransitionKeys, createCoverage } from './transition-coverage.ts'
+
+const testMachine = toEventDrivenMachine(loginMachine)
+const model = createTestModel(testMachine, { events: MODEL_EVENTS as never })
+const traversal = { input: MODEL_INPUT } as never
+
+// Every simple path through the statechart's states, and a shortest path to every
+// (state, context, incoming transition), which reaches each guarded branch.
+// Simple paths are found over state values alone (over values and context there are
+// too many to enumerate); their steps' snapshots are then recomputed by replaying the
+// events through the machine, so every expected context is the one the events produce.
+const initialSnapshot = initialTransition(testMachine, MODEL_INPUT)[0]
+const simplePaths = model
+  .getSimplePaths({ ...(traversal as object), serializeState: (s: { value: unknown }) => JSON.stringify(s.value) } as never)
+  .map((path) => ({ ...path, steps: replay(path.steps.map((step) => step.event)) }))
+const shortestPaths = model.getShortestPaths(traversal)
+const paths = [...simplePaths.map((p) => ({ kind: 'simple', path: p })), ...shortestPaths.map((p) => ({ kind: 'shortest', path: p }))]
+
+function replay(events: readonly EventObject[]): Array<{ event: EventObject; state: AnyMachineSnapshot }> {
+  let snapshot: AnyMachineSnapshot = initialSnapshot
+  return events.map((event) => {
+    if (!event.type.startsWith('xstate.init')) [snapshot] = transition(testMachine, snapshot, event as never)
+    return { event, state: snapshot }
+  })
+}
+
+const coverage = createCoverage(testMachine)
+for (const { path } of paths) coverage.record(initialSnapshot, path.steps)
+
+const STEP_OF_STATE: Record<string, ScriptedStep> = {
+  checkingStorage: 'readSession',
+  'checkingServer.running': 'checkServerSession',
+  checkingWx: 'checkWxSession',
+  'wxLogin.running': 'wxLogin',
+  'serverLogin.running': 'serverLogin',
+}
+
+/** What a service answers when it answers after the machine moved on. */
+const LATE_ANSWERS: Record<ScriptedStep, unknown> = {
+  readSession: LIVE_SESSION,
+  checkWxSession: undefined,
+  checkServerSession: true,
+  wxLogin: { code: 'late-code' },
+  serverLogin: { token: 'late-token', expiresAt: FRESH_SESSION.expiresAt },
+}
+
+function activeStep(client: LoginClient): ScriptedStep | undefined {
+  const snapshot = client.getSnapshot()
+  return Object.entries(STEP_OF_STATE).find(([state]) => snapshot.matches(state as never))?.[1]
+}
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await vi.advanceTimersByTimeAsync(0)
+}
+
+interface Tracked {
+  settled: boolean
+  outcome?: 'resolved' | 'rejected'
+}
+
+function track(promise: Promise<unknown>, into: Tracked[]): void {
+  const entry: Tracked = { settled: false }
+  into.push(entry)
+  promise.then(
+    () => Object.assign(entry, { settled: true, outcome: 'resolved' }),
+    () => Object.assign(entry, { settled: true, outcome: 'rejected' }),
+  )
+}
+
+function delayOf(eventType: string, client: LoginClient): number {
+  const delay = eventType.split('.')[2] ?? ''
+  const context = client.getSnapshot().context
+  if (delay === 'retryBackoff') {
+    return backoffDelay({ attempt: context.attempt, policy: context.retry, retryAfterMs: context.error?.retryAfterMs, random: 0.5 })
+  }
+  const step = delay.replace(/Timeout$/, '') as LoginStep
+  return context.timeouts[step]
+}
+
+async function execute(event: ModelEvent, client: LoginClient, services: ScriptedServices, promises: Tracked[]): Promise<void> {
+  const [, kind, , actorId] = event.type.split('.')
+  if (event.type === 'START') client.start()
+  else if (event.type === 'RETRY') track(client.ensureLogin(), promises)
+  else if (event.type === 'REFRESH') track(client.refresh(), promises)
+  else if (event.type === 'LOGOUT') track(client.logout(), promises)
+  else if (event.type === 'SESSION_EXPIRED') {
+    const expiredToken = client.getSnapshot().context.session?.token
+    services.onRequest = (options) => ({ statusCode: options.header?.Authorization === `Bearer ${expiredToken}` ? 401 : 200, data: {} })
+    track(client.request({ url: 'https://api.example.com/orders' }), promises)
+  } else if (kind === 'done' && 'output' in event) {
+    const step = actorId as ScriptedStep
+    services.resolve(step, step === 'readSession' && event.output === null ? undefined : event.output)
+  } else if (kind === 'done') {
+    services.resolve(actorId as ScriptedStep, undefined)
+  } else if (kind === 'error' && 'error' in event) {
+    services.reject(actorId as ScriptedStep, event.error)
+  } else if (kind === 'after') {
+    await vi.advanceTimersByTimeAsync(delayOf(event.type, client))
+  } else {
+    throw new Error(`the model produced an event the runner does not know: ${event.type}`)
+  }
+  await flush()
+}
+
+describe('login machine, model-based', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2026-11-26T00:00:00Z') })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('generates paths that visit every state and every transition of the machine', () => {
+    const states = allStateNodes(testMachine).map((n) => n.id)
+    const transitions = allTransitionKeys(testMachine)
+    console.log(
+      `model-based: ${paths.length} paths (${simplePaths.length} simple, ${shortestPaths.length} shortest), ` +
+        `${coverage.states.size}/${states.length} states, ${coverage.transitions.size}/${transitions.length} transitions covered`,
+    )
+    expect([...coverage.states].sort()).toEqual([...states].sort())
+    expect([...coverage.transitions].sort()).toEqual([...new Set(transitions)].sort())
+  })
+
+  it('explores the same transitions as the machine the client runs', () => {
+    expect(allTransitionKeys(testMachine).sort()).toEqual(allTransitionKeys(loginMachine).sort())
+    expect(allStateNodes(testMachine).map((n) => n.id)).toEqual(allStateNodes(loginMachine).map((n) => n.id))
+  })
+
+  it.each(paths.map(({ kind, path }, i) => [`${kind} #${i}: ${path.description}`, path] as const))('%s', async (_name, path) => {
+    const services = createScriptedServices()
+    const client = createLoginClient({
+      platform: services.platform,
+      server: services.server,
+      timeouts: MODEL_INPUT.timeouts,
+      retry: MODEL_INPUT.retry,
+      random: () => 0.5,
+    })
+    const promises: Tracked[] = []
+    try {
+      for (const step of path.steps) {
+        if (!step.event.type.startsWith('xstate.init')) await execute(step.event as ModelEvent, client, services, promises)
+        const expected = step.state
+        const actual = client.getSnapshot()
+        const where = `after ${step.event.type}`
+
+        expect(actual.value, where).toEqual(expected.value)
+        expect(actual.context.session?.token, where).toBe(expected.context.session?.token)
+        expect(actual.context.error?.code, where).toBe(expected.context.error?.code)
+        expect(actual.context.attempt, where).toBe(expected.context.attempt)
+        expect(actual.context.code, where).toBe(expected.context.code)
+
+        // Calls the machine no longer waits for answer late; the client must ignore them.
+        const active = activeStep(client)
+        for (const call of services.calls.filter((c) => !c.answer.settled && c.step !== active)) {
+          call.answer.resolve(LATE_ANSWERS[call.step])
+        }
+        await flush()
+        expect(client.getSnapshot().value, `${where}, then late answers`).toEqual(expected.value)
+
+        // One call in flight for the step the machine is in, none otherwise: single flight.
+        for (const s of Object.values(STEP_OF_STATE)) {
+          expect(services.pending(s).length, `${where}: pending ${s}`).toBe(s === active ? 1 : 0)
+        }
+
+        // Storage holds the session the client logged in with, or nothing.
+        const stored = services.storage.get(DEFAULT_STORAGE_KEY) as { token?: string } | undefined
+        const persisted = expected.context.session?.token === FRESH_SESSION.token ? FRESH_SESSION.token : undefined
+        expect(stored?.token, `${where}: storage`).toBe(persisted)
+
+        if (actual.matches('authenticated')) {
+          await expect(client.ensureLogin()).resolves.toEqual(expected.context.session)
+          expect(promises.every((p) => p.settled), `${where}: every waiting caller settled`).toBe(true)
+        }
+        if (actual.matches('failed')) {
+          expect(isLoginError(actual.context.error)).toBe(true)
+          expect(promises.every((p) => p.settled && p.outcome === 'rejected' || p.outcome === 'resolved'), where).toBe(true)
+        }
+      }
+    } finally {
+      client.stop()
+      await flush()
+    }
+    expect(promises.every((p) => p.settled), 'every promise the client handed out settled').toBe(true)
+    expect(EXPIRED_SESSION.expiresAt).toBeLessThan(Date.now())
+  })
+
+  afterAll(() => {
+    vi.useRealTimers()
+  })
+})

@@ -1,0 +1,45 @@
+/**
+ * The outcomes the model explores: for each invoked step, every kind of
+ * answer the real services can give; for each delay, its expiry.
+ */
+import { LoginError } from '../../src/errors/index.ts'
+import type { Session } from '../../src/session-server/types.ts'
+
+/** Far in the future and long past, whatever the clock says while paths are generated or run. */
+export const LIVE_SESSION: Session = { token: 'stored-token', expiresAt: Date.UTC(2100, 0, 1) }
+export const EXPIRED_SESSION: Session = { token: 'expired-token', expiresAt: 1 }
+export const FRESH_SESSION: Session = { token: 'fresh-token', expiresAt: Date.UTC(2100, 0, 1) }
+export const LOGIN_CODE = 'code-from-wx-login'
+
+/** Small, distinct values, so a timer that fires in a run can only be the one meant. */
+export const MODEL_INPUT = {
+  timeouts: { readSession: 100, checkWxSession: 200, checkServerSession: 300, wxLogin: 400, serverLogin: 500 },
+  retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 1_000 },
+}
+
+export type ModelEvent =
+  | { type: 'START' | 'RETRY' | 'REFRESH' | 'SESSION_EXPIRED' | 'LOGOUT' }
+  | { type: `xstate.done.actor.${string}`; output?: unknown }
+  | { type: `xstate.error.actor.${string}`; error: unknown }
+  | { type: `xstate.after.${string}` }
+
+export const MODEL_EVENTS: ModelEvent[] = [
+  { type: 'xstate.done.actor.readSession', output: LIVE_SESSION },
+  { type: 'xstate.done.actor.readSession', output: EXPIRED_SESSION },
+  { type: 'xstate.done.actor.readSession', output: null },
+  { type: 'xstate.error.actor.readSession', error: new LoginError('storage_error') },
+  { type: 'xstate.done.actor.checkWxSession' },
+  { type: 'xstate.error.actor.checkWxSession', error: new Error('checkSession:fail session time out, need relogin') },
+  { type: 'xstate.done.actor.checkServerSession', output: true },
+  { type: 'xstate.done.actor.checkServerSession', output: false },
+  { type: 'xstate.error.actor.checkServerSession', error: new LoginError('network') },
+  { type: 'xstate.error.actor.checkServerSession', error: new LoginError('invalid_response') },
+  { type: 'xstate.done.actor.wxLogin', output: { code: LOGIN_CODE } },
+  { type: 'xstate.error.actor.wxLogin', error: new LoginError('wx_login_failed') },
+  { type: 'xstate.done.actor.serverLogin', output: FRESH_SESSION },
+  { type: 'xstate.error.actor.serverLogin', error: new LoginError('invalid_code') },
+  { type: 'xstate.error.actor.serverLogin', error: new LoginError('code_used') },
+  { type: 'xstate.error.actor.serverLogin', error: new LoginError('high_risk_user') },
+  { type: 'xstate.error.actor.serverLogin', error: new LoginError('network') },
+  { type: 'xstate.error.actor.serverLogin', error: new LoginError('rate_limited', undefined, { retryAfterMs: 60_000 }) },
+]

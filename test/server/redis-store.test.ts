@@ -1,0 +1,202 @@
+import { randomBytes } from 'node:crypto'
+import { Redis } from 'ioredis'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createRedisStore, createServer, hashSessionToken, SessionStoreError } from '../../src/server/index.ts'
+import type { SessionRecord } from '../../src/server/index.ts'
+import { closedPort, startFakeWechat } from './helpers/fake-wechat.ts'
+import { countKeys, deleteKeys, REDIS_URL, uniquePrefix } from './helpers/redis.ts'
+import { newUser } from './helpers/server-fixture.ts'
+import { startTcpProxy } from './helpers/tcp-proxy.ts'
+
+const prefix = uniquePrefix('redis-store')
+
+afterAll(async () => {
+  await deleteKeys(prefix)
+  expect(await countKeys(prefix)).toBe(0)
+})
+
+function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
+  const now = Date.now()
+  return {
+    tokenHash: hashSessionToken(randomBytes(32).toString('base64url')),
+    openid: `o-redis-${randomBytes(4).toString('hex')}`,
+    sessionKey: randomBytes(16).toString('base64'),
+    expiresAt: now + 60_000,
+    createdAt: now,
+    ...overrides,
+  }
+}
+
+describe('createRedisStore', () => {
+  it('lets several server instances share sessions', async () => {
+    const a = createRedisStore({ url: REDIS_URL, keyPrefix: `${prefix}shared:` })
+    const b = createRedisStore({ url: REDIS_URL, keyPrefix: `${prefix}shared:` })
+    try {
+      const r = record()
+      await a.create(r)
+      expect(await b.get(r.tokenHash)).toEqual(r)
+      expect(await b.deleteByOpenid(r.openid)).toBe(1)
+      expect(await a.get(r.tokenHash)).toBeUndefined()
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it('gives every session a native Redis TTL matching its expiry', async () => {
+    const keyPrefix = `${prefix}ttl:`
+    const store = createRedisStore({ url: REDIS_URL, keyPrefix })
+    const probe = new Redis(REDIS_URL)
+    try {
+      const r = record({ expiresAt: Date.now() + 30_000 })
+      await store.create(r)
+      const ttl = await probe.pttl(`${keyPrefix}session:${r.tokenHash}`)
+      expect(ttl).toBeGreaterThan(25_000)
+      expect(ttl).toBeLessThanOrEqual(30_000)
+      const indexTtl = await probe.pttl(`${keyPrefix}openid:${r.openid}`)
+      expect(indexTtl).toBeGreaterThan(25_000)
+    } finally {
+      await store.close()
+      await probe.quit()
+    }
+  })
+
+  it('stores the token hash, never a token, and the keys stay under the prefix', async () => {
+    const keyPrefix = `${prefix}keys:`
+    const store = createRedisStore({ url: REDIS_URL, keyPrefix })
+    try {
+      const token = randomBytes(32).toString('base64url')
+      await store.create(record({ tokenHash: hashSessionToken(token) }))
+      expect(await countKeys(keyPrefix)).toBe(2)
+      const probe = new Redis(REDIS_URL)
+      const keys = await probe.keys(`${keyPrefix}*`)
+      const values = await Promise.all(keys.filter((k) => k.includes(':session:')).map((k) => probe.get(k)))
+      await probe.quit()
+      expect(JSON.stringify({ keys, values })).not.toContain(token)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('works on a client you own (with its own ioredis keyPrefix) and leaves it open on close', async () => {
+    const client = new Redis(REDIS_URL, { keyPrefix: `${prefix}client:`, maxRetriesPerRequest: 1 })
+    const store = createRedisStore({ client, keyPrefix: 'app:' })
+    try {
+      const first = record()
+      const second = record({ openid: first.openid })
+      await store.create(first)
+      await store.create(second, { replaceOpenidSessions: true })
+      expect(await store.get(first.tokenHash)).toBeUndefined()
+      expect(await store.get(second.tokenHash)).toEqual(second)
+      expect(await countKeys(`${prefix}client:app:`)).toBe(2)
+      expect(await store.delete(second.tokenHash)).toBe(true)
+      expect(await countKeys(`${prefix}client:app:`)).toBe(0)
+      await store.close()
+      expect(await client.ping()).toBe('PONG')
+    } finally {
+      await client.quit()
+    }
+  })
+
+  it('fails fast with a SessionStoreError when Redis is down', async () => {
+    const port = await closedPort()
+    const store = createRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: `${prefix}down:` })
+    try {
+      await expect(store.get(record().tokenHash)).rejects.toBeInstanceOf(SessionStoreError)
+      await expect(store.create(record())).rejects.toBeInstanceOf(SessionStoreError)
+      await expect(store.ping()).rejects.toBeInstanceOf(SessionStoreError)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('fails fast while Redis is gone, and recovers when it comes back', async () => {
+    const redisPort = Number(new URL(REDIS_URL).port || 6379)
+    const proxy = await startTcpProxy(redisPort, new URL(REDIS_URL).hostname)
+    const store = createRedisStore({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: `${prefix}flaky:` })
+    try {
+      const r = record()
+      await store.create(r)
+      await proxy.cut()
+      await expect(store.get(r.tokenHash)).rejects.toBeInstanceOf(SessionStoreError)
+      await expect(store.ping()).rejects.toBeInstanceOf(SessionStoreError)
+      await proxy.restore()
+      // ioredis reconnects in the background; the store answers again once it has.
+      let back: SessionRecord | undefined
+      for (let i = 0; i < 100 && back === undefined; i += 1) {
+        back = await store.get(r.tokenHash).catch(() => undefined)
+        if (back === undefined) await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      expect(back).toEqual(r)
+    } finally {
+      await store.close()
+      await proxy.close()
+    }
+  })
+
+  it('bounds every operation by operationTimeoutMs even on a client that would wait forever', async () => {
+    const port = await closedPort()
+    const client = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: null, lazyConnect: true })
+    client.on('error', () => {})
+    const store = createRedisStore({ client, operationTimeoutMs: 50 })
+    try {
+      await expect(store.ping()).rejects.toThrow(/within 50 ms/)
+    } finally {
+      await store.close()
+      client.disconnect()
+    }
+  })
+
+  it('rejects bad options with a clear error', () => {
+    expect(() => createRedisStore({} as never)).toThrow(TypeError)
+    expect(() => createRedisStore({ url: '' })).toThrow(TypeError)
+    expect(() => createRedisStore({ client: {} as Redis })).toThrow(TypeError)
+    expect(() => createRedisStore({ url: REDIS_URL, operationTimeoutMs: 0 })).toThrow(RangeError)
+  })
+})
+
+describe('the server on a Redis that is down', () => {
+  it('answers 503 upstream_unavailable on login and health instead of hanging or a 500', async () => {
+    const wechat = await startFakeWechat()
+    const port = await closedPort()
+    const app = createServer({
+      wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
+      store: createRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: `${prefix}server-down:` }),
+      rateLimit: false,
+    })
+    try {
+      const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: wechat.codeFor(newUser()) } })
+      expect(login.statusCode).toBe(503)
+      expect(login.json()).toEqual({ error: 'upstream_unavailable', message: expect.any(String) })
+      const session = await app.inject({ method: 'POST', url: '/auth/session', headers: { authorization: `Bearer ${'A'.repeat(43)}` } })
+      expect(session.statusCode).toBe(503)
+      const health = await app.inject({ method: 'GET', url: '/healthz' })
+      expect(health.statusCode).toBe(503)
+      expect(health.json()).toMatchObject({ status: 'unavailable', error: 'upstream_unavailable' })
+    } finally {
+      await app.close()
+      await wechat.close()
+    }
+  })
+
+  it('works end to end on a live Redis', async () => {
+    const wechat = await startFakeWechat()
+    const app = createServer({
+      wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
+      store: createRedisStore({ url: REDIS_URL, keyPrefix: `${prefix}server-up:` }),
+      rateLimit: false,
+    })
+    try {
+      const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: wechat.codeFor(newUser()) } })
+      expect(login.statusCode).toBe(200)
+      const { token } = login.json<{ token: string }>()
+      const headers = { authorization: `Bearer ${token}` }
+      expect((await app.inject({ method: 'POST', url: '/auth/session', headers })).statusCode).toBe(200)
+      expect((await app.inject({ method: 'POST', url: '/auth/logout', headers })).statusCode).toBe(204)
+      expect((await app.inject({ method: 'POST', url: '/auth/session', headers })).statusCode).toBe(401)
+    } finally {
+      await app.close()
+      await wechat.close()
+    }
+  })
+})

@@ -1,0 +1,123 @@
+import Database from 'better-sqlite3'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createSqliteStore, DEFAULT_SQLITE_PATH, hashSessionToken, SessionStoreError } from '../../src/server/index.ts'
+import type { SessionRecord } from '../../src/server/index.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'mpl-sqlite-'))
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true })
+})
+
+function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
+  const now = Date.now()
+  return {
+    tokenHash: hashSessionToken(randomBytes(32).toString('base64url')),
+    openid: `o-sqlite-${randomBytes(4).toString('hex')}`,
+    sessionKey: randomBytes(16).toString('base64'),
+    expiresAt: now + 60_000,
+    createdAt: now,
+    ...overrides,
+  }
+}
+
+describe('createSqliteStore', () => {
+  it('defaults to ./data/sessions.db', () => {
+    expect(DEFAULT_SQLITE_PATH).toBe('./data/sessions.db')
+  })
+
+  it('creates missing folders and uses the WAL journal', async () => {
+    const path = join(dir, 'nested', 'deeper', 'sessions.db')
+    const store = createSqliteStore({ path, sweepIntervalMs: false })
+    try {
+      expect(store.path).toBe(path)
+      expect(existsSync(path)).toBe(true)
+      const db = new Database(path, { readonly: true })
+      try {
+        expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+      } finally {
+        db.close()
+      }
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('keeps every session across a restart from the same file', async () => {
+    const path = join(dir, 'restart.db')
+    const first = createSqliteStore({ path, sweepIntervalMs: false })
+    const sessions = [record(), record({ unionid: 'u-restart' }), record()]
+    for (const r of sessions) await first.create(r)
+    await first.close()
+
+    const second = createSqliteStore({ path, sweepIntervalMs: false })
+    try {
+      for (const r of sessions) expect(await second.get(r.tokenHash)).toEqual(r)
+    } finally {
+      await second.close()
+    }
+  })
+
+  it('sweeps expired rows on demand and on open', async () => {
+    const path = join(dir, 'sweep.db')
+    const store = createSqliteStore({ path, sweepIntervalMs: false })
+    const live = record()
+    await store.create(live)
+    await store.create(record({ expiresAt: Date.now() - 1, createdAt: Date.now() - 10 }))
+    await store.create(record({ expiresAt: Date.now() - 1, createdAt: Date.now() - 10 }))
+    expect(await store.sweepExpired()).toBe(2)
+    expect(await store.sweepExpired()).toBe(0)
+    await store.create(record({ expiresAt: Date.now() - 1, createdAt: Date.now() - 10 }))
+    await store.close()
+
+    const reopened = createSqliteStore({ path, sweepIntervalMs: false })
+    await reopened.close()
+    const db = new Database(path, { readonly: true })
+    try {
+      const rows = db.prepare('SELECT token_hash FROM sessions').all() as { token_hash: string }[]
+      expect(rows).toEqual([{ token_hash: live.tokenHash }])
+    } finally {
+      db.close()
+    }
+  })
+
+  it('sweeps on a timer', async () => {
+    const path = join(dir, 'timer.db')
+    const store = createSqliteStore({ path, sweepIntervalMs: 10 })
+    try {
+      await store.create(record({ expiresAt: Date.now() + 5 }))
+      const db = new Database(path, { readonly: true })
+      try {
+        const count = () => (db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n
+        expect(count()).toBe(1)
+        while (count() > 0) await new Promise((resolve) => setTimeout(resolve, 10))
+        expect(count()).toBe(0)
+      } finally {
+        db.close()
+      }
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('fails to open a path it cannot use with a SessionStoreError', () => {
+    const file = join(dir, 'a-file')
+    writeFileSync(file, 'not a folder')
+    expect(() => createSqliteStore({ path: join(file, 'sessions.db') })).toThrow(SessionStoreError)
+  })
+
+  it('fails to open a file that is not a database with a SessionStoreError', () => {
+    const file = join(dir, 'garbage.db')
+    writeFileSync(file, 'this is not a SQLite database, just some text that is long enough to matter'.repeat(20))
+    expect(() => createSqliteStore({ path: file })).toThrow(SessionStoreError)
+  })
+
+  it('rejects bad options with a clear error', () => {
+    expect(() => createSqliteStore({ path: '' })).toThrow(TypeError)
+    expect(() => createSqliteStore({ path: ':memory:', sweepIntervalMs: 0 })).toThrow(RangeError)
+  })
+})
