@@ -11,4 +11,5 @@ export type {
   LoginStep,
   RetryPolicy,
   StepTimeouts,
+  StoredSession,
 } from './login.types.ts'

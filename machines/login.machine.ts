@@ -19,6 +19,7 @@ import {
   type LoginEvent,
   type LoginMachineInput,
   type LoginStep,
+  type StoredSession,
 } from './login.types.ts'
 
 function notProvided(name: string): () => Promise<never> {
@@ -33,6 +34,10 @@ function isUsableSession(value: unknown, now: number): value is Session {
   return isSessionShape(value) && value.expiresAt > now
 }
 
+function toSession({ token, expiresAt }: StoredSession): Session {
+  return { token, expiresAt }
+}
+
 /** The codes that mean "this `wx.login` code is no good, get a fresh one". */
 const REJECTED_CODE_ERRORS = new Set(['invalid_code', 'code_used'])
 
@@ -44,7 +49,7 @@ export const loginMachine = setup({
   },
   actors: {
     /** Reads the stored session; resolves `null` when there is none or it is corrupt. */
-    readSession: fromPromise<Session | null>(notProvided('readSession')),
+    readSession: fromPromise<StoredSession | null>(notProvided('readSession')),
     /** `wx.checkSession`: resolves while WeChat's session is alive, rejects when it expired. */
     checkWxSession: fromPromise<void>(notProvided('checkWxSession')),
     /** Asks the developer server: `true` valid, `false` expired; rejects on a transient failure. */
@@ -57,6 +62,9 @@ export const loginMachine = setup({
   guards: {
     isUsableStoredSession: (_, params: { stored: unknown }) => isUsableSession(params.stored, Date.now()),
     isServerSessionValid: (_, params: { valid: boolean }) => params.valid,
+    /** The server confirmed this session less than `serverCheckWindowMs` ago (0 = always ask it). */
+    isServerConfirmationFresh: ({ context }) =>
+      context.confirmedAt !== null && Date.now() - context.confirmedAt < context.serverCheckWindowMs,
     hasAttemptsLeft: ({ context }) => context.attempt < context.retry.attempts,
     /** Tries left, a transient failure, and no `Retry-After` longer than our longest backoff. */
     canRetry: ({ context }, params: { error: unknown }) => {
@@ -72,7 +80,7 @@ export const loginMachine = setup({
   },
   actions: {
     /** Writes the session to storage. Provided by the client; must not throw. */
-    persistSession: (_, _params: { session: Session }) => {},
+    persistSession: (_, _params: { session: Session; confirmedAt: number }) => {},
     /** Removes the stored session. Provided by the client; must not throw. */
     clearSession: () => {},
     /** Tells the developer server the session is over, if it can. Provided by the client; must not throw. */
@@ -86,7 +94,8 @@ export const loginMachine = setup({
       error: ({ context }, params: { step: LoginStep }) => timeoutError(params.step, context.timeouts[params.step]),
     }),
     storeSession: assign({ session: (_, params: { session: Session }) => params.session }),
-    forgetSession: assign({ session: null }),
+    forgetSession: assign({ session: null, confirmedAt: null }),
+    storeConfirmedAt: assign({ confirmedAt: (_, params: { at: number | null }) => params.at }),
     storeCode: assign({ code: (_, params: { code: string }) => params.code }),
     forgetCode: assign({ code: null }),
     clearError: assign({ error: null }),
@@ -105,12 +114,14 @@ export const loginMachine = setup({
   description: 'The login life cycle of a WeChat mini-program: stored session, wx.checkSession, developer-server check, wx.login, server login.',
   context: ({ input }) => ({
     session: null,
+    confirmedAt: null,
     code: null,
     error: null,
     attempt: 1,
     freshCodeRetries: 0,
     timeouts: { ...DEFAULT_STEP_TIMEOUTS, ...input?.timeouts },
     retry: { ...DEFAULT_RETRY_POLICY, ...input?.retry },
+    serverCheckWindowMs: input?.serverCheckWindowMs ?? 0,
   }),
   initial: 'idle',
   on: {
@@ -140,7 +151,10 @@ export const loginMachine = setup({
           {
             guard: { type: 'isUsableStoredSession', params: ({ event }) => ({ stored: event.output }) },
             target: 'checkingWx',
-            actions: { type: 'storeSession', params: ({ event }) => ({ session: event.output as Session }) },
+            actions: [
+              { type: 'storeSession', params: ({ event }) => ({ session: toSession(event.output as StoredSession) }) },
+              { type: 'storeConfirmedAt', params: ({ event }) => ({ at: event.output?.confirmedAt ?? null }) },
+            ],
           },
           { target: 'wxLogin', actions: ['forgetSession', 'clearSession'] },
         ],
@@ -154,7 +168,7 @@ export const loginMachine = setup({
       invoke: {
         id: 'checkWxSession',
         src: 'checkWxSession',
-        onDone: { target: 'checkingServer' },
+        onDone: [{ guard: 'isServerConfirmationFresh', target: 'authenticated' }, { target: 'checkingServer' }],
         onError: { target: 'wxLogin', actions: ['forgetSession', 'clearSession'] },
       },
       after: { checkWxSessionTimeout: { target: 'wxLogin', actions: ['forgetSession', 'clearSession'] } },
@@ -174,6 +188,10 @@ export const loginMachine = setup({
               {
                 guard: { type: 'isServerSessionValid', params: ({ event }) => ({ valid: event.output }) },
                 target: '#login.authenticated',
+                actions: [
+                  { type: 'storeConfirmedAt', params: () => ({ at: Date.now() }) },
+                  { type: 'persistSession', params: ({ context }) => ({ session: context.session as Session, confirmedAt: Date.now() }) },
+                ],
               },
               { target: '#login.wxLogin', actions: ['forgetSession', 'clearSession'] },
             ],
@@ -249,7 +267,8 @@ export const loginMachine = setup({
               target: '#login.authenticated',
               actions: [
                 { type: 'storeSession', params: ({ event }) => ({ session: event.output }) },
-                { type: 'persistSession', params: ({ event }) => ({ session: event.output }) },
+                { type: 'storeConfirmedAt', params: () => ({ at: Date.now() }) },
+                { type: 'persistSession', params: ({ event }) => ({ session: event.output, confirmedAt: Date.now() }) },
                 'forgetCode',
                 'clearError',
               ],
@@ -291,7 +310,8 @@ export const loginMachine = setup({
       tags: ['authenticated'],
       on: {
         SESSION_EXPIRED: { target: 'wxLogin', actions: ['beginFlow', 'forgetSession', 'clearSession'] },
-        REFRESH: { target: 'checkingWx', actions: 'beginFlow' },
+        // A refresh asks the server whatever it said recently.
+        REFRESH: { target: 'checkingWx', actions: ['beginFlow', { type: 'storeConfirmedAt', params: { at: null } }] },
       },
     },
 

@@ -39,11 +39,27 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 export interface LoginMachineInput {
   timeouts?: Partial<StepTimeouts>
   retry?: Partial<RetryPolicy>
+  /**
+   * At launch, skip the developer-server check when the server confirmed the
+   * stored session less than this many ms ago (`wx.checkSession` still runs).
+   * 0, the default, asks the server every time, as the seed's flow does.
+   */
+  serverCheckWindowMs?: number
+}
+
+/** What storage holds: the session and when the developer server last confirmed it. */
+export interface StoredSession extends Session {
+  /** Ms since the epoch of the last login or successful server check. */
+  confirmedAt?: number
 }
 
 export interface LoginContext {
   /** The developer server's session, once known. Never WeChat's `session_key`. */
   session: Session | null
+  /** When the developer server last confirmed `session` (ms since the epoch). */
+  confirmedAt: number | null
+  /** See `LoginMachineInput.serverCheckWindowMs`. */
+  serverCheckWindowMs: number
   /** The `wx.login` code between `wxLogin` and `serverLogin`. */
   code: string | null
   /** Why the last step failed; kept in `failed`. */

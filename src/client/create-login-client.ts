@@ -23,6 +23,13 @@ export interface LoginClientOptions {
   /** Per-step timeouts in ms. */
   timeouts?: Partial<StepTimeouts>
   retry?: Partial<RetryPolicy>
+  /**
+   * At launch, skip the developer-server check when the server confirmed the
+   * stored session less than this many ms ago; `wx.checkSession` still runs,
+   * and a session the server revoked meanwhile is caught by the 401 replay of
+   * `request()`. 0 (the default) asks the server at every launch.
+   */
+  serverCheckWindowMs?: number
   /** Base URL for `request()` with relative URLs; defaults to `server.baseUrl` when `server` is the HTTP options. */
   apiBaseUrl?: string
   /** Header that carries the token on `request()`; defaults to `server.tokenHeader`, else `Authorization`. */
@@ -84,7 +91,11 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
     },
   })
   const actor = createActor(machine, {
-    input: { ...(options.timeouts && { timeouts: options.timeouts }), ...(options.retry && { retry: options.retry }) },
+    input: {
+      ...(options.timeouts && { timeouts: options.timeouts }),
+      ...(options.retry && { retry: options.retry }),
+      ...(options.serverCheckWindowMs !== undefined && { serverCheckWindowMs: options.serverCheckWindowMs }),
+    },
     ...(options.inspect && { inspect: options.inspect }),
   })
   actor.start()

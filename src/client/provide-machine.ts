@@ -58,9 +58,9 @@ export function provideLoginMachine(deps: MachineImplementationDeps) {
       }),
     },
     actions: {
-      persistSession: (_, params: { session: Session }) => {
+      persistSession: (_, params: { session: Session; confirmedAt: number }) => {
         try {
-          writeStoredSession(platform.storage, storageKey, params.session)
+          writeStoredSession(platform.storage, storageKey, { ...params.session, confirmedAt: params.confirmedAt })
         } catch (error) {
           // The user is logged in for this run of the app; only the next launch will have to log in again.
           events.emit({ type: 'storage_error', operation: 'write', error: toLoginError(error, 'storage_error') })

@@ -1,7 +1,7 @@
 import { LoginError } from '../errors/index.ts'
+import type { StoredSession } from '../../machines/index.ts'
 import type { PlatformStorage } from '../platform/types.ts'
 import { isSessionShape } from '../session-server/session-shape.ts'
-import type { Session } from '../session-server/types.ts'
 
 export const DEFAULT_STORAGE_KEY = 'miniprogram-login:session'
 
@@ -16,7 +16,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * storage whose `get` answers a promise (an asynchronous or remote store) is
  * awaited; the machine's `readSession` timeout bounds it.
  */
-export async function readStoredSession(storage: PlatformStorage, key: string): Promise<Session | null> {
+export async function readStoredSession(storage: PlatformStorage, key: string): Promise<StoredSession | null> {
   let raw: unknown
   try {
     raw = storage.get(key)
@@ -31,13 +31,21 @@ export async function readStoredSession(storage: PlatformStorage, key: string): 
       return null
     }
   }
-  return isSessionShape(raw) ? { token: raw.token, expiresAt: raw.expiresAt } : null
+  if (!isSessionShape(raw)) return null
+  const { confirmedAt } = raw as { confirmedAt?: unknown }
+  return {
+    token: raw.token,
+    expiresAt: raw.expiresAt,
+    ...(typeof confirmedAt === 'number' && Number.isFinite(confirmedAt) ? { confirmedAt } : {}),
+  }
 }
 
 /** Writes the whole session as one value, so storage never holds half of one. */
-export function writeStoredSession(storage: PlatformStorage, key: string, session: Session): void {
+export function writeStoredSession(storage: PlatformStorage, key: string, session: StoredSession): void {
+  const value: StoredSession = { token: session.token, expiresAt: session.expiresAt }
+  if (session.confirmedAt !== undefined) value.confirmedAt = session.confirmedAt
   try {
-    storage.set(key, { token: session.token, expiresAt: session.expiresAt })
+    storage.set(key, value)
   } catch (cause) {
     throw new LoginError('storage_error', 'could not store the session', { cause })
   }

@@ -16,6 +16,7 @@ export const LOGIN_ERROR_CODES = [
   'invalid_response',
   'invalid_request',
   'storage_error',
+  'session_expired',
   'unauthorized',
   'aborted',
 ] as const
@@ -48,6 +49,7 @@ const DEFAULT_MESSAGES: Record<LoginErrorCode, string> = {
   invalid_response: 'the developer server answered something that is not a session',
   invalid_request: 'the developer server rejected the request as malformed',
   storage_error: 'local storage failed',
+  session_expired: 'the platform session expired; a fresh login is needed',
   unauthorized: 'the request was refused even after a fresh login',
   aborted: 'the login was cancelled',
 }

@@ -7,6 +7,10 @@ import type { Session } from '../../src/session-server/types.ts'
 
 /** Far in the future and long past, whatever the clock says while paths are generated or run. */
 export const LIVE_SESSION: Session = { token: 'stored-token', expiresAt: Date.UTC(2100, 0, 1) }
+/** Generation and runs share this clock origin (runs fake the clock at it). */
+export const MODEL_NOW = Date.now()
+/** A live session the server confirmed a second ago: inside the model's server-check window. */
+export const CONFIRMED_SESSION = { token: 'confirmed-token', expiresAt: Date.UTC(2100, 0, 1), confirmedAt: MODEL_NOW - 1_000 }
 export const EXPIRED_SESSION: Session = { token: 'expired-token', expiresAt: 1 }
 export const FRESH_SESSION: Session = { token: 'fresh-token', expiresAt: Date.UTC(2100, 0, 1) }
 export const LOGIN_CODE = 'code-from-wx-login'
@@ -15,6 +19,7 @@ export const LOGIN_CODE = 'code-from-wx-login'
 export const MODEL_INPUT = {
   timeouts: { readSession: 100, checkWxSession: 200, checkServerSession: 300, wxLogin: 400, serverLogin: 500 },
   retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 1_000 },
+  serverCheckWindowMs: 60_000,
 }
 
 export type ModelEvent =
@@ -25,6 +30,7 @@ export type ModelEvent =
 
 export const MODEL_EVENTS: ModelEvent[] = [
   { type: 'xstate.done.actor.readSession', output: LIVE_SESSION },
+  { type: 'xstate.done.actor.readSession', output: CONFIRMED_SESSION },
   { type: 'xstate.done.actor.readSession', output: EXPIRED_SESSION },
   { type: 'xstate.done.actor.readSession', output: null },
   { type: 'xstate.error.actor.readSession', error: new LoginError('storage_error') },

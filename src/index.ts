@@ -1,0 +1,38 @@
+/**
+ * miniprogram-login: what a mini-program imports.
+ *
+ *   const auth = createLoginClient({ platform: wechatPlatform(wx), server: { baseUrl } })
+ *   App({ auth, onLaunch() { auth.start() } })
+ */
+export { createLoginClient, DEFAULT_STORAGE_KEY } from './client/index.ts'
+export type {
+  LoginClient,
+  LoginClientEvent,
+  LoginClientEventListener,
+  LoginClientEventType,
+  LoginClientOptions,
+  LoginSnapshot,
+  Unsubscribe,
+} from './client/index.ts'
+export { LoginError, LOGIN_ERROR_CODES, isLoginError, toLoginError } from './errors/index.ts'
+export type { LoginErrorCode, LoginErrorOptions } from './errors/index.ts'
+export { httpSessionServer, DEFAULT_SESSION_SERVER_PATHS } from './session-server/index.ts'
+export type {
+  HttpSessionServerConfig,
+  HttpSessionServerOptions,
+  Session,
+  SessionServer,
+  SessionServerPaths,
+} from './session-server/index.ts'
+export {
+  alipayPlatform,
+  baiduPlatform,
+  bytedancePlatform,
+  qqPlatform,
+  taroPlatform,
+  uniAppPlatform,
+  wechatPlatform,
+} from './platform/index.ts'
+export type { Platform, PlatformRequestOptions, PlatformResponse, PlatformStorage } from './platform/index.ts'
+export { loginMachine, DEFAULT_RETRY_POLICY, DEFAULT_STEP_TIMEOUTS } from '../machines/index.ts'
+export type { LoginContext, LoginEvent, LoginStateName, LoginStep, RetryPolicy, StepTimeouts } from '../machines/index.ts'

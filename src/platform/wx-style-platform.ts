@@ -1,0 +1,111 @@
+import { LoginError } from '../errors/index.ts'
+import { callWithTimeout } from './call-with-timeout.ts'
+import { failureText, redact, saysTimeout } from './failure-text.ts'
+import { guardedStorage, type RawStorage } from './guarded-storage.ts'
+import { checkRequest, readHttpAnswer, type CheckedRequest } from './http-answer.ts'
+import { callTimeout, resolveTimeouts, type PlatformOptions } from './timeouts.ts'
+import type { Platform, PlatformResponse } from './types.ts'
+
+interface Callbacks<R> {
+  success(result: R): void
+  fail(error: unknown): void
+}
+
+/**
+ * The calls of a runtime that follows WeChat's conventions (`wx`, `tt`, `qq`,
+ * `swan`, `uni`): `login`/`checkSession`/`request` take `success`/`fail`
+ * callbacks, a login answers `{ code }`, a request answers `{ statusCode,
+ * data, header }` in `success` whatever the status, and failures carry an
+ * `errMsg`. Each adapter maps its own typed API onto this.
+ */
+export interface WxStyleApi {
+  /** Names the API family in messages: `wx`, `tt`, `qq`, `swan`, `uni`. */
+  api: string
+  /** Names the platform's own session in messages: `WeChat`, `ByteDance`… */
+  sessionOwner: string
+  login(options: Callbacks<unknown> & { timeout: number }): unknown
+  checkSession(options: Callbacks<unknown>): unknown
+  /** Returns the platform's request task, if any, so a timeout can abort it. */
+  request(options: CheckedRequest & Callbacks<unknown> & { timeout: number }): unknown
+  storage: RawStorage
+  /** Where the one-time code is in a login result; `result.code` unless told otherwise. */
+  readCode?(result: unknown): unknown
+}
+
+function codeField(result: unknown): unknown {
+  return typeof result === 'object' && result !== null ? (result as { code?: unknown }).code : undefined
+}
+
+function errMsgOf(result: unknown): string {
+  const errMsg = typeof result === 'object' && result !== null ? (result as { errMsg?: unknown }).errMsg : undefined
+  return typeof errMsg === 'string' ? errMsg : 'no errMsg'
+}
+
+/** Builds a `Platform` over a WeChat-style API. */
+export function wxStylePlatform(source: WxStyleApi, options?: PlatformOptions): Platform {
+  const timeouts = resolveTimeouts(options)
+  const { api, sessionOwner } = source
+  const readCode = source.readCode ?? codeField
+
+  const loginFailure = (cause: unknown): LoginError => {
+    const text = failureText(cause)
+    return new LoginError(saysTimeout(text) ? 'timeout' : 'wx_login_failed', `${api}.login failed: ${text}`, { cause })
+  }
+  const sessionExpired = (cause: unknown): LoginError =>
+    new LoginError('session_expired', `${api}.checkSession: the ${sessionOwner} session expired (${failureText(cause)})`, { cause })
+
+  return {
+    async login(opts) {
+      const timeoutMs = callTimeout(`${api}.login`, opts?.timeout, timeouts.login)
+      return callWithTimeout<{ code: string }>(
+        (settle) =>
+          source.login({
+            timeout: timeoutMs,
+            success: (result) => {
+              const code = readCode(result)
+              if (typeof code === 'string' && code !== '') settle.resolve({ code })
+              else settle.reject(new LoginError('wx_login_failed', `${api}.login succeeded without a code (${errMsgOf(result)})`))
+            },
+            fail: (error) => settle.reject(loginFailure(error)),
+          }),
+        { what: `${api}.login`, timeoutMs, onThrow: loginFailure },
+      )
+    },
+
+    checkSession() {
+      return callWithTimeout<void>(
+        (settle) =>
+          source.checkSession({
+            success: () => settle.resolve(),
+            fail: (error) => settle.reject(sessionExpired(error)),
+          }),
+        { what: `${api}.checkSession`, timeoutMs: timeouts.checkSession, onThrow: sessionExpired },
+      )
+    },
+
+    async request(opts) {
+      const checked = checkRequest(`${api}.request`, opts)
+      const timeoutMs = callTimeout(`${api}.request`, opts.timeout, timeouts.request)
+      const requestFailure = (cause: unknown): LoginError => {
+        const text = redact(failureText(cause), checked.data, checked.header)
+        return new LoginError(saysTimeout(text) ? 'timeout' : 'network', `${api}.request failed: ${text}`, { cause })
+      }
+      return callWithTimeout<PlatformResponse>(
+        (settle) =>
+          source.request({
+            ...checked,
+            timeout: timeoutMs,
+            success: (result) => {
+              const answer = readHttpAnswer(result)
+              if (answer) settle.resolve(answer)
+              else settle.reject(new LoginError('invalid_response', `${api}.request answered without an HTTP status (${errMsgOf(result)})`))
+            },
+            fail: (error) => settle.reject(requestFailure(error)),
+          }),
+        { what: `${api}.request`, timeoutMs, onThrow: requestFailure },
+      )
+    },
+
+    storage: guardedStorage(source.storage),
+  }
+}
