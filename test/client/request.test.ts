@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest'
+import { createLoginClient, LoginError } from '../../src/index.ts'
+import type { PlatformRequestOptions } from '../../src/index.ts'
+import { createFakeServices } from '../support/fake-services.ts'
+
+/** A resource server that accepts only the token it was told is current. */
+function acceptOnly(current: () => string | undefined) {
+  return async (options: PlatformRequestOptions) => {
+    const auth = options.header?.Authorization
+    return auth === `Bearer ${current()}`
+      ? { statusCode: 200, data: { url: options.url, auth } }
+      : { statusCode: 401, data: { error: 'session_expired' } }
+  }
+}
+
+describe('request(): authenticated requests', () => {
+  it('adds the token header and resolves relative URLs against the server base URL', async () => {
+    const services = createFakeServices()
+    const client = createLoginClient({
+      platform: services.platform,
+      server: { baseUrl: 'https://api.example.com/' },
+    })
+    services.behaviour.request = async (options) => {
+      if (options.url.endsWith('/auth/login')) return { statusCode: 200, data: { token: 'tok', expiresAt: Date.now() + 60_000 } }
+      return { statusCode: 200, data: { seen: options.header?.Authorization, url: options.url } }
+    }
+    const response = await client.request({ url: '/api/orders', method: 'GET' })
+    expect(response.data).toEqual({ seen: 'Bearer tok', url: 'https://api.example.com/api/orders' })
+    client.stop()
+  })
+
+  it('10 concurrent requests that all get a 401 cause one re-login, and each is replayed once', async () => {
+    const services = createFakeServices()
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    await client.ensureLogin()
+    let current: string | undefined = 'nobody'
+    services.behaviour.request = acceptOnly(() => current)
+    const original = services.behaviour.serverLogin
+    services.behaviour.serverLogin = async (code) => {
+      const session = await original(code)
+      current = session.token
+      return session
+    }
+
+    const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => client.request({ url: `https://api.example.com/r/${i}` })))
+    expect(responses.map((r) => r.statusCode)).toEqual(Array(10).fill(200))
+    expect(services.counts.login).toBe(2)
+    expect(services.counts.serverLogin).toBe(2)
+    expect(services.counts.request).toBe(20)
+    client.stop()
+  })
+
+  it('rejects with unauthorized when the replay gets a 401 too, after exactly one re-login', async () => {
+    const services = createFakeServices({ request: async () => ({ statusCode: 401, data: {} }) })
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    const error = await client.request({ url: 'https://api.example.com/x' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(LoginError)
+    expect((error as LoginError).code).toBe('unauthorized')
+    expect(services.counts.serverLogin).toBe(2)
+    expect(services.counts.request).toBe(2)
+    client.stop()
+  })
+
+  it('hands back other statuses as they are', async () => {
+    const services = createFakeServices({ request: async () => ({ statusCode: 503, data: 'busy' }) })
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    await expect(client.request({ url: 'https://api.example.com/x' })).resolves.toMatchObject({ statusCode: 503, data: 'busy' })
+    client.stop()
+  })
+
+  it('rejects with a LoginError when the network fails', async () => {
+    const services = createFakeServices({ request: () => Promise.reject(new Error('request:fail socket closed')) })
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    await expect(client.request({ url: 'https://api.example.com/x' })).rejects.toMatchObject({ code: 'network' })
+    client.stop()
+  })
+
+  it('uses a custom token header without the Bearer prefix', async () => {
+    const services = createFakeServices()
+    const client = createLoginClient({ platform: services.platform, server: services.server, tokenHeader: 'sessionKey' })
+    const session = await client.ensureLogin()
+    await client.request({ url: 'https://api.example.com/x' })
+    expect(services.requests.at(-1)?.header).toEqual({ sessionKey: session.token })
+    client.stop()
+  })
+})
