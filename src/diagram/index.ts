@@ -1,0 +1,2 @@
+export { toMermaid, transitionLabel } from './to-mermaid.ts'
+export { DIAGRAM_BEGIN, DIAGRAM_END, diagramBlock, withDiagram } from './flow-doc.ts'
