@@ -45,7 +45,7 @@ export const loginMachine = setup({
   types: {
     context: {} as LoginContext,
     events: {} as LoginEvent,
-    input: {} as LoginMachineInput,
+    input: {} as LoginMachineInput | undefined,
   },
   actors: {
     /** Reads the stored session; resolves `null` when there is none or it is corrupt. */
