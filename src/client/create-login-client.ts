@@ -112,7 +112,7 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
   return {
     actor,
     start() {
-      if (actor.getSnapshot().matches('idle')) actor.send({ type: 'START' })
+      if (actor.getSnapshot().status === 'active' && actor.getSnapshot().matches('idle')) actor.send({ type: 'START' })
     },
     ensureLogin: flight.ensureLogin,
     refresh: flight.refresh,
