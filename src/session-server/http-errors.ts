@@ -9,7 +9,7 @@ const CONTRACT_ERRORS: Record<string, LoginErrorCode> = {
   rate_limited: 'rate_limited',
   upstream_unavailable: 'server_error',
   invalid_request: 'invalid_request',
-  session_expired: 'unauthorized',
+  session_expired: 'session_expired',
 }
 
 function headerValue(header: Record<string, string> | undefined, name: string): string | undefined {
