@@ -35,7 +35,7 @@ function isInFlight(snapshot: LoginSnapshot): boolean {
  * error), `idle` (logged out meanwhile) or stops; the machine's own timeouts
  * guarantee it gets there.
  */
-export function createSingleFlight(actor: LoginActor, now: () => number = Date.now) {
+export function createSingleFlight(actor: LoginActor, now: () => number = () => Date.now()) {
   let waiter: Waiter | null = null
   let stoppedError: LoginError | null = null
 

@@ -71,6 +71,17 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     await store.close()
   })
 
+  // A keep-alive connection whose request is in flight when close() begins would
+  // hold the close open until Fastify's keepAliveTimeout (72 s): from then on,
+  // every answer tells the client to hang up, so the socket ends with its request.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
+
   // Decorated at once so `app.authenticate` works on routes added right after this returns.
   installSessionAuth(app, { store, sessionTtlMs, singleSessionPerUser: options.singleSessionPerUser === true })
   app.register(errorHandlingPlugin)

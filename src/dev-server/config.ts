@@ -1,0 +1,167 @@
+/**
+ * `npm start` configuration, read from environment variables. Every mistake
+ * is reported at once as a `DevServerConfigError` that names the variable;
+ * the value of `WX_SECRET` is never quoted.
+ */
+import { DEFAULT_SQLITE_PATH } from '../server/index.ts'
+
+export const DEFAULT_DEV_PORT = 3000
+/** All interfaces, so a phone on the same LAN can reach the server. */
+export const DEFAULT_DEV_HOST = '0.0.0.0'
+export const DEFAULT_LOG_LEVEL = 'info'
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** Where code2Session goes: the real WeChat API (or `apiBase`), or an emulator started beside the server. */
+export type DevWechatConfig =
+  | { kind: 'wechat'; appId: string; secret: string; apiBase?: string }
+  | { kind: 'emulator'; port: number }
+
+export type DevStoreConfig = { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string; keyPrefix?: string }
+
+export interface DevServerConfig {
+  host: string
+  /** 0 picks a free port. */
+  port: number
+  wechat: DevWechatConfig
+  store: DevStoreConfig
+  /** The server's default (7 days) when absent. */
+  sessionTtlMs?: number
+  logLevel: LogLevel
+}
+
+/** The environment variables `readDevServerConfig` understands. */
+export const DEV_SERVER_ENV_VARS = [
+  'PORT',
+  'HOST',
+  'WX_APPID',
+  'WX_SECRET',
+  'WX_API_BASE',
+  'WX_EMULATOR_PORT',
+  'SQLITE_PATH',
+  'REDIS_URL',
+  'REDIS_KEY_PREFIX',
+  'SESSION_TTL_MS',
+  'LOG_LEVEL',
+] as const
+
+export type DevServerEnvVar = (typeof DEV_SERVER_ENV_VARS)[number]
+
+export type DevServerEnv = Partial<Record<string, string | undefined>>
+
+export class DevServerConfigError extends Error {
+  override readonly name = 'DevServerConfigError'
+  /** The variable at fault. */
+  readonly variable: DevServerEnvVar
+
+  constructor(variable: DevServerEnvVar, message: string) {
+    super(message)
+    this.variable = variable
+  }
+}
+
+/** An unset or blank variable counts as absent. */
+function valueOf(env: DevServerEnv, name: DevServerEnvVar): string | undefined {
+  const raw = env[name]
+  if (raw === undefined) return undefined
+  const trimmed = raw.trim()
+  return trimmed === '' ? undefined : trimmed
+}
+
+function readPort(env: DevServerEnv, name: 'PORT' | 'WX_EMULATOR_PORT', fallback: number): number {
+  const raw = valueOf(env, name)
+  if (raw === undefined) return fallback
+  const port = Number(raw)
+  if (!/^\d+$/.test(raw) || port > 65_535) {
+    throw new DevServerConfigError(name, `${name} must be a port number from 0 to 65535 (0 picks a free one), got ${JSON.stringify(raw)}`)
+  }
+  return port
+}
+
+function readTtl(env: DevServerEnv): number | undefined {
+  const raw = valueOf(env, 'SESSION_TTL_MS')
+  if (raw === undefined) return undefined
+  const ttl = Number(raw)
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(ttl) || ttl === 0) {
+    throw new DevServerConfigError('SESSION_TTL_MS', `SESSION_TTL_MS must be a positive whole number of milliseconds, got ${JSON.stringify(raw)}`)
+  }
+  return ttl
+}
+
+function readLogLevel(env: DevServerEnv): LogLevel {
+  const raw = valueOf(env, 'LOG_LEVEL')?.toLowerCase()
+  if (raw === undefined) return DEFAULT_LOG_LEVEL
+  const level = LOG_LEVELS.find((candidate) => candidate === raw)
+  if (level === undefined) throw new DevServerConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`)
+  return level
+}
+
+function readHttpUrl(env: DevServerEnv, name: 'WX_API_BASE'): string | undefined {
+  const raw = valueOf(env, name)
+  if (raw === undefined) return undefined
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new DevServerConfigError(name, `${name} must be an absolute http(s) URL`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DevServerConfigError(name, `${name} must be an absolute http(s) URL`)
+  return raw
+}
+
+function readWechat(env: DevServerEnv): DevWechatConfig {
+  const appId = valueOf(env, 'WX_APPID')
+  const secret = valueOf(env, 'WX_SECRET')
+  const apiBase = readHttpUrl(env, 'WX_API_BASE')
+  if (appId === undefined && secret === undefined) {
+    if (apiBase !== undefined) {
+      throw new DevServerConfigError('WX_API_BASE', 'WX_API_BASE is set but WX_APPID and WX_SECRET are not: set all three, or none to use the local emulator')
+    }
+    return { kind: 'emulator', port: readPort(env, 'WX_EMULATOR_PORT', 0) }
+  }
+  if (appId === undefined) throw new DevServerConfigError('WX_APPID', 'WX_SECRET is set but WX_APPID is not: set both to use WeChat, or neither to use the local emulator')
+  if (secret === undefined) throw new DevServerConfigError('WX_SECRET', 'WX_APPID is set but WX_SECRET is not: set both to use WeChat, or neither to use the local emulator')
+  if (valueOf(env, 'WX_EMULATOR_PORT') !== undefined) {
+    throw new DevServerConfigError('WX_EMULATOR_PORT', 'WX_EMULATOR_PORT only applies to the local emulator, which does not run when WX_APPID and WX_SECRET are set')
+  }
+  return { kind: 'wechat', appId, secret, ...(apiBase === undefined ? {} : { apiBase }) }
+}
+
+function readStore(env: DevServerEnv): DevStoreConfig {
+  const redisUrl = valueOf(env, 'REDIS_URL')
+  const keyPrefix = valueOf(env, 'REDIS_KEY_PREFIX')
+  if (redisUrl === undefined) {
+    if (keyPrefix !== undefined) {
+      throw new DevServerConfigError('REDIS_KEY_PREFIX', 'REDIS_KEY_PREFIX is set but REDIS_URL is not')
+    }
+    return { kind: 'sqlite', path: valueOf(env, 'SQLITE_PATH') ?? DEFAULT_SQLITE_PATH }
+  }
+  if (valueOf(env, 'SQLITE_PATH') !== undefined) {
+    throw new DevServerConfigError('SQLITE_PATH', 'SQLITE_PATH and REDIS_URL are both set: choose one session store')
+  }
+  let protocol: string
+  try {
+    protocol = new URL(redisUrl).protocol
+  } catch {
+    // The URL may hold a password: do not quote it.
+    throw new DevServerConfigError('REDIS_URL', 'REDIS_URL must look like redis://[user:password@]host:port[/db]')
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') {
+    throw new DevServerConfigError('REDIS_URL', 'REDIS_URL must start with redis:// or rediss://')
+  }
+  return { kind: 'redis', url: redisUrl, ...(keyPrefix === undefined ? {} : { keyPrefix }) }
+}
+
+/** Reads the configuration of `npm start` from `env` (normally `process.env`). */
+export function readDevServerConfig(env: DevServerEnv): DevServerConfig {
+  const ttl = readTtl(env)
+  return {
+    host: valueOf(env, 'HOST') ?? DEFAULT_DEV_HOST,
+    port: readPort(env, 'PORT', DEFAULT_DEV_PORT),
+    wechat: readWechat(env),
+    store: readStore(env),
+    ...(ttl === undefined ? {} : { sessionTtlMs: ttl }),
+    logLevel: readLogLevel(env),
+  }
+}
