@@ -2,11 +2,12 @@
  * `npm run build`: the package WeChat DevTools' "build npm" copies into a
  * mini-program (the `miniprogram` field of package.json names the folder).
  *
- *   miniprogram_dist/index.js     src/index.ts, XState bundled in: one CommonJS file that requires nothing
- *   miniprogram_dist/inspect.js   src/inspect/index.ts; takes LoginError & co. from ./index.js, so both share one class
- *   miniprogram_dist/*.d.ts       the types of both, plus types/ that they re-export
+ *   miniprogram_dist/index.js      src/index.ts: the client, WeChat's adapter, XState bundled in; one CommonJS file that requires nothing
+ *   miniprogram_dist/inspect.js    src/inspect/index.ts; takes LoginError & co. from ./index.js, so all share one class
+ *   miniprogram_dist/platforms.js  src/platform/index.ts: the other runtimes' adapters (ByteDance, Alipay, QQ, Baidu, Taro, uni-app)
+ *   miniprogram_dist/*.d.ts        the types of each, plus types/ that they re-export
  *
- * Both files are ES2017 and use nothing a mini-program's JS engine lacks: no
+ * Every file is ES2017 and uses nothing a mini-program's JS engine lacks: no
  * Node built-in, `process`, `Buffer`, `window`, `document`, `eval` or
  * `new Function`. The build fails if a Node-only module (server, emulator,
  * dev server, inspector relay) or an unexpected npm package reaches a bundle,
@@ -30,10 +31,11 @@ export const DEFAULT_OUT_DIR = path.join(ROOT, 'miniprogram_dist')
 
 /**
  * Gzip budgets per file, in bytes (zlib's default level, of the minified file).
- * 20 KB was asked for `index.js`, but XState's runtime alone is about 14 KiB
- * and the whole client about 22 KiB, so the budget is 24 KiB (see docs/miniprogram.md).
+ * `index.js` (the client, WeChat's adapter and XState) must stay within 20 KiB;
+ * the other runtimes' adapters live in `platforms.js` so a WeChat mini-program
+ * does not carry them (see docs/miniprogram.md).
  */
-export const GZIP_BUDGET_BYTES = { index: 24 * 1024, inspect: 8 * 1024 } as const
+export const GZIP_BUDGET_BYTES = { index: 20 * 1024, inspect: 8 * 1024, platforms: 8 * 1024 } as const
 
 /** Sources that run only in Node: none of them may reach a mini-program bundle. */
 export const NODE_ONLY_SOURCES = ['src/server/', 'src/emulator/', 'src/dev-server/', 'src/inspect/relay/'] as const
@@ -338,7 +340,8 @@ function emitDeclarations(outDir: string): { files: DeclarationFile[]; problems:
     rootDir: ROOT,
     outDir: typesDir,
   }
-  const program = ts.createProgram({ rootNames: [path.join(ROOT, 'src/index.ts'), path.join(ROOT, 'src/inspect/index.ts')], options })
+  const roots = ['src/index.ts', 'src/inspect/index.ts', 'src/platform/index.ts'].map((file) => path.join(ROOT, file))
+  const program = ts.createProgram({ rootNames: roots, options })
   const files: DeclarationFile[] = []
   const problems: string[] = []
   const result = program.emit(
@@ -365,7 +368,7 @@ interface DeclarationFile {
   text: string
 }
 
-const OUTPUT_NAMES = ['index.js', 'inspect.js', 'index.d.ts', 'inspect.d.ts', 'types'] as const
+const OUTPUT_NAMES = ['index.js', 'inspect.js', 'platforms.js', 'index.d.ts', 'inspect.d.ts', 'platforms.d.ts', 'types'] as const
 
 function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`
@@ -378,24 +381,26 @@ export async function buildMiniprogram(options: MiniprogramBuildOptions = {}): P
 
   const [indexNames, errorNames] = await Promise.all([exportedNames('src/index.ts'), exportedNames('src/errors/index.ts')])
   const sharedNames = errorNames.filter((name) => indexNames.includes(name))
-  const [index, inspect] = await Promise.all([
+  const [index, inspect, platforms] = await Promise.all([
     buildEntry('index', 'src/index.ts', outDir, {}, []),
     buildEntry('inspect', 'src/inspect/index.ts', outDir, { plugins: [shareErrorsWithIndex(sharedNames)] }, ['./index.js']),
+    buildEntry('platforms', 'src/platform/index.ts', outDir, { plugins: [shareErrorsWithIndex(sharedNames)] }, ['./index.js']),
   ])
+  const built = [index, inspect, platforms]
   const declarations = options.declarations === false ? undefined : emitDeclarations(outDir)
-  const problems = [...index.problems, ...inspect.problems, ...(declarations?.problems ?? [])]
+  const problems = [...built.flatMap((b) => b.problems), ...(declarations?.problems ?? [])]
   if (problems.length > 0) throw new MiniprogramBuildError(problems)
 
   // Replace only what this build writes: outDir may be a folder with other things in it.
   await mkdir(outDir, { recursive: true })
   await Promise.all(OUTPUT_NAMES.map((name) => rm(path.join(outDir, name), { recursive: true, force: true })))
-  await writeFile(index.bundle.file, index.code)
-  await writeFile(inspect.bundle.file, inspect.code)
+  for (const { bundle, code } of built) await writeFile(bundle.file, code)
   const declarationFiles: string[] = []
   if (declarations) {
     const files: DeclarationFile[] = [
       { name: 'index.d.ts', text: "export * from './types/src/index.js'\n" },
       { name: 'inspect.d.ts', text: "export * from './types/src/inspect/index.js'\n" },
+      { name: 'platforms.d.ts', text: "export * from './types/src/platform/index.js'\n" },
       ...declarations.files,
     ]
     for (const { name, text } of files) {
@@ -407,15 +412,15 @@ export async function buildMiniprogram(options: MiniprogramBuildOptions = {}): P
   }
 
   const where = toPosix(path.relative(process.cwd(), outDir) || '.')
-  for (const { bundle } of [index, inspect]) {
+  for (const { bundle } of built) {
     log(
       `${where}/${bundle.entry}.js  raw ${kib(bundle.rawBytes)}  minified ${kib(bundle.minifiedBytes)}  ` +
         `gzipped ${kib(bundle.gzipBytes)} (budget ${kib(bundle.budgetBytes)})`,
     )
   }
-  if (declarations) log(`${where}/index.d.ts, inspect.d.ts and ${declarations.files.length} declaration files under types/`)
+  if (declarations) log(`${where}/index.d.ts, inspect.d.ts, platforms.d.ts and ${declarations.files.length} declaration files under types/`)
 
-  return { outDir, bundles: { index: index.bundle, inspect: inspect.bundle }, declarations: declarationFiles }
+  return { outDir, bundles: { index: index.bundle, inspect: inspect.bundle, platforms: platforms.bundle }, declarations: declarationFiles }
 }
 
 function isMainModule(): boolean {

@@ -24,15 +24,7 @@ export type {
   SessionServer,
   SessionServerPaths,
 } from './session-server/index.ts'
-export {
-  alipayPlatform,
-  baiduPlatform,
-  bytedancePlatform,
-  qqPlatform,
-  taroPlatform,
-  uniAppPlatform,
-  wechatPlatform,
-} from './platform/index.ts'
+export { wechatPlatform } from './platform/wechat.ts'
 export type { Platform, PlatformRequestOptions, PlatformResponse, PlatformStorage } from './platform/index.ts'
 export { loginMachine, DEFAULT_RETRY_POLICY, DEFAULT_STEP_TIMEOUTS } from '../machines/index.ts'
 export type { LoginContext, LoginEvent, LoginStateName, LoginStep, RetryPolicy, StepTimeouts } from '../machines/index.ts'

@@ -127,7 +127,7 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
         timer = setTimeout(resolve, limitMs)
       })
       await Promise.race([serverLogout, deadline])
-      clearTimeout(timer)
+      if (timer !== undefined) clearTimeout(timer)
     },
     getSnapshot: () => actor.getSnapshot(),
     subscribe(listener) {

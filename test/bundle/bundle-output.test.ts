@@ -8,11 +8,14 @@ import { buildPackage, type BuiltPackage } from './built-package.ts'
 let pkg: BuiltPackage
 let index: string
 let inspect: string
+let platforms: string
 
 beforeAll(async () => {
   pkg = await buildPackage()
-  ;[index, inspect] = await Promise.all([pkg.read('index.js'), pkg.read('inspect.js')])
+  ;[index, inspect, platforms] = await Promise.all([pkg.read('index.js'), pkg.read('inspect.js'), pkg.read('platforms.js')])
 })
+
+const code = (name: string): string => ({ 'index.js': index, 'inspect.js': inspect, 'platforms.js': platforms })[name] ?? ''
 
 afterAll(async () => {
   await pkg?.remove()
@@ -24,23 +27,24 @@ function requireCalls(code: string): string[] {
 }
 
 describe('the mini-program bundles', () => {
-  it('index.js requires nothing and inspect.js only ./index.js', () => {
+  it('index.js requires nothing; inspect.js and platforms.js only ./index.js', () => {
     expect(requireCalls(index)).toEqual([])
     expect(requireCalls(inspect)).toEqual(['"./index.js"'])
+    expect(requireCalls(platforms)).toEqual(['"./index.js"'])
   })
 
-  it.each(['index.js', 'inspect.js'])('%s has no process, Buffer, eval, new Function, window or document', (name) => {
-    const code = name === 'index.js' ? index : inspect
-    expect(code).not.toMatch(/\bprocess\s*\./)
-    expect(code).not.toMatch(/\bBuffer\b/)
-    expect(code).not.toMatch(/(?<![\w$.])eval\s*\(/)
-    expect(code).not.toMatch(/\bnew\s+Function\b/)
-    expect(code).not.toMatch(/(?<![\w$.])(window|document)\b/)
+  it.each(['index.js', 'inspect.js', 'platforms.js'])('%s has no process, Buffer, eval, new Function, window or document', (name) => {
+    const text = code(name)
+    expect(text).not.toMatch(/\bprocess\s*\./)
+    expect(text).not.toMatch(/\bBuffer\b/)
+    expect(text).not.toMatch(/(?<![\w$.])eval\s*\(/)
+    expect(text).not.toMatch(/\bnew\s+Function\b/)
+    expect(text).not.toMatch(/(?<![\w$.])(window|document)\b/)
   })
 
-  it.each(['index.js', 'inspect.js'])('%s is ES2017 syntax: it parses as ES2017, as a script', (name) => {
-    const code = name === 'index.js' ? index : inspect
-    expect(() => parse(code, { ecmaVersion: 2017, sourceType: 'script' })).not.toThrow()
+  it.each(['index.js', 'inspect.js', 'platforms.js'])('%s is ES2017 syntax: it parses as ES2017, as a script', (name) => {
+    const text = code(name)
+    expect(() => parse(text, { ecmaVersion: 2017, sourceType: 'script' })).not.toThrow()
     // The check can fail: object spread is ES2018.
     expect(() => parse('const a = { ...b }', { ecmaVersion: 2017, sourceType: 'script' })).toThrow()
   })
@@ -49,28 +53,32 @@ describe('the mini-program bundles', () => {
     for (const bundle of Object.values(pkg.result.bundles)) {
       for (const input of bundle.inputs) {
         expect(NODE_ONLY_SOURCES.some((prefix) => input.startsWith(prefix)), input).toBe(false)
-        expect(input, `${bundle.entry}.js`).toMatch(/^(src\/|machines\/|node_modules\/xstate\/dist\/[\w-]+\.esm\.js$|mpl-virtual:|shared-errors:)/)
+        expect(input, `${bundle.entry}.js`).toMatch(/^(src\/|machines\/|node_modules\/xstate\/(dev\/|actors\/)?dist\/[\w-]+\.esm\.js$|mpl-virtual:|shared-errors:)/)
       }
     }
     expect(pkg.result.bundles.index.inputs).toContain('src/index.ts')
     expect(pkg.result.bundles.index.inputs).toContain('machines/login.machine.ts')
     expect(pkg.result.bundles.index.inputs.some((input) => input.startsWith('node_modules/xstate/'))).toBe(true)
     expect(pkg.result.bundles.inspect.inputs).toContain('src/inspect/index.ts')
+    expect(pkg.result.bundles.platforms.inputs).toContain('src/platform/alipay.ts')
+    expect(pkg.result.bundles.index.inputs).not.toContain('src/platform/alipay.ts')
   })
 
   it('reports raw, minified and gzipped sizes within the budgets', () => {
-    const { index: main, inspect: inspector } = pkg.result.bundles
+    const { index: main, inspect: inspector, platforms: adapters } = pkg.result.bundles
+    expect(GZIP_BUDGET_BYTES.index).toBe(20 * 1024)
     expect(main.gzipBytes).toBeLessThanOrEqual(GZIP_BUDGET_BYTES.index)
     expect(inspector.gzipBytes).toBeLessThanOrEqual(GZIP_BUDGET_BYTES.inspect)
+    expect(adapters.gzipBytes).toBeLessThanOrEqual(GZIP_BUDGET_BYTES.platforms)
     expect(main.minifiedBytes).toBe(Buffer.byteLength(index))
     expect(main.rawBytes).toBeGreaterThan(main.minifiedBytes)
     expect(main.gzipBytes).toBeLessThan(main.minifiedBytes)
-    expect(pkg.report).toHaveLength(2)
-    expect(pkg.report[0]).toMatch(/index\.js {2}raw [\d.]+ KiB {2}minified [\d.]+ KiB {2}gzipped [\d.]+ KiB \(budget 24\.0 KiB\)$/)
+    expect(pkg.report).toHaveLength(3)
+    expect(pkg.report[0]).toMatch(/index\.js {2}raw [\d.]+ KiB {2}minified [\d.]+ KiB {2}gzipped [\d.]+ KiB \(budget 20\.0 KiB\)$/)
   })
 
   it('writes declarations only when asked, and nothing else', async () => {
-    expect((await readdir(pkg.dir)).sort()).toEqual(['index.js', 'inspect.js'])
+    expect((await readdir(pkg.dir)).sort()).toEqual(['index.js', 'inspect.js', 'platforms.js'])
     expect(pkg.result.declarations).toEqual([])
   })
 })
