@@ -1,15 +1,18 @@
-/** `npm run diagram`: regenerates the Mermaid diagram in docs/flow.md from the login machine. */
+/** `npm run diagram`: regenerates the Mermaid diagram of the login machine in the docs that show it. */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { loginMachine } from '../machines/index.ts'
-import { toMermaid, withDiagram } from '../src/diagram/index.ts'
+import { DIAGRAM_DOCS, toMermaid, withDiagram } from '../src/diagram/index.ts'
 
-const flowDoc = fileURLToPath(new URL('../docs/flow.md', import.meta.url))
-const before = readFileSync(flowDoc, 'utf8')
-const after = withDiagram(before, toMermaid(loginMachine))
-if (after === before) {
-  console.log('docs/flow.md: the diagram is up to date')
-} else {
-  writeFileSync(flowDoc, after)
-  console.log('docs/flow.md: diagram regenerated')
+const mermaid = toMermaid(loginMachine)
+for (const doc of DIAGRAM_DOCS) {
+  const file = fileURLToPath(new URL(`../${doc}`, import.meta.url))
+  const before = readFileSync(file, 'utf8')
+  const after = withDiagram(before, mermaid)
+  if (after === before) {
+    console.log(`${doc}: the diagram is up to date`)
+  } else {
+    writeFileSync(file, after)
+    console.log(`${doc}: diagram regenerated`)
+  }
 }

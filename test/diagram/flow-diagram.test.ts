@@ -2,14 +2,13 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { AnyStateNode } from 'xstate'
 import { loginMachine } from '../../machines/index.ts'
-import { toMermaid, withDiagram } from '../../src/diagram/index.ts'
+import { DIAGRAM_DOCS, toMermaid, withDiagram } from '../../src/diagram/index.ts'
 import { allStateNodes } from '../model/transition-coverage.ts'
 
-const flowDoc = new URL('../../docs/flow.md', import.meta.url)
-
-describe('docs/flow.md diagram', () => {
-  it('is the diagram generated from the current machine (run `npm run diagram` when this fails)', () => {
-    const committed = readFileSync(flowDoc, 'utf8')
+describe('the diagram in the docs', () => {
+  it.each(DIAGRAM_DOCS)('%s shows the diagram generated from the current machine (run `npm run diagram` when this fails)', (doc) => {
+    const committed = readFileSync(new URL(`../../${doc}`, import.meta.url), 'utf8')
+    expect(committed).toContain('```mermaid\nstateDiagram-v2')
     expect(withDiagram(committed, toMermaid(loginMachine))).toBe(committed)
   })
 
