@@ -1,0 +1,41 @@
+/**
+ * KNOWN GAP (noticed while mapping OWASP's session guidance, docs/security.md).
+ *
+ * `POST /auth/login` answers the new session token in its body without
+ * `Cache-Control: no-store` (src/server/routes/auth.ts). OWASP's "Web Content
+ * Caching" advice is that responses carrying session identifiers must not be
+ * cached by any intermediary. `wx.request` itself does not cache, but a
+ * caching proxy or CDN in front of the developer server could.
+ *
+ * Expected: `cache-control: no-store` on every response that carries a token.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { FastifyInstance } from 'fastify'
+import type { WechatEmulator } from '../../../src/emulator/index.ts'
+import { createServer, createSqliteStore } from '../../../src/server/index.ts'
+import { APP_ID, APP_SECRET, startEmulator } from '../support/e2e-stack.ts'
+
+let emulator: WechatEmulator
+let app: FastifyInstance
+
+beforeAll(async () => {
+  emulator = await startEmulator()
+  app = createServer({
+    wechat: { appId: APP_ID, secret: APP_SECRET, apiBase: emulator.url },
+    store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
+    rateLimit: false,
+  })
+  await app.ready()
+})
+afterAll(async () => {
+  await app.close()
+  await emulator.close()
+})
+
+describe('responses carrying a session token', () => {
+  it('are marked Cache-Control: no-store', async () => {
+    const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: await emulator.issueCode() } })
+    expect(login.statusCode).toBe(200)
+    expect(String(login.headers['cache-control'] ?? '')).toMatch(/no-store/)
+  })
+})
