@@ -3,6 +3,7 @@
  * (`createLoginClient`, optionally with `serverCheckWindowMs`) and the seed's
  * flow. Creating the launcher is part of the launch, so it is timed too.
  */
+import { API_URL } from './simulated-services.ts'
 import { createLoginClient } from '../src/index.ts'
 import type { LoginClientOptions, PlatformRequestOptions, PlatformResponse, Session } from '../src/index.ts'
 import { createSeedFlow } from './seed-flow.ts'
@@ -38,7 +39,7 @@ export function createLauncher(variant: Variant, services: SimulatedServices, op
     const flow = createSeedFlow({ platform, server })
     return { login: flow.login, refresh: flow.login, request: flow.request, dispose: () => {} }
   }
-  const clientOptions: LoginClientOptions = { platform, server }
+  const clientOptions: LoginClientOptions = { platform, server, apiBaseUrl: API_URL }
   if (variant === 'oursWindow') {
     if (options.serverCheckWindowMs === undefined) throw new TypeError("createLauncher: the 'oursWindow' variant needs serverCheckWindowMs")
     clientOptions.serverCheckWindowMs = options.serverCheckWindowMs

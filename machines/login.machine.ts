@@ -41,6 +41,10 @@ function toSession({ token, expiresAt }: StoredSession): Session {
 /** The codes that mean "this `wx.login` code is no good, get a fresh one". */
 const REJECTED_CODE_ERRORS = new Set(['invalid_code', 'code_used'])
 
+function isRejectedCode(error: unknown): boolean {
+  return isLoginError(error) && REJECTED_CODE_ERRORS.has(error.code)
+}
+
 export const loginMachine = setup({
   types: {
     context: {} as LoginContext,
@@ -76,7 +80,13 @@ export const loginMachine = setup({
       return (error.retryAfterMs ?? 0) <= context.retry.maxDelayMs
     },
     isRejectedCodeWithFreshCodeLeft: ({ context }, params: { error: unknown }) =>
-      isLoginError(params.error) && REJECTED_CODE_ERRORS.has(params.error.code) && context.freshCodeRetries < 1,
+      isRejectedCode(params.error) && context.freshCodeRetries < 1,
+    /**
+     * The code was refused on a retry that followed a transient failure: the
+     * server most likely spent it with WeChat before failing, so the refusal is a
+     * consequence of that failure, and the transient error is the one to report.
+     */
+    isRejectedCodeAfterRetry: ({ context }, params: { error: unknown }) => isRejectedCode(params.error) && context.attempt > 1,
   },
   actions: {
     /** Writes the session to storage. Provided by the client; must not throw. */
@@ -278,6 +288,12 @@ export const loginMachine = setup({
                 guard: { type: 'isRejectedCodeWithFreshCodeLeft', params: ({ event }) => ({ error: event.error }) },
                 target: '#login.wxLogin',
                 actions: [{ type: 'recordError', params: ({ event }) => ({ error: event.error }) }, 'countFreshCode', 'forgetCode'],
+              },
+              {
+                // Keeps the transient error recorded when this code was retried.
+                guard: { type: 'isRejectedCodeAfterRetry', params: ({ event }) => ({ error: event.error }) },
+                target: '#login.failed',
+                actions: 'forgetCode',
               },
               {
                 guard: { type: 'canRetry', params: ({ event }) => ({ error: event.error }) },

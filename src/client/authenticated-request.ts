@@ -9,9 +9,22 @@ export interface AuthenticatedRequestDeps {
   actor: Actor<ProvidedLoginMachine>
   platform: Platform
   ensureLogin: () => Promise<Session>
-  /** Base for relative URLs; absolute URLs are used as they are. */
+  /** Base for relative URLs; its origin may receive the token. */
   apiBaseUrl: string | undefined
+  /** Other origins (`https://host[:port]`) that may receive the token. */
+  trustedOrigins: readonly string[]
   tokenHeader: string
+}
+
+const ORIGIN = /^(https?):\/\/([^/?#]+)/i
+
+/** `scheme://host[:port]` of an absolute http(s) URL, lower-cased, default port dropped; `undefined` otherwise. (No `URL`: mini-programs lack it.) */
+export function originOf(url: string): string | undefined {
+  const match = ORIGIN.exec(url.trim())
+  if (!match) return undefined
+  const scheme = (match[1] ?? '').toLowerCase()
+  const authority = (match[2] ?? '').toLowerCase().replace(scheme === 'https' ? /:443$/ : /:80$/, '')
+  return `${scheme}://${authority}`
 }
 
 /**
@@ -21,9 +34,29 @@ export interface AuthenticatedRequestDeps {
  */
 export function createAuthenticatedRequest(deps: AuthenticatedRequestDeps) {
   const { actor, platform } = deps
+  const allowed = new Set(
+    [deps.apiBaseUrl, ...deps.trustedOrigins].flatMap((url) => (url === undefined ? [] : [originOf(url) ?? url])),
+  )
+
+  /** The absolute URL to send to, or a typed refusal: the token goes only to the developer server and trusted origins. */
+  function targetOf(options: PlatformRequestOptions): string {
+    const absolute = /^[a-z][a-z\d+.-]*:|^\/\//i.test(options.url.trim())
+    if (!absolute && deps.apiBaseUrl === undefined) {
+      throw new LoginError('invalid_request', `request(): '${options.url}' is relative and the client has no apiBaseUrl`)
+    }
+    const url = absolute ? options.url : resolveUrl(deps.apiBaseUrl as string, options.url)
+    const origin = originOf(url)
+    if (origin === undefined || !allowed.has(origin)) {
+      throw new LoginError(
+        'invalid_request',
+        `request(): refusing to send the session token to ${origin ?? 'a non-http(s) URL'}; add the origin to trustedOrigins if it is yours`,
+      )
+    }
+    return url
+  }
 
   async function send(options: PlatformRequestOptions, session: Session): Promise<PlatformResponse> {
-    const url = deps.apiBaseUrl === undefined ? options.url : resolveUrl(deps.apiBaseUrl, options.url)
+    const url = targetOf(options)
     try {
       return await platform.request({
         ...options,
@@ -44,6 +77,7 @@ export function createAuthenticatedRequest(deps: AuthenticatedRequestDeps) {
   }
 
   return async function request(options: PlatformRequestOptions): Promise<PlatformResponse> {
+    targetOf(options)
     const session = await deps.ensureLogin()
     const first = await send(options, session)
     if (first.statusCode !== 401) return first

@@ -32,6 +32,12 @@ export interface LoginClientOptions {
   serverCheckWindowMs?: number
   /** Base URL for `request()` with relative URLs; defaults to `server.baseUrl` when `server` is the HTTP options. */
   apiBaseUrl?: string
+  /**
+   * Origins besides `apiBaseUrl`'s that `request()` may send the token to
+   * (`https://host[:port]`). Any other absolute URL is refused with
+   * `invalid_request`: a token sent to a third party is a token given away.
+   */
+  trustedOrigins?: readonly string[]
   /** Header that carries the token on `request()`; defaults to `server.tokenHeader`, else `Authorization`. */
   tokenHeader?: string
   /** XState's inspection hook (for `@statelyai/inspect` or the mini-program inspector). */
@@ -106,6 +112,7 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
     platform,
     ensureLogin: flight.ensureLogin,
     apiBaseUrl: options.apiBaseUrl ?? serverConfig?.baseUrl,
+    trustedOrigins: options.trustedOrigins ?? [],
     tokenHeader: options.tokenHeader ?? serverConfig?.tokenHeader ?? 'Authorization',
   })
 

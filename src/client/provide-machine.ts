@@ -1,6 +1,6 @@
 import { fromPromise } from 'xstate'
 import { backoffDelay, loginMachine } from '../../machines/index.ts'
-import { toLoginError } from '../errors/index.ts'
+import { LoginError, toLoginError } from '../errors/index.ts'
 import type { Platform } from '../platform/types.ts'
 import { toSession } from '../session-server/session-shape.ts'
 import type { Session, SessionServer } from '../session-server/types.ts'
@@ -24,6 +24,13 @@ export interface MachineImplementationDeps {
  */
 export function provideLoginMachine(deps: MachineImplementationDeps) {
   const { platform, server, storageKey, events } = deps
+  // The machine may leave wxLogin (a timeout, a logout) while wx.login is still
+  // running in the WeChat client, and cannot cancel it. Each wx.login may rotate
+  // the user's session_key, so a new one starts only once the last has settled:
+  // at most one wx.login is ever in flight. A platform settles every call within
+  // the timeout it was given; with a broken one that does not, later tries end in
+  // `timeout` rather than start a second call.
+  let wxLoginRunning: Promise<void> | null = null
 
   return loginMachine.provide({
     actors: {
@@ -38,9 +45,22 @@ export function provideLoginMachine(deps: MachineImplementationDeps) {
           throw toLoginError(error)
         }
       }),
-      wxLogin: fromPromise(async ({ input }: { input: { timeout: number } }) => {
+      wxLogin: fromPromise(async ({ input, signal }: { input: { timeout: number }; signal: AbortSignal }) => {
         try {
-          const { code } = await platform.login({ timeout: input.timeout })
+          const giveUpAt = Date.now() + input.timeout
+          while (wxLoginRunning) {
+            const remaining = giveUpAt - Date.now()
+            if (remaining <= 0) throw new LoginError('timeout', 'an earlier wx.login has not answered yet')
+            await settledOrAfter(wxLoginRunning, remaining)
+          }
+          // The machine moved on while this call waited its turn: no wx.login is needed.
+          if (signal.aborted) throw new LoginError('aborted', 'wx.login was no longer needed')
+          const call = platform.login({ timeout: input.timeout })
+          const running: Promise<void> = call.then(settled, settled).then(() => {
+            if (wxLoginRunning === running) wxLoginRunning = null
+          })
+          wxLoginRunning = running
+          const { code } = await call
           if (typeof code !== 'string' || code.length === 0) throw new Error('wx.login answered without a code')
           return { code }
         } catch (error) {
@@ -94,6 +114,19 @@ export function provideLoginMachine(deps: MachineImplementationDeps) {
           random: deps.random(),
         }),
     },
+  })
+}
+
+function settled(): void {}
+
+/** Resolves when `promise` settles, or after `ms`, whichever comes first. */
+function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  return Promise.race([promise.then(() => undefined), deadline]).then(() => {
+    if (timer !== undefined) clearTimeout(timer)
   })
 }
 

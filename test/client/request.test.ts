@@ -3,6 +3,8 @@ import { createLoginClient, LoginError } from '../../src/index.ts'
 import type { PlatformRequestOptions } from '../../src/index.ts'
 import { createFakeServices } from '../support/fake-services.ts'
 
+const API = 'https://api.example.com'
+
 /** A resource server that accepts only the token it was told is current. */
 function acceptOnly(current: () => string | undefined) {
   return async (options: PlatformRequestOptions) => {
@@ -31,7 +33,7 @@ describe('request(): authenticated requests', () => {
 
   it('10 concurrent requests that all get a 401 cause one re-login, and each is replayed once', async () => {
     const services = createFakeServices()
-    const client = createLoginClient({ platform: services.platform, server: services.server })
+    const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
     await client.ensureLogin()
     let current: string | undefined = 'nobody'
     services.behaviour.request = acceptOnly(() => current)
@@ -52,7 +54,7 @@ describe('request(): authenticated requests', () => {
 
   it('rejects with unauthorized when the replay gets a 401 too, after exactly one re-login', async () => {
     const services = createFakeServices({ request: async () => ({ statusCode: 401, data: {} }) })
-    const client = createLoginClient({ platform: services.platform, server: services.server })
+    const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
     const error = await client.request({ url: 'https://api.example.com/x' }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(LoginError)
     expect((error as LoginError).code).toBe('unauthorized')
@@ -63,24 +65,49 @@ describe('request(): authenticated requests', () => {
 
   it('hands back other statuses as they are', async () => {
     const services = createFakeServices({ request: async () => ({ statusCode: 503, data: 'busy' }) })
-    const client = createLoginClient({ platform: services.platform, server: services.server })
+    const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
     await expect(client.request({ url: 'https://api.example.com/x' })).resolves.toMatchObject({ statusCode: 503, data: 'busy' })
     client.stop()
   })
 
   it('rejects with a LoginError when the network fails', async () => {
     const services = createFakeServices({ request: () => Promise.reject(new Error('request:fail socket closed')) })
-    const client = createLoginClient({ platform: services.platform, server: services.server })
+    const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
     await expect(client.request({ url: 'https://api.example.com/x' })).rejects.toMatchObject({ code: 'network' })
     client.stop()
   })
 
   it('uses a custom token header without the Bearer prefix', async () => {
     const services = createFakeServices()
-    const client = createLoginClient({ platform: services.platform, server: services.server, tokenHeader: 'sessionKey' })
+    const client = createLoginClient({ platform: services.platform, server: services.server, tokenHeader: 'sessionKey', apiBaseUrl: API })
     const session = await client.ensureLogin()
     await client.request({ url: 'https://api.example.com/x' })
     expect(services.requests.at(-1)?.header).toEqual({ sessionKey: session.token })
+    client.stop()
+  })
+
+  it('sends the token only to the developer server and trusted origins; anything else is refused before any request', async () => {
+    const services = createFakeServices()
+    const client = createLoginClient({
+      platform: services.platform,
+      server: services.server,
+      apiBaseUrl: 'https://api.example.com/v1',
+      trustedOrigins: ['https://files.example.com:8443'],
+    })
+    await expect(client.request({ url: 'https://API.example.com:443/v1/me' })).resolves.toMatchObject({ statusCode: 200 })
+    await expect(client.request({ url: 'https://files.example.com:8443/upload' })).resolves.toMatchObject({ statusCode: 200 })
+    for (const url of ['https://evil.example.net/collect', 'http://api.example.com/me', 'https://api.example.com.evil.net/', 'https://files.example.com/x', 'ftp://api.example.com/']) {
+      await expect(client.request({ url }), url).rejects.toMatchObject({ code: 'invalid_request' })
+    }
+    expect(services.requests.map((r) => r.url)).toEqual(['https://API.example.com:443/v1/me', 'https://files.example.com:8443/upload'])
+    client.stop()
+  })
+
+  it('refuses a relative URL when there is no base to resolve it against, without logging in', async () => {
+    const services = createFakeServices()
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    await expect(client.request({ url: '/api/me' })).rejects.toMatchObject({ code: 'invalid_request' })
+    expect(services.counts.login).toBe(0)
     client.stop()
   })
 })

@@ -58,12 +58,23 @@ describe('timeouts: every step has its own', () => {
     client.stop()
   })
 
-  it('wx.login that never answers is retried, then fails with timeout', async () => {
-    const services = createFakeServices({ login: () => never() })
+  it('wx.login that times out (as the platform promises to, within the timeout it was given) is retried, then fails with timeout', async () => {
+    const services = createFakeServices({
+      login: ({ timeout }) => new Promise((_, reject) => setTimeout(() => reject(new LoginError('timeout')), timeout)),
+    })
     const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: TIMEOUTS, retry: RETRY })
     const result = await settle(client, client.ensureLogin())
     expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'timeout' })
     expect(services.counts.login).toBe(3)
+    client.stop()
+  })
+
+  it('never starts a second wx.login while a broken platform still has one open, and still fails with timeout', async () => {
+    const services = createFakeServices({ login: () => never() })
+    const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: TIMEOUTS, retry: RETRY })
+    const result = await settle(client, client.ensureLogin())
+    expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'timeout' })
+    expect(services.counts.login).toBe(1)
     client.stop()
   })
 
@@ -90,11 +101,16 @@ describe('timeouts: every step has its own', () => {
     client.stop()
   })
 
-  it('ignores an answer that arrives after its step timed out', async () => {
-    let lateLogin: ((value: { code: string }) => void) | undefined
+  it('ignores an answer that arrives after its step timed out, and starts the next wx.login only once that one settled', async () => {
     const services = createFakeServices()
-    services.behaviour.login = () =>
-      services.counts.login === 1 ? new Promise((resolve) => (lateLogin = resolve)) : Promise.resolve({ code: 'second' })
+    const started: number[] = []
+    services.behaviour.login = () => {
+      started.push(Date.now())
+      // The first answers 50 ms after the machine gave up on it.
+      return services.counts.login === 1
+        ? new Promise((resolve) => setTimeout(() => resolve({ code: 'late' }), TIMEOUTS.wxLogin + 50))
+        : Promise.resolve({ code: 'second' })
+    }
     const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: TIMEOUTS, retry: RETRY })
     const seen: string[] = []
     const original = services.behaviour.serverLogin
@@ -103,10 +119,10 @@ describe('timeouts: every step has its own', () => {
       return original(code)
     }
     const result = await settle(client, client.ensureLogin())
-    lateLogin?.({ code: 'late' })
-    await vi.runAllTimersAsync()
     expect(result.status).toBe('fulfilled')
     expect(seen).toEqual(['second'])
+    expect(started).toHaveLength(2)
+    expect((started[1] ?? 0) - (started[0] ?? 0)).toBeGreaterThanOrEqual(TIMEOUTS.wxLogin + 50)
     expect(client.getSnapshot().value).toBe('authenticated')
     client.stop()
   })

@@ -162,6 +162,7 @@ describe('login machine, model-based', () => {
       timeouts: MODEL_INPUT.timeouts,
       retry: MODEL_INPUT.retry,
       serverCheckWindowMs: MODEL_INPUT.serverCheckWindowMs,
+      apiBaseUrl: 'https://api.example.com',
       random: () => 0.5,
     })
     const promises: Tracked[] = []

@@ -73,8 +73,9 @@ describe('Redis unreachable', () => {
     cleanups.push(() => device.client.stop())
     const outcome = await settlesWithin(outcomeOf(device.client.ensureLogin()), 15_000, 'ensureLogin with Redis down')
     expect(outcome.ok).toBe(false)
-    // Typed, but which code is a known problem: see known-failures/store-outage-burns-codes.failing.ts.
+    // Transient: the store is down, not the code (see store-outage-keeps-transient-error.test.ts).
     expect(isLoginError(outcome.ok ? undefined : outcome.error)).toBe(true)
+    expect(outcome.ok ? undefined : outcome.error).toMatchObject({ transient: true })
     expect(device.client.getSnapshot().matches('failed')).toBe(true)
   })
 

@@ -7,6 +7,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { HttpError } from '../http-errors.ts'
+import { FixedWindowStore } from './fixed-window-store.ts'
 
 export interface LoginRateLimitOptions {
   /** Requests allowed per client address per window. */
@@ -20,6 +21,7 @@ export const DEFAULT_LOGIN_RATE_LIMIT: Readonly<LoginRateLimitOptions> = Object.
 async function loginRateLimit(fastify: FastifyInstance): Promise<void> {
   await fastify.register(rateLimit, {
     global: false,
+    store: FixedWindowStore,
     errorResponseBuilder: (_request, context) =>
       new HttpError(context.statusCode, 'rate_limited', 'too many login attempts; try again later', {
         retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)),

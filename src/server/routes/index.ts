@@ -17,6 +17,11 @@ export type LoginRoutesOptions = AuthRoutesOptions & DecryptRouteOptions
 
 export async function loginRoutes(fastify: FastifyInstance, options: LoginRoutesOptions): Promise<void> {
   useStrictJson(fastify)
+  // These answers carry tokens, session state or decrypted user data: no cache, shared or private, keeps them.
+  fastify.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', 'no-store')
+    reply.header('pragma', 'no-cache')
+  })
   await fastify.register(authRoutes, { rateLimit: options.rateLimit })
   await fastify.register(decryptRoute, { appId: options.appId })
   await fastify.register(healthRoute)

@@ -13,8 +13,8 @@
  * with a typed `invalid_request`.
  */
 import { describe, expect, it } from 'vitest'
-import { createLoginClient } from '../../../src/client/index.ts'
-import { createHeldServices } from '../support/held-services.ts'
+import { createLoginClient } from '../../src/client/index.ts'
+import { createHeldServices } from '../reliability/support/held-services.ts'
 
 describe('request() to another origin', () => {
   it('does not carry the session token', async () => {

@@ -1,5 +1,6 @@
 /**
- * KNOWN GAP (noticed while mapping OWASP's session guidance, docs/security.md).
+ * Regression (noticed while mapping OWASP's session guidance, docs/security.md;
+ * fixed in src/server/routes/index.ts).
  *
  * `POST /auth/login` answers the new session token in its body without
  * `Cache-Control: no-store` (src/server/routes/auth.ts). OWASP's "Web Content
@@ -11,9 +12,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
-import type { WechatEmulator } from '../../../src/emulator/index.ts'
-import { createServer, createSqliteStore } from '../../../src/server/index.ts'
-import { APP_ID, APP_SECRET, startEmulator } from '../support/e2e-stack.ts'
+import type { WechatEmulator } from '../../src/emulator/index.ts'
+import { createServer, createSqliteStore } from '../../src/server/index.ts'
+import { APP_ID, APP_SECRET, startEmulator } from '../reliability/support/e2e-stack.ts'
 
 let emulator: WechatEmulator
 let app: FastifyInstance
@@ -37,5 +38,12 @@ describe('responses carrying a session token', () => {
     const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: await emulator.issueCode() } })
     expect(login.statusCode).toBe(200)
     expect(String(login.headers['cache-control'] ?? '')).toMatch(/no-store/)
+    const token = (login.json() as { token: string }).token
+    const check = await app.inject({ method: 'POST', url: '/auth/session', headers: { authorization: `Bearer ${token}` }, payload: {} })
+    expect(check.statusCode).toBe(200)
+    expect(String(check.headers['cache-control'] ?? '')).toMatch(/no-store/)
+    const refused = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: 'made-up' } })
+    expect(refused.statusCode).toBe(401)
+    expect(String(refused.headers['cache-control'] ?? '')).toMatch(/no-store/)
   })
 })

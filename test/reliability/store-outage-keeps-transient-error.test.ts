@@ -1,5 +1,6 @@
 /**
- * KNOWN FAILURE (found by redis-outage.test.ts).
+ * Regression (found by redis-outage.test.ts; fixed in machines/login.machine.ts,
+ * guard `isRejectedCodeAfterRetry`).
  *
  * While the session store is down, `POST /auth/login` first trades the code
  * with WeChat (which uses it up) and only then fails to store the session:
@@ -16,11 +17,11 @@
  * code comes back `code_used`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { WechatEmulator } from '../../../src/emulator/index.ts'
-import { isLoginError } from '../../../src/errors/index.ts'
-import { createRedisStore } from '../../../src/server/index.ts'
-import { createDevice, outcomeOf, startDevServer, startEmulator, type ServerHandle } from '../support/e2e-stack.ts'
-import { refusedPort } from '../support/tcp-proxy.ts'
+import type { WechatEmulator } from '../../src/emulator/index.ts'
+import { isLoginError } from '../../src/errors/index.ts'
+import { createRedisStore } from '../../src/server/index.ts'
+import { createDevice, outcomeOf, startDevServer, startEmulator, type ServerHandle } from './support/e2e-stack.ts'
+import { refusedPort } from './support/tcp-proxy.ts'
 
 let emulator: WechatEmulator
 let server: ServerHandle
