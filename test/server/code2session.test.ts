@@ -156,6 +156,12 @@ describe('createCode2SessionClient', () => {
     expect(() => createCode2SessionClient({ appId: '', secret: 's3cr3t-value' })).toThrow(TypeError)
     expect(() => createCode2SessionClient({ appId: 'wx1', secret: '' })).toThrow(TypeError)
     expect(() => createCode2SessionClient({ appId: 'wx1', secret: 's', apiBase: 'not a url' })).toThrow(TypeError)
+    // The secret travels in the query string: plain http only to this machine.
+    expect(() => createCode2SessionClient({ appId: 'wx1', secret: 's', apiBase: 'http://api.weixin.qq.com' })).toThrow(/https/)
+    expect(() => createCode2SessionClient({ appId: 'wx1', secret: 's', apiBase: 'http://10.0.0.5:8080' })).toThrow(/https/)
+    for (const local of ['http://127.0.0.1:9', 'http://localhost:9', 'http://[::1]:9', 'https://api.weixin.qq.com']) {
+      expect(() => createCode2SessionClient({ appId: 'wx1', secret: 's', apiBase: local }), local).not.toThrow()
+    }
     expect(() => createCode2SessionClient({ appId: 'wx1', secret: 's', timeoutMs: 0 })).toThrow(RangeError)
     expect(() => createCode2SessionClient({ appId: 'wx1', secret: 's', retries: 1.5 })).toThrow(RangeError)
     try {

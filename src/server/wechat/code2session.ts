@@ -124,6 +124,11 @@ function requirePositive(name: string, value: number, allowZero = false): number
   return value
 }
 
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
+}
+
 export function createCode2SessionClient(options: Code2SessionClientOptions): Code2SessionClient {
   const { appId, secret } = options
   if (!nonEmptyString(appId)) throw new TypeError('code2Session client: appId must be a non-empty string')
@@ -137,6 +142,10 @@ export function createCode2SessionClient(options: Code2SessionClientOptions): Co
   }
   if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:') {
     throw new TypeError('code2Session client: apiBase must be an absolute http(s) URL')
+  }
+  // The AppSecret travels in the query string: plain http only to this machine (the emulator, a test stand-in).
+  if (endpoint.protocol === 'http:' && !isLoopbackHost(endpoint.hostname)) {
+    throw new TypeError('code2Session client: apiBase must be https unless it is on this machine (loopback)')
   }
   const timeoutMs = requirePositive('timeoutMs', options.timeoutMs ?? DEFAULT_CODE2SESSION_TIMEOUT_MS)
   const retries = requirePositive('retries', options.retries ?? DEFAULT_CODE2SESSION_RETRIES, true)
