@@ -140,8 +140,8 @@ describe('secrets in logs', () => {
     await app.inject({ method: 'POST', url: `/auth/login?code=${inQuery}&secret=${inQuery}`, payload: { code: 'x' } })
     const extraFields = { token: 'body-token-NEVER-LOG-5f6a7b', secret: 'body-secret-NEVER-LOG-8c9d0e', session_key: 'body-key-NEVER-LOG-1f2a3b' }
     for (const value of Object.values(extraFields)) secrets.add(value)
-    // Unknown fields are dropped by the schema; the code itself is refused by WeChat.
-    expect((await app.inject({ method: 'POST', url: '/auth/login', payload: { code: 'abc', ...extraFields } })).statusCode).toBe(401)
+    // Unknown fields fail the schema: 400 before anything reaches WeChat.
+    expect((await app.inject({ method: 'POST', url: '/auth/login', payload: { code: 'abc', ...extraFields } })).statusCode).toBe(400)
     const huge = `huge-code-NEVER-LOG-${'z'.repeat(300)}`
     secrets.add(huge)
     expect((await app.inject({ method: 'POST', url: '/auth/login', payload: { code: huge } })).statusCode).toBe(400)

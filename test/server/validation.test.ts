@@ -96,14 +96,17 @@ describe('POST /auth/login rejects malformed bodies with 400 invalid_request', (
     expect(fixture.wechat.requests.length).toBe(before)
   })
 
-  it('ignores unknown extra fields', async () => {
+  it('refuses unknown extra fields (the schema is strict), before anything reaches WeChat', async () => {
     const user = newUser()
+    const before = fixture.wechat.requests.length
     const response = await fixture.app.inject({
       method: 'POST',
       url: '/auth/login',
       payload: { code: fixture.wechat.codeFor(user), device: 'iPhone' },
     })
-    expect(response.statusCode).toBe(200)
+    expect(response.statusCode).toBe(400)
+    expect(response.json()).toMatchObject({ error: 'invalid_request' })
+    expect(fixture.wechat.requests.length).toBe(before)
   })
 })
 

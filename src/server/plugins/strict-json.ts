@@ -8,7 +8,7 @@ import { Ajv } from 'ajv'
 import type { FastifyInstance } from 'fastify'
 
 export function useStrictJson(fastify: FastifyInstance): void {
-  const ajv = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: true, allErrors: false })
+  const ajv = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false })
   fastify.setValidatorCompiler(({ schema }) => ajv.compile(schema))
 
   const parseJson = fastify.getDefaultJsonParser('error', 'error')
