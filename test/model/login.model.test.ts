@@ -17,6 +17,10 @@ import { EXPIRED_SESSION, FRESH_SESSION, LIVE_SESSION, MODEL_EVENTS, MODEL_INPUT
 import { allStateNodes, allTransitionKeys, createCoverage } from './transition-coverage.ts'
 
 const testMachine = toEventDrivenMachine(loginMachine)
+
+// The machine stamps `confirmedAt` with the clock: generation runs on a frozen clock (the
+// one the runs start from), so the same machine always yields the same paths.
+vi.useFakeTimers({ now: MODEL_NOW, toFake: ['Date'] })
 const model = createTestModel(testMachine, { events: MODEL_EVENTS as never })
 const traversal = { input: MODEL_INPUT } as never
 
@@ -49,6 +53,7 @@ function replay(events: readonly EventObject[]): Array<{ event: EventObject; sta
 
 const coverage = createCoverage(testMachine)
 for (const { path } of paths) coverage.record(initialSnapshot, path.steps)
+vi.useRealTimers()
 
 const STEP_OF_STATE: Record<string, ScriptedStep> = {
   checkingStorage: 'readSession',
