@@ -11,6 +11,7 @@ import { createAuthenticatedRequest } from './authenticated-request.ts'
 import { createClientEvents, type LoginClientEventListener, type LoginClientEventType } from './client-events.ts'
 import { type ProvidedLoginMachine, provideLoginMachine } from './provide-machine.ts'
 import { DEFAULT_STORAGE_KEY } from './session-storage.ts'
+import { settledOrAfter } from './settled-or-after.ts'
 import { createSingleFlight } from './single-flight.ts'
 
 export interface LoginClientOptions {
@@ -129,12 +130,7 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
       const limitMs = actor.getSnapshot().context.timeouts.serverLogin
       actor.send({ type: 'LOGOUT' })
       // Locally the user is logged out already; the server gets as long as a server login would.
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, limitMs)
-      })
-      await Promise.race([serverLogout, deadline])
-      if (timer !== undefined) clearTimeout(timer)
+      await settledOrAfter(serverLogout, limitMs)
     },
     getSnapshot: () => actor.getSnapshot(),
     subscribe(listener) {

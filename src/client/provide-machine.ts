@@ -5,6 +5,7 @@ import type { Platform } from '../platform/types.ts'
 import { toSession } from '../session-server/session-shape.ts'
 import type { Session, SessionServer } from '../session-server/types.ts'
 import type { ClientEvents } from './client-events.ts'
+import { settledOrAfter } from './settled-or-after.ts'
 import { readStoredSession, removeStoredSession, writeStoredSession } from './session-storage.ts'
 
 export interface MachineImplementationDeps {
@@ -56,7 +57,7 @@ export function provideLoginMachine(deps: MachineImplementationDeps) {
           // The machine moved on while this call waited its turn: no wx.login is needed.
           if (signal.aborted) throw new LoginError('aborted', 'wx.login was no longer needed')
           const call = platform.login({ timeout: input.timeout })
-          const running: Promise<void> = call.then(settled, settled).then(() => {
+          const running: Promise<void> = call.then(ignore, ignore).then(() => {
             if (wxLoginRunning === running) wxLoginRunning = null
           })
           wxLoginRunning = running
@@ -117,17 +118,6 @@ export function provideLoginMachine(deps: MachineImplementationDeps) {
   })
 }
 
-function settled(): void {}
-
-/** Resolves when `promise` settles, or after `ms`, whichever comes first. */
-function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms)
-  })
-  return Promise.race([promise.then(() => undefined), deadline]).then(() => {
-    if (timer !== undefined) clearTimeout(timer)
-  })
-}
+function ignore(): void {}
 
 export type ProvidedLoginMachine = ReturnType<typeof provideLoginMachine>

@@ -1,8 +1,8 @@
 /** The URLs at which a server listening on `host:port` can be reached. */
 import { networkInterfaces } from 'node:os'
+import { isLoopbackHost } from '../server/index.ts'
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]'])
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', '[::1]', 'localhost'])
 
 export interface ReachableUrls {
   /** For a client on this computer (WeChat DevTools, Node). */
@@ -40,6 +40,6 @@ export function reachableUrls(host: string, port: number, interfaces = networkIn
     }
   }
   const url = `http://${hostInUrl(host)}:${port}`
-  const loopbackOnly = LOOPBACK_HOSTS.has(host) || host.startsWith('127.')
+  const loopbackOnly = isLoopbackHost(host)
   return { local: url, lan: loopbackOnly ? [] : [url], allInterfaces: false, loopbackOnly }
 }

@@ -39,6 +39,7 @@ export {
   httpForWechatErrcode,
   isCode2SessionError,
   isDecryptDataError,
+  isLoopbackHost,
   signRawData,
   UNMAPPED_WECHAT_ERRCODE_HTTP,
   verifySignature,

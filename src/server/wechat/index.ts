@@ -6,6 +6,7 @@ export {
   DEFAULT_CODE2SESSION_TIMEOUT_MS,
   DEFAULT_WECHAT_API_BASE,
   isCode2SessionError,
+  isLoopbackHost,
 } from './code2session.ts'
 export type { Code2SessionClient, Code2SessionClientOptions, Code2SessionFailure, WechatIdentity } from './code2session.ts'
 export { httpForWechatErrcode, UNMAPPED_WECHAT_ERRCODE_HTTP, WECHAT_ERRCODE_HTTP, WECHAT_UNAVAILABLE_HTTP } from './errcode-map.ts'
