@@ -73,7 +73,7 @@ export function isSecretKey(key: string): boolean {
   return SECRET_CODE_KEYS.has(normalized) || SECRET_KEY_WORDS.some((word) => normalized.includes(word))
 }
 
-function describeFunction(value: Function): { type: string } {
+function describeFunction(value: { name: string }): { type: string } {
   // The form `@statelyai/inspect` gives functions in a machine definition.
   return { type: value.name }
 }

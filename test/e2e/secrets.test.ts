@@ -5,7 +5,7 @@
  * app receives.
  */
 import { afterEach, expect, it } from 'vitest'
-import { LoginError } from '../../src/index.ts'
+import { type LoginError } from '../../src/index.ts'
 import { APP_SECRET, ME_PATH, startApiServer, startEmulator } from './support/backend.ts'
 import { runCleanups } from './support/cleanup.ts'
 import { launchApp, newDevice, tokenOf } from './support/mini-program.ts'

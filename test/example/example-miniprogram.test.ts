@@ -142,7 +142,7 @@ describe('examples/miniprogram', () => {
   })
 
   it('is a complete DevTools project: project.config.json, app.json pages, sitemap', async () => {
-    const json = async (file: string) => JSON.parse(await readFile(path.join(EXAMPLE_DIR, file), 'utf8')) as Record<string, any>
+    const json = async (file: string) => JSON.parse(await readFile(path.join(EXAMPLE_DIR, file), 'utf8')) as Record<string, unknown>
     const project = await json('project.config.json')
     expect(project).toMatchObject({ appid: 'touristappid', compileType: 'miniprogram', miniprogramRoot: './' })
     expect(project['setting']).toMatchObject({

@@ -84,7 +84,7 @@ describe('session tokens', () => {
   it('are stored only as SHA-256 hashes in SQLite (rows, every table, and the bytes on disk)', async () => {
     const file = dir.file('sessions.db')
     const app = serverOver(createSqliteStore({ path: file, sweepIntervalMs: false }))
-    let sessions: Array<{ token: string; openid: string }> = []
+    let sessions: Array<{ token: string; openid: string }>
     try {
       sessions = await loginMany(app, 40, 'sqlite')
       // Read while the server still runs: the WAL holds the latest commits.

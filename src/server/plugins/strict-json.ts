@@ -19,6 +19,6 @@ export function useStrictJson(fastify: FastifyInstance): void {
       done(null, undefined)
       return
     }
-    parseJson(request, text, done)
+    void parseJson(request, text, done)
   })
 }

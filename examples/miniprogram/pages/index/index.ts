@@ -76,6 +76,6 @@ Page<IndexData, IndexMethods>({
   },
 
   onLogoutTap() {
-    wx.navigateTo({ url: '/pages/logout/logout' })
+    void wx.navigateTo({ url: '/pages/logout/logout' })
   },
 })

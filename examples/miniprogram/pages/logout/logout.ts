@@ -59,6 +59,6 @@ Page<LogoutData, LogoutMethods>({
 
   onLoginAgainTap() {
     // The home page logs in again when it shows.
-    wx.reLaunch({ url: '/pages/index/index' })
+    void wx.reLaunch({ url: '/pages/index/index' })
   },
 })
