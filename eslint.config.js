@@ -6,7 +6,17 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'miniprogram_dist/', 'coverage/', 'reports/', '.stryker-tmp/', 'examples/miniprogram/miniprogram_npm/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'miniprogram_dist/',
+      'coverage/',
+      'reports/',
+      '.stryker-tmp/',
+      'examples/miniprogram/miniprogram_npm/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -127,9 +127,16 @@ export async function measureBundleSize(options: { useBuildScript?: boolean } = 
   const seed = figuresOf(seedBundle.code)
   const parts = partsOf(ours.inputs, oursFigures.minifiedBytes)
 
-  const official = options.useBuildScript === false ? { reason: 'the build script was not used (useBuildScript: false)' } : await officialBuild()
+  const official =
+    options.useBuildScript === false ? { reason: 'the build script was not used (useBuildScript: false)' } : await officialBuild()
   if ('index' in official) {
-    return { source: 'miniprogram-build', index: official.index, parts, seed, gzipOverSeed: ratio(official.index.gzipBytes, seed.gzipBytes) }
+    return {
+      source: 'miniprogram-build',
+      index: official.index,
+      parts,
+      seed,
+      gzipOverSeed: ratio(official.index.gzipBytes, seed.gzipBytes),
+    }
   }
   return {
     source: 'esbuild-fallback',

@@ -34,7 +34,10 @@ export interface BurstResult {
   distinctTokens: number | null
 }
 
-async function timed<T>(calls: number, start: () => Promise<T>): Promise<{ results: PromiseSettledResult<T>[]; totalMs: number; medianMs: number }> {
+async function timed<T>(
+  calls: number,
+  start: () => Promise<T>,
+): Promise<{ results: PromiseSettledResult<T>[]; totalMs: number; medianMs: number }> {
   const began = performance.now()
   const waits: number[] = []
   const results = await Promise.allSettled(
@@ -92,7 +95,9 @@ export async function runUnauthorizedBurst(
     services.revokeServerSessions()
     services.setLatency(latency)
     services.resetCounts()
-    const { results, totalMs, medianMs } = await timed<PlatformResponse>(concurrency, () => launcher.request({ url: API_URL, method: 'GET' }))
+    const { results, totalMs, medianMs } = await timed<PlatformResponse>(concurrency, () =>
+      launcher.request({ url: API_URL, method: 'GET' }),
+    )
     const succeeded = results.filter((result) => result.status === 'fulfilled' && result.value.statusCode === 200).length
     return {
       kind: 'request401',
@@ -127,7 +132,8 @@ export function singleFlightViolations(burst: BurstResult): string[] {
   if (burst.counts.wxLogin !== 1) problems.push(`${where}: ${burst.counts.wxLogin} wx.login calls (expected 1)`)
   if (burst.counts.serverLogin !== 1) problems.push(`${where}: ${burst.counts.serverLogin} server logins (expected 1)`)
   if (burst.failed > 0) problems.push(`${where}: ${burst.failed} of ${burst.concurrency} callers failed`)
-  if (burst.kind === 'ensureLogin' && burst.distinctTokens !== 1) problems.push(`${where}: callers got ${burst.distinctTokens} different sessions`)
+  if (burst.kind === 'ensureLogin' && burst.distinctTokens !== 1)
+    problems.push(`${where}: callers got ${burst.distinctTokens} different sessions`)
   return problems
 }
 
@@ -138,7 +144,11 @@ function medianRun(runs: readonly BurstResult[]): BurstResult {
   return middle
 }
 
-export async function runConcurrencyBench(options: { sizes: readonly number[]; latency: SimulatedLatency; repeats?: number }): Promise<ConcurrencyResult> {
+export async function runConcurrencyBench(options: {
+  sizes: readonly number[]
+  latency: SimulatedLatency
+  repeats?: number
+}): Promise<ConcurrencyResult> {
   const repeats = options.repeats ?? 3
   const bursts: BurstResult[] = []
   const violations = new Set<string>()

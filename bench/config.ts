@@ -207,7 +207,10 @@ function parseList(raw: string, where: string): number[] {
 }
 
 function parseSections(raw: string, where: string): BenchSection[] {
-  const names = raw.split(',').map((part) => part.trim()).filter((part) => part !== '')
+  const names = raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
   const known = BENCH_SECTIONS as readonly string[]
   for (const name of names) {
     if (!known.includes(name)) throw new BenchConfigError(`${where}: unknown section '${name}' (known: ${BENCH_SECTIONS.join(', ')})`)
@@ -302,7 +305,6 @@ export function wantsHelp(argv: readonly string[]): boolean {
 export function describeLatency(latency: SimulatedLatency): string {
   return `wx.login ${latency.wxLoginMs} ms, wx.checkSession ${latency.checkSessionMs} ms, developer server ${latency.serverMs} ms, code2Session ${latency.code2SessionMs} ms`
 }
-
 
 /** A URL fit to print or record: a password in it is replaced by `***`. */
 export function redactUrl(url: string): string {

@@ -30,7 +30,9 @@ async function main(): Promise<void> {
     if (!isCloseMessage(message)) return
     closeOnce()
       .then(({ redisKeysDeleted }) => send({ type: 'closed', redisKeysDeleted }))
-      .catch((error: unknown) => send({ type: 'failed', message: `close failed: ${error instanceof Error ? error.message : String(error)}` }))
+      .catch((error: unknown) =>
+        send({ type: 'failed', message: `close failed: ${error instanceof Error ? error.message : String(error)}` }),
+      )
       .finally(() => process.disconnect())
   })
   // If the parent goes away without asking, clean up anyway and leave.

@@ -15,9 +15,7 @@ import type { HttpTargetsInfo } from './http-targets.ts'
 export const TARGET_OPTIONS_ENV = 'MPL_BENCH_TARGETS'
 
 export type TargetMessage =
-  | { type: 'ready'; info: HttpTargetsInfo }
-  | { type: 'failed'; message: string }
-  | { type: 'closed'; redisKeysDeleted: number }
+  { type: 'ready'; info: HttpTargetsInfo } | { type: 'failed'; message: string } | { type: 'closed'; redisKeysDeleted: number }
 
 export function isCloseMessage(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'close'

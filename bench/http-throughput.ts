@@ -314,7 +314,8 @@ export async function runHttpThroughput(options: HttpThroughputOptions): Promise
     const targetOptions: HttpTargetsOptions = { wechat: { ...wechat, apiBase: emulator.url }, redisUrl: options.redisUrl, redisKeyPrefix }
     targets = options.inProcess ? await startTargetsHere(targetOptions) : await startTargetsInChild(targetOptions)
     const { urls, redisUnavailable } = targets.info
-    if (redisUnavailable !== undefined) notes.push(`Redis store skipped: ${redactUrl(options.redisUrl)} did not answer (${redisUnavailable})`)
+    if (redisUnavailable !== undefined)
+      notes.push(`Redis store skipped: ${redactUrl(options.redisUrl)} did not answer (${redisUnavailable})`)
     const helloUrl = urls.hello as string
     const stores = (['sqlite', 'redis'] as const).flatMap((store) => (urls[store] === undefined ? [] : [{ store, baseUrl: urls[store] }]))
     const sliceLoad: Load = amount === undefined ? { connections, durationSec: options.durationSec / rounds } : { connections, amount }
@@ -337,8 +338,10 @@ export async function runHttpThroughput(options: HttpThroughputOptions): Promise
           // Every successful login exchanged exactly one code with WeChat; nothing else exchanges any.
           const exchanged = emulator.stats().code2SessionOk - exchangedBefore
           const expected = route === 'login' && plan.target !== 'hello' ? slice.ok : 0
-          if (exchanged !== expected) problems.push(`${route} on ${plan.target}: WeChat exchanged ${exchanged} codes for ${expected} successful logins`)
-          if ('amount' in load && slice.ok !== load.amount) problems.push(`${route} on ${plan.target}: ${slice.ok} of ${load.amount} requests succeeded`)
+          if (exchanged !== expected)
+            problems.push(`${route} on ${plan.target}: WeChat exchanged ${exchanged} codes for ${expected} successful logins`)
+          if ('amount' in load && slice.ok !== load.amount)
+            problems.push(`${route} on ${plan.target}: ${slice.ok} of ${load.amount} requests succeeded`)
         }
       }
       const merged = plans.map((plan) => merge(route, plan.target, slices.get(plan.target) ?? []))

@@ -2,17 +2,19 @@
  * The benchmarks behind `npm run bench` (entry: `bench/run.ts`), one module
  * per section, exported here for the tests in `test/bench/`.
  */
-export { BENCH_SECTIONS, BenchConfigError, DEFAULT_LATENCY, NO_LATENCY, benchUsage, defaultBenchConfig, parseBenchConfig, redactUrl } from './config.ts'
+export {
+  BENCH_SECTIONS,
+  BenchConfigError,
+  DEFAULT_LATENCY,
+  NO_LATENCY,
+  benchUsage,
+  defaultBenchConfig,
+  parseBenchConfig,
+  redactUrl,
+} from './config.ts'
 export type { BenchConfig, BenchSection, SimulatedLatency } from './config.ts'
 
-export {
-  API_URL,
-  CODE_TTL_MS,
-  createSimulatedServices,
-  emptyCounts,
-  roundTripsOf,
-  sequentialLatencyOf,
-} from './simulated-services.ts'
+export { API_URL, CODE_TTL_MS, createSimulatedServices, emptyCounts, roundTripsOf, sequentialLatencyOf } from './simulated-services.ts'
 export type { ServiceCounts, SimulatedServices, SimulatedServicesOptions } from './simulated-services.ts'
 
 export { createSeedFlow, SEED_STORAGE_KEY } from './seed-flow.ts'

@@ -173,7 +173,11 @@ export function summarizeLaunch(samples: readonly LaunchSample[]): LaunchSummary
 export const LAUNCH_VARIANTS: readonly Variant[] = ['seed', 'ours', 'oursWindow']
 
 /** Every case, `iterations` launches per variant; the variants of one iteration run side by side. */
-export async function runLaunchBench(options: { latency: SimulatedLatency; iterations: number; serverCheckWindowMs: number }): Promise<LaunchResult> {
+export async function runLaunchBench(options: {
+  latency: SimulatedLatency
+  iterations: number
+  serverCheckWindowMs: number
+}): Promise<LaunchResult> {
   const summaries: LaunchSummary[] = []
   for (const launchCase of LAUNCH_CASES) {
     const byVariant = new Map<Variant, LaunchSample[]>(LAUNCH_VARIANTS.map((variant) => [variant, []]))

@@ -173,7 +173,8 @@ export interface OverheadResult {
 
 export async function runOverheadBench(options: { sliceMs: number; rounds: number; memoryClients: number }): Promise<OverheadResult> {
   const flows: FlowComparison[] = []
-  for (const kind of ['cold', 'warm', 'refresh'] as const) flows.push(await compareFlowRates({ kind, sliceMs: options.sliceMs, rounds: options.rounds }))
+  for (const kind of ['cold', 'warm', 'refresh'] as const)
+    flows.push(await compareFlowRates({ kind, sliceMs: options.sliceMs, rounds: options.rounds }))
   const seed = await measureClientMemory({ variant: 'seed', clients: options.memoryClients })
   const ours = await measureClientMemory({ variant: 'ours', clients: options.memoryClients })
   return { flows, memory: seed && ours ? { seed, ours } : null }

@@ -62,7 +62,9 @@ export function formatLaunch(result: LaunchResult): string {
       toSession,
     ),
     ...(staleSession
-      ? ['  * authenticated with a session the server had already revoked: the window skipped the server check; the next table shows what the first request pays']
+      ? [
+          '  * authenticated with a session the server had already revoked: the window skipped the server check; the next table shows what the first request pays',
+        ]
       : []),
     '',
     '   ... and to the first API answer (launch, then one request; a 401 is followed by a fresh login and one replay)',
@@ -103,7 +105,16 @@ export function formatConcurrency(result: ConcurrencyResult): string {
     `2. Concurrency: N callers at once, median of ${result.repeats} runs; ${describeLatency(result.latency)}`,
     '',
     renderTable(
-      ['burst', 'N', 'seed wx.login / srv login', 'ours wx.login / srv login', 'seed: all settled', 'ours: all settled', 'ours/seed', 'ours served'],
+      [
+        'burst',
+        'N',
+        'seed wx.login / srv login',
+        'ours wx.login / srv login',
+        'seed: all settled',
+        'ours: all settled',
+        'ours/seed',
+        'ours served',
+      ],
       rows,
     ),
     '',
@@ -134,7 +145,12 @@ export function formatOverhead(result: OverheadResult): string {
         ['live, logged-in clients', 'heap per 1,000', 'per client', 'ours/seed'],
         [
           ['seed flow', formatBytes(seed.bytesPer1000), formatBytes(seed.bytesPerClient), ''],
-          ['ours', formatBytes(ours.bytesPer1000), formatBytes(ours.bytesPerClient), formatRatio(ratio(ours.bytesPerClient, seed.bytesPerClient))],
+          [
+            'ours',
+            formatBytes(ours.bytesPer1000),
+            formatBytes(ours.bytesPerClient),
+            formatRatio(ratio(ours.bytesPerClient, seed.bytesPerClient)),
+          ],
         ],
       ),
     )
@@ -161,7 +177,10 @@ export function formatHttp(result: HttpThroughputResult): string {
     formatCount(run.ok),
     run.non2xx + run.errors === 0 ? '0' : `${run.non2xx} non-2xx, ${run.errors} errors`,
   ])
-  const where = result.mode === 'child-process' ? 'servers in a child process; autocannon and the WeChat emulator in this one' : 'servers, emulator and autocannon in one process'
+  const where =
+    result.mode === 'child-process'
+      ? 'servers in a child process; autocannon and the WeChat emulator in this one'
+      : 'servers, emulator and autocannon in one process'
   return [
     `4. Developer server throughput: autocannon, ${result.connections} connections, ${where}`,
     '',
@@ -231,15 +250,22 @@ export function ratioLines(results: {
     }
   }
   if (overhead) {
-    for (const flow of overhead.flows) lines.push({ what: `${FLOW_LABELS[flow.kind]}: CPU per flow, ours/seed`, value: formatRatio(flow.costRatio) })
+    for (const flow of overhead.flows)
+      lines.push({ what: `${FLOW_LABELS[flow.kind]}: CPU per flow, ours/seed`, value: formatRatio(flow.costRatio) })
     if (overhead.memory) {
-      lines.push({ what: 'heap per live client: ours/seed', value: formatRatio(ratio(overhead.memory.ours.bytesPerClient, overhead.memory.seed.bytesPerClient)) })
+      lines.push({
+        what: 'heap per live client: ours/seed',
+        value: formatRatio(ratio(overhead.memory.ours.bytesPerClient, overhead.memory.seed.bytesPerClient)),
+      })
     }
   }
   if (http) {
     for (const run of http.runs) {
       if (run.target === 'hello') continue
-      lines.push({ what: `POST /auth/${run.route}, ${TARGET_LABELS[run.target]}: of the hello-world ceiling`, value: formatPercent(run.ofCeiling) })
+      lines.push({
+        what: `POST /auth/${run.route}, ${TARGET_LABELS[run.target]}: of the hello-world ceiling`,
+        value: formatPercent(run.ofCeiling),
+      })
     }
   }
   if (bundle) lines.push({ what: 'bundle gzip: ours/seed', value: formatRatio(bundle.gzipOverSeed) })
@@ -247,5 +273,12 @@ export function ratioLines(results: {
 }
 
 export function formatRatios(lines: readonly RatioLine[]): string {
-  return ['Summary: ratios measured side by side in this run', '', renderTable(['ratio', 'value'], lines.map((line) => [line.what, line.value]))].join('\n')
+  return [
+    'Summary: ratios measured side by side in this run',
+    '',
+    renderTable(
+      ['ratio', 'value'],
+      lines.map((line) => [line.what, line.value]),
+    ),
+  ].join('\n')
 }

@@ -26,7 +26,13 @@ export function resultsRecord(input: {
 }): ResultsRecord {
   return {
     generatedAt: new Date().toISOString(),
-    machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), loadBefore: input.loadBefore, loadAfter: input.loadAfter },
+    machine: {
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim(),
+      loadBefore: input.loadBefore,
+      loadAfter: input.loadAfter,
+    },
     // A Redis URL may carry a password.
     config: { ...input.config, redisUrl: redactUrl(input.config.redisUrl) },
     durationSec: input.durationSec,

@@ -13,7 +13,15 @@ import { resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { measureBundleSize, REPO_ROOT, type BundleSizeResult } from './bundle-size.ts'
 import { runConcurrencyBench, type ConcurrencyResult } from './concurrency.ts'
-import { benchUsage, BenchConfigError, describeLatency, parseBenchConfig, wantsHelp, type BenchConfig, type BenchSection } from './config.ts'
+import {
+  benchUsage,
+  BenchConfigError,
+  describeLatency,
+  parseBenchConfig,
+  wantsHelp,
+  type BenchConfig,
+  type BenchSection,
+} from './config.ts'
 import { runHttpThroughput, type HttpThroughputResult } from './http-throughput.ts'
 import { runLaunchBench, type LaunchResult } from './launch.ts'
 import { runOverheadBench, type OverheadResult } from './overhead.ts'
@@ -32,7 +40,11 @@ interface SectionResults {
 async function runSection(section: BenchSection, config: BenchConfig, results: SectionResults): Promise<string[]> {
   switch (section) {
     case 'launch': {
-      const result = await runLaunchBench({ latency: config.latency, iterations: config.launchIterations, serverCheckWindowMs: config.serverCheckWindowMs })
+      const result = await runLaunchBench({
+        latency: config.latency,
+        iterations: config.launchIterations,
+        serverCheckWindowMs: config.serverCheckWindowMs,
+      })
       results.launch = result
       console.log(formatLaunch(result))
       return []
@@ -44,7 +56,11 @@ async function runSection(section: BenchSection, config: BenchConfig, results: S
       return result.violations.map((violation) => `single flight: ${violation}`)
     }
     case 'overhead': {
-      const result = await runOverheadBench({ sliceMs: config.overheadSliceMs, rounds: config.overheadRounds, memoryClients: config.memoryClients })
+      const result = await runOverheadBench({
+        sliceMs: config.overheadSliceMs,
+        rounds: config.overheadRounds,
+        memoryClients: config.memoryClients,
+      })
       results.overhead = result
       console.log(formatOverhead(result))
       return []
@@ -72,7 +88,9 @@ async function runSection(section: BenchSection, config: BenchConfig, results: S
 }
 
 function machineLine(): string {
-  const load = loadavg().map((value) => value.toFixed(2)).join(' ')
+  const load = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ')
   return `node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), load average ${load}`
 }
 
@@ -94,8 +112,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const loadBefore = loadavg()
   console.log(`miniprogram-login bench: ${config.sections.join(', ')}`)
   console.log(machineLine())
-  if ((loadBefore[0] ?? 0) > cpus().length) console.log('warning: the machine is busy (load above its CPU count); timings will be noisy, the ratios less so')
-  if (typeof (globalThis as { gc?: unknown }).gc !== 'function') console.log('note: no global.gc (run with --expose-gc); the memory figure will be skipped')
+  if ((loadBefore[0] ?? 0) > cpus().length)
+    console.log('warning: the machine is busy (load above its CPU count); timings will be noisy, the ratios less so')
+  if (typeof (globalThis as { gc?: unknown }).gc !== 'function')
+    console.log('note: no global.gc (run with --expose-gc); the memory figure will be skipped')
   console.log(`simulated latency: ${describeLatency(config.latency)}`)
 
   const results: SectionResults = {}

@@ -98,7 +98,8 @@ export function createSeedFlow(options: SeedFlowOptions): SeedFlow {
     platform.storage.remove(storageKey)
     const fresh = await login()
     const replay = await platform.request(withToken(options, fresh))
-    if (replay.statusCode === 401) throw new LoginError('unauthorized', `${options.method ?? 'GET'} ${options.url} was refused (401) after a fresh login`)
+    if (replay.statusCode === 401)
+      throw new LoginError('unauthorized', `${options.method ?? 'GET'} ${options.url} was refused (401) after a fresh login`)
     return replay
   }
 

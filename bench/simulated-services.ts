@@ -168,7 +168,11 @@ export function createSimulatedServices(options: SimulatedServicesOptions = {}):
     async checkSession() {
       counts.checkSession++
       await wait(latency.checkSessionMs)
-      if (!wechatSessionAlive) throw new LoginError('unauthorized', 'wx.checkSession: the WeChat session expired (checkSession:fail session time out, need relogin)')
+      if (!wechatSessionAlive)
+        throw new LoginError(
+          'unauthorized',
+          'wx.checkSession: the WeChat session expired (checkSession:fail session time out, need relogin)',
+        )
     },
     storage: deviceStorage,
     async request(opts: PlatformRequestOptions): Promise<PlatformResponse> {

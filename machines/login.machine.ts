@@ -121,7 +121,8 @@ export const loginMachine = setup({
   },
 }).createMachine({
   id: 'login',
-  description: 'The login life cycle of a WeChat mini-program: stored session, wx.checkSession, developer-server check, wx.login, server login.',
+  description:
+    'The login life cycle of a WeChat mini-program: stored session, wx.checkSession, developer-server check, wx.login, server login.',
   context: ({ input }) => ({
     session: null,
     confirmedAt: null,
@@ -185,14 +186,14 @@ export const loginMachine = setup({
     },
 
     checkingServer: {
-      description: "Ask the developer server whether its side of the session is still alive.",
+      description: 'Ask the developer server whether its side of the session is still alive.',
       initial: 'running',
       entry: 'resetAttempts',
       states: {
         running: {
           invoke: {
             id: 'checkServerSession',
-        src: 'checkServerSession',
+            src: 'checkServerSession',
             input: ({ context }) => ({ session: context.session as Session }),
             onDone: [
               {
@@ -237,7 +238,7 @@ export const loginMachine = setup({
         running: {
           invoke: {
             id: 'wxLogin',
-        src: 'wxLogin',
+            src: 'wxLogin',
             input: ({ context }) => ({ timeout: context.timeouts.wxLogin }),
             onDone: {
               target: '#login.serverLogin',
@@ -254,7 +255,11 @@ export const loginMachine = setup({
           },
           after: {
             wxLoginTimeout: [
-              { guard: 'hasAttemptsLeft', target: 'retrying', actions: [{ type: 'recordTimeout', params: { step: 'wxLogin' } }, 'nextAttempt'] },
+              {
+                guard: 'hasAttemptsLeft',
+                target: 'retrying',
+                actions: [{ type: 'recordTimeout', params: { step: 'wxLogin' } }, 'nextAttempt'],
+              },
               { target: '#login.failed', actions: { type: 'recordTimeout', params: { step: 'wxLogin' } } },
             ],
           },
@@ -271,7 +276,7 @@ export const loginMachine = setup({
         running: {
           invoke: {
             id: 'serverLogin',
-        src: 'serverLogin',
+            src: 'serverLogin',
             input: ({ context }) => ({ code: context.code as string }),
             onDone: {
               target: '#login.authenticated',

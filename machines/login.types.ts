@@ -73,19 +73,7 @@ export interface LoginContext {
 }
 
 /** What the outside world tells the machine. Actor results arrive as XState's own done/error events. */
-export type LoginEvent =
-  | { type: 'START' }
-  | { type: 'RETRY' }
-  | { type: 'REFRESH' }
-  | { type: 'SESSION_EXPIRED' }
-  | { type: 'LOGOUT' }
+export type LoginEvent = { type: 'START' } | { type: 'RETRY' } | { type: 'REFRESH' } | { type: 'SESSION_EXPIRED' } | { type: 'LOGOUT' }
 
 export type LoginStateName =
-  | 'idle'
-  | 'checkingStorage'
-  | 'checkingWx'
-  | 'checkingServer'
-  | 'wxLogin'
-  | 'serverLogin'
-  | 'authenticated'
-  | 'failed'
+  'idle' | 'checkingStorage' | 'checkingWx' | 'checkingServer' | 'wxLogin' | 'serverLogin' | 'authenticated' | 'failed'

@@ -235,7 +235,9 @@ export function findDisallowedInputs(entry: MiniprogramEntry, inputs: readonly s
     const packageName = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1]
     if (packageName !== undefined) {
       if (!(BUNDLED_PACKAGES as readonly string[]).includes(packageName)) {
-        problems.push(`${entry}.js contains ${input}: the package '${packageName}' is not in BUNDLED_PACKAGES (check that it runs in a mini-program first)`)
+        problems.push(
+          `${entry}.js contains ${input}: the package '${packageName}' is not in BUNDLED_PACKAGES (check that it runs in a mini-program first)`,
+        )
       } else if (/development/.test(input)) {
         problems.push(`${entry}.js contains ${input}: a development build`)
       }
@@ -257,7 +259,8 @@ export function findForbiddenCode(code: string, allowedRequires: readonly string
   const problems: string[] = []
   for (const match of code.matchAll(/(?<![\w$.])require\s*\(\s*(?:(['"`])([^'"`]*)\1)?/g)) {
     const specifier = match[2]
-    if (specifier === undefined || !allowedRequires.includes(specifier)) problems.push(`require(${specifier === undefined ? '<not a literal>' : JSON.stringify(specifier)})`)
+    if (specifier === undefined || !allowedRequires.includes(specifier))
+      problems.push(`require(${specifier === undefined ? '<not a literal>' : JSON.stringify(specifier)})`)
   }
   const patterns: [RegExp, string][] = [
     [/\bprocess\s*\./, 'process.'],
@@ -305,7 +308,15 @@ async function buildEntry(
   return {
     code: minified.code,
     problems,
-    bundle: { entry, file, rawBytes: Buffer.byteLength(raw.code), minifiedBytes: Buffer.byteLength(minified.code), gzipBytes, budgetBytes, inputs },
+    bundle: {
+      entry,
+      file,
+      rawBytes: Buffer.byteLength(raw.code),
+      minifiedBytes: Buffer.byteLength(minified.code),
+      gzipBytes,
+      budgetBytes,
+      inputs,
+    },
   }
 }
 
@@ -352,12 +363,14 @@ function emitDeclarations(outDir: string): { files: DeclarationFile[]; problems:
     undefined,
     true,
   )
-  for (const diagnostic of result.diagnostics) problems.push(`declarations: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`)
+  for (const diagnostic of result.diagnostics)
+    problems.push(`declarations: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`)
   if (result.emitSkipped) problems.push('declarations: TypeScript skipped the emit')
   for (const { name, text } of files) {
     const nodeOnly = NODE_ONLY_SOURCES.find((prefix) => name.startsWith(`types/${prefix}`))
     if (nodeOnly) problems.push(`declarations: ${name} is from ${nodeOnly}, which is Node-only`)
-    if (/reference\s+types\s*=\s*["']node["']|\bNodeJS\.|from\s+['"]node:/.test(text)) problems.push(`declarations: ${name} refers to Node's types`)
+    if (/reference\s+types\s*=\s*["']node["']|\bNodeJS\.|from\s+['"]node:/.test(text))
+      problems.push(`declarations: ${name} refers to Node's types`)
   }
   return { files, problems }
 }

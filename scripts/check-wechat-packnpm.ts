@@ -69,13 +69,7 @@ interface PackNpmReport {
 interface MiniprogramCi {
   packNpmManually(options: { packageJsonPath: string; miniprogramNpmDistDir: string }): Promise<PackNpmManuallyResult>
   packNpm(project: object, options?: { ignores?: string[]; reporter?: (report: PackNpmReport) => void }): Promise<WarnItem[]>
-  Project: new (options: {
-    appid: string
-    type: 'miniProgram'
-    projectPath: string
-    privateKeyPath: string
-    ignores?: string[]
-  }) => object
+  Project: new (options: { appid: string; type: 'miniProgram'; projectPath: string; privateKeyPath: string; ignores?: string[] }) => object
 }
 
 /** What one packing run produced, in the terms the assertions use. */
@@ -126,7 +120,16 @@ async function ensureMiniprogramCi(dir: string): Promise<string> {
   await rm(path.join(dir, INSTALL_MARKER), { force: true })
   console.log(`installing miniprogram-ci@${MINIPROGRAM_CI_VERSION} into ${dir} (about 1,100 packages: minutes, once)`)
   const started = Date.now()
-  const args = ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--save-exact', '--prefix', dir, `miniprogram-ci@${MINIPROGRAM_CI_VERSION}`]
+  const args = [
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--ignore-scripts',
+    '--save-exact',
+    '--prefix',
+    dir,
+    `miniprogram-ci@${MINIPROGRAM_CI_VERSION}`,
+  ]
   try {
     await run('npm', args, dir)
   } catch (error) {
@@ -173,9 +176,14 @@ function describeWarning(warning: WarnItem): string {
  * What is wrong with a packing run of `projectDir`, where only our package may
  * be packed and its folder must be `expected` byte for byte. Empty when all is right.
  */
-export async function findPackingProblems(projectDir: string, outcome: PackOutcome, expected: ReadonlyMap<string, Buffer>): Promise<string[]> {
+export async function findPackingProblems(
+  projectDir: string,
+  outcome: PackOutcome,
+  expected: ReadonlyMap<string, Buffer>,
+): Promise<string[]> {
   const problems = outcome.warnings.map((warning) => `WeChat warned: ${describeWarning(warning)}`)
-  if (outcome.miniprogramPackages !== 1) problems.push(`packed ${outcome.miniprogramPackages} mini-program packages, expected 1 (${PACKAGE_NAME})`)
+  if (outcome.miniprogramPackages !== 1)
+    problems.push(`packed ${outcome.miniprogramPackages} mini-program packages, expected 1 (${PACKAGE_NAME})`)
   if (outcome.otherPackages !== 0) problems.push(`packed ${outcome.otherPackages} other npm packages, expected none`)
 
   const npmDir = path.join(projectDir, 'miniprogram_npm')
@@ -189,7 +197,8 @@ export async function findPackingProblems(projectDir: string, outcome: PackOutco
   for (const [file, bytes] of expected) {
     const got = actual.get(file)
     if (got === undefined) problems.push(`miniprogram_npm/${PACKAGE_NAME}/${file} is missing`)
-    else if (!got.equals(bytes)) problems.push(`miniprogram_npm/${PACKAGE_NAME}/${file} differs from the build output (${got.length} bytes, built ${bytes.length})`)
+    else if (!got.equals(bytes))
+      problems.push(`miniprogram_npm/${PACKAGE_NAME}/${file} differs from the build output (${got.length} bytes, built ${bytes.length})`)
   }
   for (const file of actual.keys()) {
     if (!expected.has(file)) problems.push(`miniprogram_npm/${PACKAGE_NAME}/${file} is not in the build output`)
@@ -241,7 +250,11 @@ function checks(ci: MiniprogramCi, workDir: string, expected: ReadonlyMap<string
           packageJsonPath: path.join(projectDir, 'package.json'),
           miniprogramNpmDistDir: projectDir + path.sep,
         })
-        return findPackingProblems(projectDir, { miniprogramPackages: result.miniProgramPackNum, otherPackages: result.otherNpmPackNum, warnings: result.warnList }, expected)
+        return findPackingProblems(
+          projectDir,
+          { miniprogramPackages: result.miniProgramPackNum, otherPackages: result.otherNpmPackNum, warnings: result.warnList },
+          expected,
+        )
       },
     },
     {
@@ -253,12 +266,22 @@ function checks(ci: MiniprogramCi, workDir: string, expected: ReadonlyMap<string
         // packNpm never signs anything, but Project will not be created without a key.
         const privateKeyPath = path.join(workDir, 'unused-private.key')
         await writeFile(privateKeyPath, 'not a key: packNpm does not use it\n')
-        const project = new ci.Project({ appid: config.appid, type: 'miniProgram', projectPath: projectDir, privateKeyPath, ignores: ['node_modules/**/*'] })
+        const project = new ci.Project({
+          appid: config.appid,
+          type: 'miniProgram',
+          projectPath: projectDir,
+          privateKeyPath,
+          ignores: ['node_modules/**/*'],
+        })
         const reports: PackNpmReport[] = []
         const warnings = await ci.packNpm(project, { reporter: (report) => reports.push(report) })
         const report = reports.at(-1)
         if (report === undefined) return ['packNpm sent no report']
-        const problems = await findPackingProblems(projectDir, { miniprogramPackages: report.miniprogram_pack_num ?? -1, otherPackages: report.other_pack_num ?? -1, warnings }, expected)
+        const problems = await findPackingProblems(
+          projectDir,
+          { miniprogramPackages: report.miniprogram_pack_num ?? -1, otherPackages: report.other_pack_num ?? -1, warnings },
+          expected,
+        )
         for (const key of ['warn_not_found_num', 'warn_require_var_num', 'warn_require_rename_num'] as const) {
           if (report[key] !== 0) problems.push(`packNpm reported ${key} = ${String(report[key])}`)
         }
@@ -281,26 +304,47 @@ function checks(ci: MiniprogramCi, workDir: string, expected: ReadonlyMap<string
         // packNpm console.error()s the parse error before it rejects: expected here, so kept off the output.
         const refused = await withConsoleErrorMuted(() =>
           ci.packNpmManually({ packageJsonPath: path.join(modern, 'package.json'), miniprogramNpmDistDir: modern + path.sep }),
-        ).then(() => undefined, (error: unknown) => error)
+        ).then(
+          () => undefined,
+          (error: unknown) => error,
+        )
         if (!(refused instanceof Error && /parse js file/.test(refused.message))) {
-          problems.push(`packNpmManually accepted \`a?.b ?? 1\` in a dependency (expected "parse js file ... failed"; got ${refused === undefined ? 'success' : String(refused)})`)
+          problems.push(
+            `packNpmManually accepted \`a?.b ?? 1\` in a dependency (expected "parse js file ... failed"; got ${refused === undefined ? 'success' : String(refused)})`,
+          )
         }
 
         // Our package, but with a `dependencies` entry on an npm package that requires a variable.
         const withDependency = path.join(workDir, 'control-dependency')
-        const dist = Object.fromEntries([...expected].map(([file, bytes]) => [`node_modules/${PACKAGE_NAME}/miniprogram_dist/${file}`, bytes]))
+        const dist = Object.fromEntries(
+          [...expected].map(([file, bytes]) => [`node_modules/${PACKAGE_NAME}/miniprogram_dist/${file}`, bytes]),
+        )
         await writeFiles(withDependency, {
           'package.json': JSON.stringify({ name: 'control-dependency', private: true, dependencies: { [PACKAGE_NAME]: '*' } }),
-          [`node_modules/${PACKAGE_NAME}/package.json`]: JSON.stringify({ name: PACKAGE_NAME, version: '0.0.0', miniprogram: 'miniprogram_dist', dependencies: { 'dynamic-require': '*' } }),
+          [`node_modules/${PACKAGE_NAME}/package.json`]: JSON.stringify({
+            name: PACKAGE_NAME,
+            version: '0.0.0',
+            miniprogram: 'miniprogram_dist',
+            dependencies: { 'dynamic-require': '*' },
+          }),
           ...dist,
           'node_modules/dynamic-require/package.json': JSON.stringify({ name: 'dynamic-require', version: '1.0.0', main: 'index.js' }),
           'node_modules/dynamic-require/index.js': 'var name = "fs"\nmodule.exports = require(name)\n',
         })
-        const result = await ci.packNpmManually({ packageJsonPath: path.join(withDependency, 'package.json'), miniprogramNpmDistDir: withDependency + path.sep })
-        const found = await findPackingProblems(withDependency, { miniprogramPackages: result.miniProgramPackNum, otherPackages: result.otherNpmPackNum, warnings: result.warnList }, expected)
+        const result = await ci.packNpmManually({
+          packageJsonPath: path.join(withDependency, 'package.json'),
+          miniprogramNpmDistDir: withDependency + path.sep,
+        })
+        const found = await findPackingProblems(
+          withDependency,
+          { miniprogramPackages: result.miniProgramPackNum, otherPackages: result.otherNpmPackNum, warnings: result.warnList },
+          expected,
+        )
         for (const expectedProblem of ['WeChat warned: ', 'other npm packages', 'miniprogram_npm/ has more than']) {
           if (!found.some((problem) => problem.includes(expectedProblem))) {
-            problems.push(`a packed dependency went unnoticed: no problem mentions "${expectedProblem}" (found: ${found.join('; ') || 'none'})`)
+            problems.push(
+              `a packed dependency went unnoticed: no problem mentions "${expectedProblem}" (found: ${found.join('; ') || 'none'})`,
+            )
           }
         }
         return problems

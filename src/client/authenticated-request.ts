@@ -34,9 +34,7 @@ export function originOf(url: string): string | undefined {
  */
 export function createAuthenticatedRequest(deps: AuthenticatedRequestDeps) {
   const { actor, platform } = deps
-  const allowed = new Set(
-    [deps.apiBaseUrl, ...deps.trustedOrigins].flatMap((url) => (url === undefined ? [] : [originOf(url) ?? url])),
-  )
+  const allowed = new Set([deps.apiBaseUrl, ...deps.trustedOrigins].flatMap((url) => (url === undefined ? [] : [originOf(url) ?? url])))
 
   /** The absolute URL to send to, or a typed refusal: the token goes only to the developer server and trusted origins. */
   function targetOf(options: PlatformRequestOptions): string {

@@ -1,11 +1,7 @@
 import { createActor, type InspectionEvent, type Observer, type SnapshotFrom } from 'xstate'
 import type { RetryPolicy, StepTimeouts } from '../../machines/index.ts'
 import type { Platform, PlatformRequestOptions, PlatformResponse } from '../platform/types.ts'
-import {
-  type HttpSessionServerConfig,
-  httpSessionServer,
-  isSessionServer,
-} from '../session-server/http-session-server.ts'
+import { type HttpSessionServerConfig, httpSessionServer, isSessionServer } from '../session-server/http-session-server.ts'
 import type { Session, SessionServer } from '../session-server/types.ts'
 import { createAuthenticatedRequest } from './authenticated-request.ts'
 import { createClientEvents, type LoginClientEventListener, type LoginClientEventType } from './client-events.ts'

@@ -101,8 +101,8 @@ export function provideLoginMachine(deps: MachineImplementationDeps) {
         const pending = Promise.resolve()
           .then(() => logout(session))
           .catch((error: unknown) => {
-          events.emit({ type: 'logout_error', error: toLoginError(error) })
-        })
+            events.emit({ type: 'logout_error', error: toLoginError(error) })
+          })
         deps.onServerLogout(pending)
       },
     },

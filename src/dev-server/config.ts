@@ -14,9 +14,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
 /** Where code2Session goes: the real WeChat API (or `apiBase`), or an emulator started beside the server. */
-export type DevWechatConfig =
-  | { kind: 'wechat'; appId: string; secret: string; apiBase?: string }
-  | { kind: 'emulator'; port: number }
+export type DevWechatConfig = { kind: 'wechat'; appId: string; secret: string; apiBase?: string } | { kind: 'emulator'; port: number }
 
 export type DevStoreConfig = { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string; keyPrefix?: string }
 
@@ -84,7 +82,10 @@ function readTtl(env: DevServerEnv): number | undefined {
   if (raw === undefined) return undefined
   const ttl = Number(raw)
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(ttl) || ttl === 0) {
-    throw new DevServerConfigError('SESSION_TTL_MS', `SESSION_TTL_MS must be a positive whole number of milliseconds, got ${JSON.stringify(raw)}`)
+    throw new DevServerConfigError(
+      'SESSION_TTL_MS',
+      `SESSION_TTL_MS must be a positive whole number of milliseconds, got ${JSON.stringify(raw)}`,
+    )
   }
   return ttl
 }
@@ -93,7 +94,8 @@ function readLogLevel(env: DevServerEnv): LogLevel {
   const raw = valueOf(env, 'LOG_LEVEL')?.toLowerCase()
   if (raw === undefined) return DEFAULT_LOG_LEVEL
   const level = LOG_LEVELS.find((candidate) => candidate === raw)
-  if (level === undefined) throw new DevServerConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`)
+  if (level === undefined)
+    throw new DevServerConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`)
   return level
 }
 
@@ -116,14 +118,28 @@ function readWechat(env: DevServerEnv): DevWechatConfig {
   const apiBase = readHttpUrl(env, 'WX_API_BASE')
   if (appId === undefined && secret === undefined) {
     if (apiBase !== undefined) {
-      throw new DevServerConfigError('WX_API_BASE', 'WX_API_BASE is set but WX_APPID and WX_SECRET are not: set all three, or none to use the local emulator')
+      throw new DevServerConfigError(
+        'WX_API_BASE',
+        'WX_API_BASE is set but WX_APPID and WX_SECRET are not: set all three, or none to use the local emulator',
+      )
     }
     return { kind: 'emulator', port: readPort(env, 'WX_EMULATOR_PORT', 0) }
   }
-  if (appId === undefined) throw new DevServerConfigError('WX_APPID', 'WX_SECRET is set but WX_APPID is not: set both to use WeChat, or neither to use the local emulator')
-  if (secret === undefined) throw new DevServerConfigError('WX_SECRET', 'WX_APPID is set but WX_SECRET is not: set both to use WeChat, or neither to use the local emulator')
+  if (appId === undefined)
+    throw new DevServerConfigError(
+      'WX_APPID',
+      'WX_SECRET is set but WX_APPID is not: set both to use WeChat, or neither to use the local emulator',
+    )
+  if (secret === undefined)
+    throw new DevServerConfigError(
+      'WX_SECRET',
+      'WX_APPID is set but WX_SECRET is not: set both to use WeChat, or neither to use the local emulator',
+    )
   if (valueOf(env, 'WX_EMULATOR_PORT') !== undefined) {
-    throw new DevServerConfigError('WX_EMULATOR_PORT', 'WX_EMULATOR_PORT only applies to the local emulator, which does not run when WX_APPID and WX_SECRET are set')
+    throw new DevServerConfigError(
+      'WX_EMULATOR_PORT',
+      'WX_EMULATOR_PORT only applies to the local emulator, which does not run when WX_APPID and WX_SECRET are set',
+    )
   }
   return { kind: 'wechat', appId, secret, ...(apiBase === undefined ? {} : { apiBase }) }
 }

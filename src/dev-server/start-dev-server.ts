@@ -27,9 +27,7 @@ export interface StartDevServerOptions {
 }
 
 /** What the developer server talks to for code2Session. Holds no secret. */
-export type DevWechatTarget =
-  | { kind: 'emulator'; url: string; appId: string }
-  | { kind: 'wechat'; apiBase: string; appId: string }
+export type DevWechatTarget = { kind: 'emulator'; url: string; appId: string } | { kind: 'wechat'; apiBase: string; appId: string }
 
 /** Where sessions are kept. A Redis password is masked. */
 export type DevStoreTarget = { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string; keyPrefix: string }
@@ -76,7 +74,9 @@ function describeListenFailure(error: unknown, host: string, port: number, portV
   const code = (error as { code?: unknown } | null)?.code
   const what = portVariable === 'PORT' ? 'the server' : 'the WeChat emulator'
   if (code === 'EADDRINUSE') {
-    return new Error(`port ${port} on ${host} is already in use: set ${portVariable} to another port for ${what} (0 picks a free one)`, { cause: error })
+    return new Error(`port ${port} on ${host} is already in use: set ${portVariable} to another port for ${what} (0 picks a free one)`, {
+      cause: error,
+    })
   }
   if (code === 'EADDRNOTAVAIL') return new Error(`${host} is not an address of this computer: check HOST`, { cause: error })
   if (code === 'EACCES') return new Error(`not allowed to listen on ${host}:${port}: choose a ${portVariable} above 1023`, { cause: error })

@@ -23,7 +23,8 @@ export function transitionLabel(transition: AnyTransitionDefinition): string {
   if (actor) label = `${actor[1]} ${actor[2]}`
   else if (delayed) label = `after ${delayed[1]}`
   const guard = transition.guard
-  const guardName = typeof guard === 'object' && guard !== null && 'type' in guard ? String(guard.type) : typeof guard === 'string' ? guard : undefined
+  const guardName =
+    typeof guard === 'object' && guard !== null && 'type' in guard ? String(guard.type) : typeof guard === 'string' ? guard : undefined
   return guardName ? `${label} [${guardName}]` : label
 }
 

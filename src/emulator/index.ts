@@ -24,11 +24,4 @@ export type {
   WechatErrorBody,
 } from './wechat/index.ts'
 export { createSimulatedWx, CHECK_SESSION_EXPIRED_ERRMSG, WECHAT_STORAGE_LIMITS, WX_ERRNO, WxApiError } from './wx/index.ts'
-export type {
-  SimulatedWx,
-  SimulatedWxApi,
-  SimulatedWxApiName,
-  SimulatedWxControls,
-  SimulatedWxOptions,
-  StorageLimits,
-} from './wx/index.ts'
+export type { SimulatedWx, SimulatedWxApi, SimulatedWxApiName, SimulatedWxControls, SimulatedWxOptions, StorageLimits } from './wx/index.ts'

@@ -111,7 +111,9 @@ export function createMiniprogramInspector(options: MiniprogramInspectorOptions)
         if (stately) transport.send(JSON.stringify(stately))
       } catch (cause) {
         try {
-          onError(new LoginError('invalid_request', `inspector: could not serialize a ${String(event?.type)} event; it was dropped`, { cause }))
+          onError(
+            new LoginError('invalid_request', `inspector: could not serialize a ${String(event?.type)} event; it was dropped`, { cause }),
+          )
         } catch {
           // The app's reporter failed too; the inspector still must not throw into XState.
         }

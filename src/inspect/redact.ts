@@ -171,7 +171,10 @@ class RedactionWalk {
       return object.map((item) => this.copy(item, '', depth + 1) ?? null)
     }
     if (object instanceof Map) {
-      return this.copyEntries(Array.from(object.entries(), ([k, v]) => [String(k), v] as const), depth)
+      return this.copyEntries(
+        Array.from(object.entries(), ([k, v]) => [String(k), v] as const),
+        depth,
+      )
     }
     if (object instanceof Set) {
       return Array.from(object, (item) => this.copy(item, '', depth + 1) ?? null)

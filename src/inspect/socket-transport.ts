@@ -113,7 +113,10 @@ export class SocketTransport {
       if (!this.overflowReported) {
         this.overflowReported = true
         this.report(
-          new LoginError('network', `inspector: not connected to ${this.options.url}; only the last ${this.options.maxQueued} events are kept`),
+          new LoginError(
+            'network',
+            `inspector: not connected to ${this.options.url}; only the last ${this.options.maxQueued} events are kept`,
+          ),
         )
       }
     }
@@ -172,7 +175,9 @@ export class SocketTransport {
     const onFailure = (result: unknown, cause?: unknown): void => {
       if (attempt.sendFailureReported || this.attempt !== attempt) return
       attempt.sendFailureReported = true
-      this.report(new LoginError('network', `inspector: could not send to ${this.options.url}: ${errMsgOf(result)}`, { cause: cause ?? result }))
+      this.report(
+        new LoginError('network', `inspector: could not send to ${this.options.url}: ${errMsgOf(result)}`, { cause: cause ?? result }),
+      )
     }
     try {
       attempt.task?.send({ data: frame, fail: (result) => onFailure(result) })

@@ -91,7 +91,8 @@ export function alipayPlatform(my: AlipayApi, options?: AlipayPlatformOptions): 
         const text = redact(failureText(cause), data, header)
         const code = errorCodeOf(cause)
         if (code === ALIPAY_TIMEOUT || saysTimeout(text)) return new LoginError('timeout', `my.request failed: ${text}`, { cause })
-        if (code === ALIPAY_DECODE_FAILED) return new LoginError('invalid_response', `my.request could not decode the answer: ${text}`, { cause })
+        if (code === ALIPAY_DECODE_FAILED)
+          return new LoginError('invalid_response', `my.request could not decode the answer: ${text}`, { cause })
         return new LoginError('network', `my.request failed: ${text}`, { cause })
       }
       return callWithTimeout<PlatformResponse>(

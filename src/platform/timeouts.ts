@@ -59,7 +59,10 @@ export function resolveTimeouts(options: PlatformOptions | undefined): PlatformT
 export function callTimeout(what: string, given: unknown, fallback: number): number {
   if (given === undefined) return fallback
   if (!isPositiveMs(given)) {
-    throw new LoginError('invalid_request', `${what}: timeout must be a positive number of milliseconds (at most ${MAX_TIMER_MS}), got ${String(given)}`)
+    throw new LoginError(
+      'invalid_request',
+      `${what}: timeout must be a positive number of milliseconds (at most ${MAX_TIMER_MS}), got ${String(given)}`,
+    )
   }
   return given
 }

@@ -44,8 +44,7 @@ export function uniAppPlatform(uni: UniAppApi, options?: UniAppPlatformOptions):
     {
       api: 'uni',
       sessionOwner: 'host platform',
-      login: ({ timeout, success, fail }) =>
-        uni.login({ ...(provider === undefined ? {} : { provider }), timeout, success, fail }),
+      login: ({ timeout, success, fail }) => uni.login({ ...(provider === undefined ? {} : { provider }), timeout, success, fail }),
       checkSession: ({ success, fail }) => uni.checkSession({ success, fail }),
       request: ({ url, method, data, header, timeout, success, fail }) =>
         uni.request({ url, method, data, header, timeout, success, fail }),

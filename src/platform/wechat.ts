@@ -29,8 +29,7 @@ export function wechatPlatform(wx: WechatApi, options?: PlatformOptions): Platfo
       sessionOwner: 'WeChat',
       login: ({ timeout, success, fail }) => wx.login({ timeout, success, fail }),
       checkSession: ({ success, fail }) => wx.checkSession({ success, fail }),
-      request: ({ url, method, data, header, timeout, success, fail }) =>
-        wx.request({ url, method, data, header, timeout, success, fail }),
+      request: ({ url, method, data, header, timeout, success, fail }) => wx.request({ url, method, data, header, timeout, success, fail }),
       storage: {
         api: 'wx',
         get: (key) => wx.getStorageSync<unknown>(key),

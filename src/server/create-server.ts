@@ -23,7 +23,8 @@ export const DEFAULT_SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000
 const STORE_METHODS = ['create', 'get', 'delete', 'deleteByOpenid', 'ping', 'close'] as const
 
 function assertStore(store: unknown): asserts store is SessionStore {
-  if (typeof store !== 'object' || store === null) throw new TypeError('createServer: store is required (see createSqliteStore / createRedisStore)')
+  if (typeof store !== 'object' || store === null)
+    throw new TypeError('createServer: store is required (see createSqliteStore / createRedisStore)')
   for (const method of STORE_METHODS) {
     if (typeof (store as Record<string, unknown>)[method] !== 'function') {
       throw new TypeError(`createServer: store.${method} must be a function`)
@@ -49,7 +50,8 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   if (typeof wechat !== 'object' || wechat === null) throw new TypeError('createServer: wechat { appId, secret } is required')
   assertStore(options.store)
   const sessionTtlMs = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS
-  if (!(Number.isSafeInteger(sessionTtlMs) && sessionTtlMs > 0)) throw new RangeError('createServer: sessionTtlMs must be a positive integer')
+  if (!(Number.isSafeInteger(sessionTtlMs) && sessionTtlMs > 0))
+    throw new RangeError('createServer: sessionTtlMs must be a positive integer')
   const rateLimit = rateLimitFrom(options.rateLimit)
 
   // Validates appId, secret and apiBase (without echoing the secret).

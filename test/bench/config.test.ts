@@ -17,7 +17,9 @@ describe('bench configuration', () => {
   })
 
   it('picks sections, concurrency and HTTP options', () => {
-    const config = parseBenchConfig(['--only=http,launch', '--concurrency=2,4', '--http-in-process', '--http-duration=5'], { BENCH_REDIS_URL: 'redis://example:1' })
+    const config = parseBenchConfig(['--only=http,launch', '--concurrency=2,4', '--http-in-process', '--http-duration=5'], {
+      BENCH_REDIS_URL: 'redis://example:1',
+    })
     expect(config.sections).toEqual(['launch', 'http'])
     expect(config.concurrency).toEqual([2, 4])
     expect(config.httpInProcess).toBe(true)
@@ -44,7 +46,17 @@ describe('bench configuration', () => {
 
   it('documents every flag in the usage text', () => {
     const usage = benchUsage()
-    for (const flag of ['--only', '--concurrency', '--wx-login-ms', '--check-session-ms', '--server-ms', '--code2session-ms', '--iterations', '--http-duration', '--http-in-process']) {
+    for (const flag of [
+      '--only',
+      '--concurrency',
+      '--wx-login-ms',
+      '--check-session-ms',
+      '--server-ms',
+      '--code2session-ms',
+      '--iterations',
+      '--http-duration',
+      '--http-in-process',
+    ]) {
       expect(usage).toContain(flag)
     }
   })

@@ -52,7 +52,14 @@ describe('developer server throughput', () => {
   })
 
   it('skips the Redis store, with a note, when Redis does not answer', async () => {
-    const result = await runHttpThroughput({ durationSec: 1, warmupSec: 0, connections: 2, inProcess: true, redisUrl: 'redis://127.0.0.1:1', amount: 4 })
+    const result = await runHttpThroughput({
+      durationSec: 1,
+      warmupSec: 0,
+      connections: 2,
+      inProcess: true,
+      redisUrl: 'redis://127.0.0.1:1',
+      amount: 4,
+    })
     expect(result.problems).toEqual([])
     expect(result.notes).toEqual([expect.stringMatching(/^Redis store skipped/)])
     expect(result.runs.map((run) => run.target)).not.toContain('redis')

@@ -34,7 +34,13 @@ describe('statistics', () => {
   })
 
   it('renders aligned tables', () => {
-    const table = renderTable(['name', 'value'], [['a', '1'], ['longer', '22']])
+    const table = renderTable(
+      ['name', 'value'],
+      [
+        ['a', '1'],
+        ['longer', '22'],
+      ],
+    )
     expect(table.split('\n')).toEqual(['name    value', '------  -----', 'a           1', 'longer     22'])
   })
 })

@@ -10,7 +10,15 @@ describe('what the bench records and prints holds no secret', () => {
 
   it('results.json: the Redis password is redacted, and figures that could not be computed are null', () => {
     const config = { ...defaultBenchConfig(), redisUrl: 'redis://:hunter2@127.0.0.1:6379' }
-    const record = resultsRecord({ config, loadBefore: [1], loadAfter: [2], durationSec: 1, ratios: [], results: { ratio: Number.NaN }, failures: [] })
+    const record = resultsRecord({
+      config,
+      loadBefore: [1],
+      loadAfter: [2],
+      durationSec: 1,
+      ratios: [],
+      results: { ratio: Number.NaN },
+      failures: [],
+    })
     const json = resultsJson(record)
     expect(json).not.toContain('hunter2')
     expect(JSON.parse(json)).toMatchObject({ config: { redisUrl: 'redis://:***@127.0.0.1:6379' }, results: { ratio: null } })

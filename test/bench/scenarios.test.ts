@@ -94,7 +94,15 @@ describe('launch scenarios', () => {
       firstAnswerRoundTrips: roundTrips + 1,
     })
     const summary = summarizeLaunch([sample(270), sample(262), sample(300)])
-    expect(summary).toMatchObject({ iterations: 3, medianMs: 270, minMs: 262, maxMs: 300, roundTrips: 2, overheadMs: 10, firstAnswerMedianMs: 330 })
+    expect(summary).toMatchObject({
+      iterations: 3,
+      medianMs: 270,
+      minMs: 262,
+      maxMs: 300,
+      roundTrips: 2,
+      overheadMs: 10,
+      firstAnswerMedianMs: 330,
+    })
     expect(summarizeLaunch([sample(270), sample(270, 3)]).roundTrips).toBeNaN()
     expect(() => summarizeLaunch([])).toThrow(RangeError)
   })

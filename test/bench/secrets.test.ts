@@ -21,7 +21,14 @@ const { formatHttp, runHttpThroughput } = await import('../../bench/index.ts')
 
 describe('the emulator AppSecret stays out of the report', () => {
   it('is neither in the result nor in the printed table', async () => {
-    const result = await runHttpThroughput({ durationSec: 1, warmupSec: 0, connections: 1, inProcess: true, redisUrl: 'redis://127.0.0.1:1', amount: 2 })
+    const result = await runHttpThroughput({
+      durationSec: 1,
+      warmupSec: 0,
+      connections: 1,
+      inProcess: true,
+      redisUrl: 'redis://127.0.0.1:1',
+      amount: 2,
+    })
     expect(seen.secrets).toHaveLength(1)
     const secret = seen.secrets[0] as string
     expect(secret.length).toBeGreaterThanOrEqual(16)

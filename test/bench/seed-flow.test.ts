@@ -62,7 +62,15 @@ describe('the seed flow baseline', () => {
 
   it('settles with storage_error when storage cannot be read', async () => {
     const services = createSimulatedServices()
-    const platform = { ...services.platform, storage: { ...services.platform.storage, get: () => { throw new Error('disk') } } }
+    const platform = {
+      ...services.platform,
+      storage: {
+        ...services.platform.storage,
+        get: () => {
+          throw new Error('disk')
+        },
+      },
+    }
     const seed = createSeedFlow({ platform, server: services.server })
     await expect(seed.login()).rejects.toMatchObject({ code: 'storage_error' })
   })

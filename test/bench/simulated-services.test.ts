@@ -79,7 +79,10 @@ describe('simulated WeChat', () => {
 
     await expect(services.server.check(session)).resolves.toBe(true)
     await expect(services.platform.request(withToken)).resolves.toMatchObject({ statusCode: 200 })
-    await expect(services.platform.request({ url: API_URL })).resolves.toMatchObject({ statusCode: 401, data: { error: 'session_expired' } })
+    await expect(services.platform.request({ url: API_URL })).resolves.toMatchObject({
+      statusCode: 401,
+      data: { error: 'session_expired' },
+    })
 
     now = 1000
     await expect(services.server.check(session)).resolves.toBe(false)

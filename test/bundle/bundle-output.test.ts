@@ -52,8 +52,13 @@ describe('the mini-program bundles', () => {
   it('contains no Node-only module, only library sources and XState', () => {
     for (const bundle of Object.values(pkg.result.bundles)) {
       for (const input of bundle.inputs) {
-        expect(NODE_ONLY_SOURCES.some((prefix) => input.startsWith(prefix)), input).toBe(false)
-        expect(input, `${bundle.entry}.js`).toMatch(/^(src\/|machines\/|node_modules\/xstate\/(dev\/|actors\/)?dist\/[\w-]+\.esm\.js$|mpl-virtual:|shared-errors:)/)
+        expect(
+          NODE_ONLY_SOURCES.some((prefix) => input.startsWith(prefix)),
+          input,
+        ).toBe(false)
+        expect(input, `${bundle.entry}.js`).toMatch(
+          /^(src\/|machines\/|node_modules\/xstate\/(dev\/|actors\/)?dist\/[\w-]+\.esm\.js$|mpl-virtual:|shared-errors:)/,
+        )
       }
     }
     expect(pkg.result.bundles.index.inputs).toContain('src/index.ts')
@@ -99,7 +104,14 @@ describe('the build’s own checks', () => {
   })
 
   it('refuses Node-only modules, unlisted packages, development builds and stray files as inputs', () => {
-    expect(findDisallowedInputs('index', ['src/index.ts', 'machines/login.machine.ts', 'node_modules/xstate/dist/xstate.esm.js', 'mpl-virtual:abort-controller'])).toEqual([])
+    expect(
+      findDisallowedInputs('index', [
+        'src/index.ts',
+        'machines/login.machine.ts',
+        'node_modules/xstate/dist/xstate.esm.js',
+        'mpl-virtual:abort-controller',
+      ]),
+    ).toEqual([])
     const problems = findDisallowedInputs('index', [
       'src/server/create-server.ts',
       'src/emulator/index.ts',

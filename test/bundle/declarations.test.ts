@@ -88,38 +88,48 @@ describe('the declarations of miniprogram_dist', () => {
     expect(pkg.result.declarations.some((name) => /types\/src\/(server|emulator|dev-server|inspect\/relay)\//.test(name))).toBe(false)
   })
 
-  it('declare every runtime export of both bundles, and the types a page needs', async () => {
-    const program = consumerProgram([path.join(pkg.dir, 'index.d.ts'), path.join(pkg.dir, 'inspect.d.ts')])
-    const indexTypes = exportsOf(program, path.join(pkg.dir, 'index.d.ts'))
-    const inspectTypes = exportsOf(program, path.join(pkg.dir, 'inspect.d.ts'))
+  it(
+    'declare every runtime export of both bundles, and the types a page needs',
+    async () => {
+      const program = consumerProgram([path.join(pkg.dir, 'index.d.ts'), path.join(pkg.dir, 'inspect.d.ts')])
+      const indexTypes = exportsOf(program, path.join(pkg.dir, 'index.d.ts'))
+      const inspectTypes = exportsOf(program, path.join(pkg.dir, 'inspect.d.ts'))
 
-    expect(indexTypes).toEqual(expect.arrayContaining(Object.keys(await import('../../src/index.ts'))))
-    expect(indexTypes).toEqual(expect.arrayContaining(['LoginClient', 'LoginClientOptions', 'LoginSnapshot', 'Session', 'Platform', 'LoginErrorCode']))
-    expect(inspectTypes).toEqual(expect.arrayContaining(Object.keys(await import('../../src/inspect/index.ts'))))
-  }, TYPE_CHECK_TIMEOUT_MS)
+      expect(indexTypes).toEqual(expect.arrayContaining(Object.keys(await import('../../src/index.ts'))))
+      expect(indexTypes).toEqual(
+        expect.arrayContaining(['LoginClient', 'LoginClientOptions', 'LoginSnapshot', 'Session', 'Platform', 'LoginErrorCode']),
+      )
+      expect(inspectTypes).toEqual(expect.arrayContaining(Object.keys(await import('../../src/inspect/index.ts'))))
+    },
+    TYPE_CHECK_TIMEOUT_MS,
+  )
 
-  it('type-check without Node types, and a wrong call is an error', async () => {
-    const consumer = path.join(pkg.dir, 'consumer.ts')
-    await writeFile(
-      consumer,
-      [
-        "import { createLoginClient, wechatPlatform, LoginError, type LoginClient, type Session } from './index'",
-        "import { createMiniprogramInspector } from './inspect'",
-        "const inspector = createMiniprogramInspector({ url: 'ws://127.0.0.1:8080', connectSocket: wx.connectSocket.bind(wx) })",
-        "const auth: LoginClient = createLoginClient({ platform: wechatPlatform(wx), server: { baseUrl: 'https://api.example.com' }, inspect: inspector.inspect })",
-        'const pending: Promise<Session> = auth.ensureLogin()',
-        "const status: Promise<number> = auth.request({ url: '/api/me' }).then((response) => response.statusCode)",
-        "const unsubscribe = auth.subscribe((snapshot) => { if (snapshot.matches('authenticated')) console.log(snapshot.context.session?.expiresAt) })",
-        "const code: string = new LoginError('network').code",
-        "// @ts-expect-error the platform is required",
-        "createLoginClient({ server: { baseUrl: 'https://api.example.com' } })",
-        'export { pending, status, unsubscribe, code }',
-        '',
-      ].join('\n'),
-    )
-    const program = consumerProgram([consumer])
+  it(
+    'type-check without Node types, and a wrong call is an error',
+    async () => {
+      const consumer = path.join(pkg.dir, 'consumer.ts')
+      await writeFile(
+        consumer,
+        [
+          "import { createLoginClient, wechatPlatform, LoginError, type LoginClient, type Session } from './index'",
+          "import { createMiniprogramInspector } from './inspect'",
+          "const inspector = createMiniprogramInspector({ url: 'ws://127.0.0.1:8080', connectSocket: wx.connectSocket.bind(wx) })",
+          "const auth: LoginClient = createLoginClient({ platform: wechatPlatform(wx), server: { baseUrl: 'https://api.example.com' }, inspect: inspector.inspect })",
+          'const pending: Promise<Session> = auth.ensureLogin()',
+          "const status: Promise<number> = auth.request({ url: '/api/me' }).then((response) => response.statusCode)",
+          "const unsubscribe = auth.subscribe((snapshot) => { if (snapshot.matches('authenticated')) console.log(snapshot.context.session?.expiresAt) })",
+          "const code: string = new LoginError('network').code",
+          '// @ts-expect-error the platform is required',
+          "createLoginClient({ server: { baseUrl: 'https://api.example.com' } })",
+          'export { pending, status, unsubscribe, code }',
+          '',
+        ].join('\n'),
+      )
+      const program = consumerProgram([consumer])
 
-    expect(diagnosticsIn(program, pkg.dir)).toEqual([])
-    expect(program.getSourceFiles().some((file) => file.fileName.includes('/@types/node/'))).toBe(false)
-  }, TYPE_CHECK_TIMEOUT_MS)
+      expect(diagnosticsIn(program, pkg.dir)).toEqual([])
+      expect(program.getSourceFiles().some((file) => file.fileName.includes('/@types/node/'))).toBe(false)
+    },
+    TYPE_CHECK_TIMEOUT_MS,
+  )
 })

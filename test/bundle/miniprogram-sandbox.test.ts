@@ -54,7 +54,9 @@ describe('the mini-program sandbox', () => {
     // The error is the context's own EvalError, so it is matched by message.
     const refused = /Code generation from strings disallowed/
     expect(() => box.runModule(`module.exports = new Function('return 1')()`, 'dynamic.js')).toThrow(refused)
-    expect(() => box.runModule(`module.exports = (0, Object.getPrototypeOf(function () {}).constructor)('return 1')`, 'dynamic.js')).toThrow(refused)
+    expect(() =>
+      box.runModule(`module.exports = (0, Object.getPrototypeOf(function () {}).constructor)('return 1')`, 'dynamic.js'),
+    ).toThrow(refused)
   })
 
   it('has a require that fails the way WeChat fails for an unknown module', () => {

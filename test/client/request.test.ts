@@ -96,7 +96,13 @@ describe('request(): authenticated requests', () => {
     })
     await expect(client.request({ url: 'https://API.example.com:443/v1/me' })).resolves.toMatchObject({ statusCode: 200 })
     await expect(client.request({ url: 'https://files.example.com:8443/upload' })).resolves.toMatchObject({ statusCode: 200 })
-    for (const url of ['https://evil.example.net/collect', 'http://api.example.com/me', 'https://api.example.com.evil.net/', 'https://files.example.com/x', 'ftp://api.example.com/']) {
+    for (const url of [
+      'https://evil.example.net/collect',
+      'http://api.example.com/me',
+      'https://api.example.com.evil.net/',
+      'https://files.example.com/x',
+      'ftp://api.example.com/',
+    ]) {
       await expect(client.request({ url }), url).rejects.toMatchObject({ code: 'invalid_request' })
     }
     expect(services.requests.map((r) => r.url)).toEqual(['https://API.example.com:443/v1/me', 'https://files.example.com:8443/upload'])

@@ -111,8 +111,23 @@ describe('reachableUrls', () => {
   const interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = {
     lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' }],
     wlan0: [
-      { address: '192.168.1.23', netmask: '255.255.255.0', family: 'IPv4', mac: '02:00:00:00:00:01', internal: false, cidr: '192.168.1.23/24' },
-      { address: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '02:00:00:00:00:01', internal: false, cidr: 'fe80::1/64', scopeid: 2 },
+      {
+        address: '192.168.1.23',
+        netmask: '255.255.255.0',
+        family: 'IPv4',
+        mac: '02:00:00:00:00:01',
+        internal: false,
+        cidr: '192.168.1.23/24',
+      },
+      {
+        address: 'fe80::1',
+        netmask: 'ffff:ffff:ffff:ffff::',
+        family: 'IPv6',
+        mac: '02:00:00:00:00:01',
+        internal: false,
+        cidr: 'fe80::1/64',
+        scopeid: 2,
+      },
     ],
   }
 
@@ -127,7 +142,12 @@ describe('reachableUrls', () => {
   })
 
   it('on loopback: this computer only', () => {
-    expect(reachableUrls('127.0.0.1', 4000, interfaces)).toEqual({ local: 'http://127.0.0.1:4000', lan: [], allInterfaces: false, loopbackOnly: true })
+    expect(reachableUrls('127.0.0.1', 4000, interfaces)).toEqual({
+      local: 'http://127.0.0.1:4000',
+      lan: [],
+      allInterfaces: false,
+      loopbackOnly: true,
+    })
     expect(reachableUrls('::1', 4000, interfaces).local).toBe('http://[::1]:4000')
   })
 

@@ -16,7 +16,10 @@ import { tmpDirForTest } from './support/tmp-dir.ts'
 afterEach(runCleanups)
 
 async function start(env: Record<string, string>, log?: (line: string) => void): Promise<DevServer> {
-  const server = await startDevServer(readDevServerConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env }), log ? { log } : {})
+  const server = await startDevServer(
+    readDevServerConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env }),
+    log ? { log } : {},
+  )
   deferCleanup(() => server.close())
   return server
 }
@@ -92,7 +95,10 @@ describe('without WX_APPID / WX_SECRET', () => {
 
   it('answers codes only from its own emulator: a made-up code gets 401 invalid_code', async () => {
     const server = await start({ SQLITE_PATH: join(tmpDirForTest('dev-invalid'), 'sessions.db') })
-    expect(await login(server, 'a-code-from-real-wechat')).toEqual({ status: 401, body: { error: 'invalid_code', message: expect.any(String) } })
+    expect(await login(server, 'a-code-from-real-wechat')).toEqual({
+      status: 401,
+      body: { error: 'invalid_code', message: expect.any(String) },
+    })
   })
 })
 
@@ -200,7 +206,7 @@ describe('start-up failures', () => {
 })
 
 describe('the app routes of the dev server', () => {
-  it('has GET /api/me for the example: 400 without a token, 401 for an unknown one, the caller\'s own openid with a session', async () => {
+  it("has GET /api/me for the example: 400 without a token, 401 for an unknown one, the caller's own openid with a session", async () => {
     const server = await start({ SQLITE_PATH: join(tmpDirForTest('dev-me'), 'sessions.db') })
     expect((await fetch(`${server.urls.local}${DEMO_ME_PATH}`)).status).toBe(400)
     const unknown = await fetch(`${server.urls.local}${DEMO_ME_PATH}`, { headers: { authorization: `Bearer ${'A'.repeat(43)}` } })

@@ -122,7 +122,10 @@ describe('server-side expiry (sessionTtlMs passes; only Date is faked, timers st
 
     vi.setSystemTime(expiresAt + 1)
 
-    expect(await checkToken(backend.baseUrl, oldToken)).toEqual({ status: 401, body: { error: 'session_expired', message: expect.any(String) } })
+    expect(await checkToken(backend.baseUrl, oldToken)).toEqual({
+      status: 401,
+      body: { error: 'session_expired', message: expect.any(String) },
+    })
     const response = await running.auth.request({ url: ME_PATH })
     expect(response.statusCode).toBe(200)
     expect(response.data).toEqual({ openid: device.openid })
@@ -186,7 +189,10 @@ describe('logout', () => {
     expect(running.auth.getSnapshot().value).toBe('idle')
     expect(running.stored()).toBeUndefined()
     expect(logoutErrors).toEqual([])
-    expect(await checkToken(backend.baseUrl, token)).toEqual({ status: 401, body: { error: 'session_expired', message: expect.any(String) } })
+    expect(await checkToken(backend.baseUrl, token)).toEqual({
+      status: 401,
+      body: { error: 'session_expired', message: expect.any(String) },
+    })
     const direct = await fetch(`${backend.baseUrl}${ME_PATH}`, { headers: { authorization: `Bearer ${token}` } })
     expect(direct.status).toBe(401)
     expect(await backend.app.loginSessions.find(token)).toBeUndefined()

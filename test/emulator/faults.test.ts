@@ -61,7 +61,9 @@ describe('injected faults', () => {
     const code = await emulator.issueCode('oUser-gateway')
     emulator.failNextWithStatus(1, 502)
 
-    const response = await fetch(`${emulator.url}/sns/jscode2session?${new URLSearchParams(validParams(code) as Record<string, string>).toString()}`)
+    const response = await fetch(
+      `${emulator.url}/sns/jscode2session?${new URLSearchParams(validParams(code) as Record<string, string>).toString()}`,
+    )
 
     expect(response.status).toBe(502)
     expect((await code2Session(emulator, validParams(code))).body.openid).toBe('oUser-gateway')

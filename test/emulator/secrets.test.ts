@@ -51,7 +51,12 @@ describe('secrets stay out of logs, messages and answers', () => {
     await emulator.close()
 
     const error = await new Promise<WechatMiniprogram.RequestFailCallbackErr>((resolve) => {
-      wx.request({ url: `${emulator.url}/auth/session?token=${token}`, method: 'POST', header: { Authorization: `Bearer ${token}` }, fail: resolve })
+      wx.request({
+        url: `${emulator.url}/auth/session?token=${token}`,
+        method: 'POST',
+        header: { Authorization: `Bearer ${token}` },
+        fail: resolve,
+      })
     })
 
     expect(error.errMsg).toMatch(/^request:fail /)

@@ -100,7 +100,13 @@ describe('simulated wx.login', () => {
     wx.sim.failNextLogin(2)
 
     const outcomes = []
-    for (let i = 0; i < 3; i++) outcomes.push(await wx.login().then((r) => r.errMsg, (e: LoginFailure) => e.errMsg))
+    for (let i = 0; i < 3; i++)
+      outcomes.push(
+        await wx.login().then(
+          (r) => r.errMsg,
+          (e: LoginFailure) => e.errMsg,
+        ),
+      )
 
     expect(outcomes).toEqual(['login:fail system error', 'login:fail system error', 'login:ok'])
     expect(() => wx.sim.failNextLogin(-1)).toThrow(RangeError)

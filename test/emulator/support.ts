@@ -45,7 +45,11 @@ export function validParams(code: string): Code2SessionParams {
 }
 
 /** A clock the test moves by hand. */
-export function manualClock(start = Date.UTC(2024, 0, 1, 12, 0, 0)): { now: () => number; advance(ms: number): void; set(ms: number): void } {
+export function manualClock(start = Date.UTC(2024, 0, 1, 12, 0, 0)): {
+  now: () => number
+  advance(ms: number): void
+  set(ms: number): void
+} {
   let current = start
   return {
     now: () => current,

@@ -133,7 +133,12 @@ export function createMiniprogramFramework(options: FrameworkOptions): Miniprogr
   }
 
   function navigation(api: 'navigateTo' | 'reLaunch') {
-    return (option: { url: string; success?: (result: unknown) => void; fail?: (error: unknown) => void; complete?: (result: unknown) => void }) => {
+    return (option: {
+      url: string
+      success?: (result: unknown) => void
+      fail?: (error: unknown) => void
+      complete?: (result: unknown) => void
+    }) => {
       const { route, query } = parseUrl(option.url)
       later(() => {
         if (!example.appJson.pages.includes(route)) {

@@ -29,7 +29,8 @@ export function fakeLoginMachine(options: { stored?: Session | null } = {}) {
 
 export function assertNoSecrets(text: string, secrets: readonly string[] = [SECRET_CODE, SECRET_TOKEN]): void {
   for (const secret of secrets) {
-    if (text.includes(secret)) throw new Error(`a secret leaked: ...${text.slice(Math.max(0, text.indexOf(secret) - 80), text.indexOf(secret))}`)
+    if (text.includes(secret))
+      throw new Error(`a secret leaked: ...${text.slice(Math.max(0, text.indexOf(secret) - 80), text.indexOf(secret))}`)
   }
 }
 

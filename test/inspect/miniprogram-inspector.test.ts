@@ -106,7 +106,7 @@ describe('createMiniprogramInspector over a real socket', () => {
     const everything = inspectorFor({ url: server.url, connectSocket: () => reference.task, onError: vi.fn() })
     reference.open()
     const actor = createActor(fakeLoginMachine(), {
-    input: {},
+      input: {},
       inspect: (event) => {
         inspector.inspect.next?.(event)
         everything.inspect.next?.(event)

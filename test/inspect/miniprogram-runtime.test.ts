@@ -78,14 +78,22 @@ describe('the inspector in a mini-program-like runtime', () => {
     vm.runInContext(text, context)
     const api = context['bundle'] as typeof import('../../src/inspect/index.ts')
     const socket = scriptedSocket()
-    const inspector = api.createMiniprogramInspector({ url: 'ws://127.0.0.1:8080', connectSocket: socket.connectSocket as never, onError: () => {} })
+    const inspector = api.createMiniprogramInspector({
+      url: 'ws://127.0.0.1:8080',
+      connectSocket: socket.connectSocket as never,
+      onError: () => {},
+    })
     const actorRef = { sessionId: 'x:0', send: () => {}, getSnapshot: () => undefined }
     inspector.inspect.next?.({
       type: '@xstate.snapshot',
       rootId: 'x:0',
       actorRef,
       event: { type: 'xstate.done.actor.serverLogin', output: { token: 'st_secret_value_1' } },
-      snapshot: { status: 'active', value: 'authenticated', context: { session: { token: 'st_secret_value_1', expiresAt: 1 }, code: null } },
+      snapshot: {
+        status: 'active',
+        value: 'authenticated',
+        context: { session: { token: 'st_secret_value_1', expiresAt: 1 }, code: null },
+      },
     } as never)
     expect(socket.sent).toEqual([])
     socket.open()

@@ -20,15 +20,43 @@ function deepFreeze<T>(value: T): T {
 }
 
 describe('isSecretKey', () => {
-  it.each(['token', 'accessToken', 'refresh_token', 'session_key', 'sessionKey', 'SESSION-KEY', 'secret', 'AppSecret', 'client_secret', 'authorization', 'Authorization', 'proxy-authorization', 'password', 'set-cookie', 'apiKey', 'code', 'js_code', 'loginCode', 'wxCode'])(
-    'treats %s as secret',
-    (key) => expect(isSecretKey(key)).toBe(true),
-  )
+  it.each([
+    'token',
+    'accessToken',
+    'refresh_token',
+    'session_key',
+    'sessionKey',
+    'SESSION-KEY',
+    'secret',
+    'AppSecret',
+    'client_secret',
+    'authorization',
+    'Authorization',
+    'proxy-authorization',
+    'password',
+    'set-cookie',
+    'apiKey',
+    'code',
+    'js_code',
+    'loginCode',
+    'wxCode',
+  ])('treats %s as secret', (key) => expect(isSecretKey(key)).toBe(true))
 
-  it.each(['statusCode', 'errCode', 'errorCode', 'expiresAt', 'attempt', 'type', 'sessionId', 'rootId', 'value', 'context', 'event', 'output', 'session'])(
-    'leaves %s alone',
-    (key) => expect(isSecretKey(key)).toBe(false),
-  )
+  it.each([
+    'statusCode',
+    'errCode',
+    'errorCode',
+    'expiresAt',
+    'attempt',
+    'type',
+    'sessionId',
+    'rootId',
+    'value',
+    'context',
+    'event',
+    'output',
+    'session',
+  ])('leaves %s alone', (key) => expect(isSecretKey(key)).toBe(false))
 })
 
 describe('redact', () => {
@@ -136,13 +164,24 @@ describe('redact', () => {
   })
 
   it('survives a throwing toJSON', () => {
-    expect(redact({ bad: { toJSON: () => { throw new Error('no') } } })).toEqual({ bad: '[unserializable]' })
+    expect(
+      redact({
+        bad: {
+          toJSON: () => {
+            throw new Error('no')
+          },
+        },
+      }),
+    ).toEqual({ bad: '[unserializable]' })
   })
 
   it('turns Maps into objects (so keys are checked), Sets into arrays, functions into { type }, binary into a size', () => {
     function persistSession() {}
     const value = {
-      map: new Map<unknown, unknown>([['token', 'st_abcdef123456'], [1, 'one']]),
+      map: new Map<unknown, unknown>([
+        ['token', 'st_abcdef123456'],
+        [1, 'one'],
+      ]),
       set: new Set(['a']),
       fn: persistSession,
       big: 12n,

@@ -131,7 +131,10 @@ describe('toStatelyEvent on the login machine', () => {
       },
     })
     const { actor, converted } = await runToEnd(machine, 'failed')
-    const last = converted.filter(isSnapshot).filter((e) => e.sessionId === actor.sessionId).at(-1)
+    const last = converted
+      .filter(isSnapshot)
+      .filter((e) => e.sessionId === actor.sessionId)
+      .at(-1)
     const error = (last?.snapshot as { context: { error: { code: string; message: string } } }).context.error
     expect(error.code).toBe('high_risk_user')
     // The message quoted the code; it was seen under `code` first and is scrubbed here.
@@ -143,12 +146,15 @@ describe('toStatelyEvent on the login machine', () => {
     const redactor = createRedactor()
     const actor = createActor(fromPromise(async () => ({ token: SECRET_TOKEN })))
     const seen: StatelyInspectionEvent[] = []
-    const inspected = createActor(fromPromise(async () => ({ token: SECRET_TOKEN })), {
-      inspect: (e) => {
-        const s = toStatelyEvent(e, redactor)
-        if (s) seen.push(s)
+    const inspected = createActor(
+      fromPromise(async () => ({ token: SECRET_TOKEN })),
+      {
+        inspect: (e) => {
+          const s = toStatelyEvent(e, redactor)
+          if (s) seen.push(s)
+        },
       },
-    })
+    )
     inspected.start()
     await toPromise(inspected)
     expect(seen.filter(isSnapshot).at(-1)?.snapshot).toMatchObject({ status: 'done', output: { token: REDACTED } })

@@ -204,18 +204,27 @@ describe('login machine, model-based', () => {
 
         if (actual.matches('authenticated')) {
           await expect(client.ensureLogin()).resolves.toEqual(expected.context.session)
-          expect(promises.every((p) => p.settled), `${where}: every waiting caller settled`).toBe(true)
+          expect(
+            promises.every((p) => p.settled),
+            `${where}: every waiting caller settled`,
+          ).toBe(true)
         }
         if (actual.matches('failed')) {
           expect(isLoginError(actual.context.error)).toBe(true)
-          expect(promises.every((p) => p.settled && p.outcome === 'rejected' || p.outcome === 'resolved'), where).toBe(true)
+          expect(
+            promises.every((p) => (p.settled && p.outcome === 'rejected') || p.outcome === 'resolved'),
+            where,
+          ).toBe(true)
         }
       }
     } finally {
       client.stop()
       await flush()
     }
-    expect(promises.every((p) => p.settled), 'every promise the client handed out settled').toBe(true)
+    expect(
+      promises.every((p) => p.settled),
+      'every promise the client handed out settled',
+    ).toBe(true)
     expect(EXPIRED_SESSION.expiresAt).toBeLessThan(Date.now())
   })
 

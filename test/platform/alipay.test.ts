@@ -45,9 +45,16 @@ describe('alipayPlatform: checkSession', () => {
 
 describe('alipayPlatform: request', () => {
   it('sends headers (not header) and reads status and headers', async () => {
-    const fake = fakeMy({ respond: () => ({ kind: 'answer', statusCode: 200, data: { token: 't', expiresAt: 9 }, header: { 'x-id': '1' } }) })
+    const fake = fakeMy({
+      respond: () => ({ kind: 'answer', statusCode: 200, data: { token: 't', expiresAt: 9 }, header: { 'x-id': '1' } }),
+    })
     const call = watch(
-      alipayPlatform(fake.my).request({ url: 'https://api.example.com/auth/login', method: 'POST', data: { code: 'c' }, header: { Authorization: 'Bearer x' } }),
+      alipayPlatform(fake.my).request({
+        url: 'https://api.example.com/auth/login',
+        method: 'POST',
+        data: { code: 'c' },
+        header: { Authorization: 'Bearer x' },
+      }),
     )
     await vi.advanceTimersByTimeAsync(0)
     expect(valueOf(call)).toEqual({ statusCode: 200, data: { token: 't', expiresAt: 9 }, header: { 'x-id': '1' } })
@@ -56,14 +63,18 @@ describe('alipayPlatform: request', () => {
   })
 
   it.each([401, 429, 503])('resolves HTTP %s, which Alipay reports in fail as error 19', async (statusCode) => {
-    const fake = fakeMy({ respond: () => ({ kind: 'answer', statusCode, data: { error: 'rate_limited' }, header: { 'retry-after': '2' } }) })
+    const fake = fakeMy({
+      respond: () => ({ kind: 'answer', statusCode, data: { error: 'rate_limited' }, header: { 'retry-after': '2' } }),
+    })
     const call = watch(alipayPlatform(fake.my).request({ url: 'https://api.example.com/auth/login', method: 'POST' }))
     await vi.advanceTimersByTimeAsync(0)
     expect(valueOf(call)).toEqual({ statusCode, data: { error: 'rate_limited' }, header: { 'retry-after': '2' } })
   })
 
   it('rejects timeout for error 13, network for error 12', async () => {
-    const slow = watch(alipayPlatform(fakeMy({ respond: () => ({ kind: 'slow' }) }).my).request({ url: 'https://a.example/', timeout: 30_000 }))
+    const slow = watch(
+      alipayPlatform(fakeMy({ respond: () => ({ kind: 'slow' }) }).my).request({ url: 'https://a.example/', timeout: 30_000 }),
+    )
     const down = watch(alipayPlatform(fakeMy({ respond: () => ({ kind: 'unreachable' }) }).my).request({ url: 'https://a.example/' }))
     await vi.advanceTimersByTimeAsync(30_000)
     expect(rejectionOf(slow).code).toBe('timeout')

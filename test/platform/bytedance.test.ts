@@ -65,7 +65,9 @@ describe('bytedancePlatform', () => {
   })
 
   it('rejects timeout for request:fail timeout and network for other failures', async () => {
-    const slow = watch(bytedancePlatform(fakeTt({ respond: () => ({ kind: 'slow' }) }).tt).request({ url: 'https://a.example/', timeout: 60_000 }))
+    const slow = watch(
+      bytedancePlatform(fakeTt({ respond: () => ({ kind: 'slow' }) }).tt).request({ url: 'https://a.example/', timeout: 60_000 }),
+    )
     const down = watch(bytedancePlatform(fakeTt({ respond: () => ({ kind: 'unreachable' }) }).tt).request({ url: 'https://a.example/' }))
     await vi.advanceTimersByTimeAsync(60_000)
     expect(rejectionOf(slow).code).toBe('timeout')

@@ -25,14 +25,20 @@ describe('callWithTimeout', () => {
 
   it('maps a synchronous throw with onThrow, but keeps a thrown LoginError as it is', async () => {
     const mapped = watch(
-      callWithTimeout(() => {
-        throw new TypeError('boom')
-      }, { what: 'x', timeoutMs: 100, onThrow }),
+      callWithTimeout(
+        () => {
+          throw new TypeError('boom')
+        },
+        { what: 'x', timeoutMs: 100, onThrow },
+      ),
     )
     const kept = watch(
-      callWithTimeout(() => {
-        throw new LoginError('invalid_request', 'meant it')
-      }, { what: 'x', timeoutMs: 100, onThrow }),
+      callWithTimeout(
+        () => {
+          throw new LoginError('invalid_request', 'meant it')
+        },
+        { what: 'x', timeoutMs: 100, onThrow },
+      ),
     )
     await vi.advanceTimersByTimeAsync(0)
     expect(rejectionOf(mapped).message).toBe('it threw')
@@ -53,10 +59,13 @@ describe('callWithTimeout', () => {
   it('does not abort a task that already answered', async () => {
     const abort = vi.fn()
     const call = watch(
-      callWithTimeout<string>((settle) => {
-        setTimeout(() => settle.resolve('done'), 10)
-        return { abort }
-      }, { what: 'quick', timeoutMs: 50, onThrow }),
+      callWithTimeout<string>(
+        (settle) => {
+          setTimeout(() => settle.resolve('done'), 10)
+          return { abort }
+        },
+        { what: 'quick', timeoutMs: 50, onThrow },
+      ),
     )
     await vi.advanceTimersByTimeAsync(100)
     expect(valueOf(call)).toBe('done')
@@ -110,6 +119,11 @@ describe('readHttpAnswer', () => {
   })
 
   it('keeps header values as strings', () => {
-    expect(toHeaderRecord({ a: 'x', n: 3, t: true, list: ['p', 'q'], o: { nested: 1 } })).toEqual({ a: 'x', n: '3', t: 'true', list: 'p, q' })
+    expect(toHeaderRecord({ a: 'x', n: 3, t: true, list: ['p', 'q'], o: { nested: 1 } })).toEqual({
+      a: 'x',
+      n: '3',
+      t: 'true',
+      list: 'p, q',
+    })
   })
 })

@@ -21,7 +21,9 @@ describe('taroPlatform', () => {
   })
 
   it('rejects wx_login_failed when Taro.login rejects or resolves without a code', async () => {
-    const rejected = watch(taroPlatform(fakeTaro({ login: { kind: 'fail', message: 'login:fail system error' } }).taro).login({ timeout: 1_000 }))
+    const rejected = watch(
+      taroPlatform(fakeTaro({ login: { kind: 'fail', message: 'login:fail system error' } }).taro).login({ timeout: 1_000 }),
+    )
     const empty = watch(taroPlatform(fakeTaro({ login: { kind: 'no-code' } }).taro).login({ timeout: 1_000 }))
     await vi.advanceTimersByTimeAsync(0)
     expect(rejectionOf(rejected).code).toBe('wx_login_failed')
@@ -44,7 +46,9 @@ describe('taroPlatform', () => {
   })
 
   it('resolves an HTTP 429 from Taro.request with its headers', async () => {
-    const fake = fakeTaro({ respond: () => ({ kind: 'answer', statusCode: 429, data: { error: 'rate_limited' }, header: { 'Retry-After': '3' } }) })
+    const fake = fakeTaro({
+      respond: () => ({ kind: 'answer', statusCode: 429, data: { error: 'rate_limited' }, header: { 'Retry-After': '3' } }),
+    })
     const call = watch(taroPlatform(fake.taro).request({ url: 'https://api.example.com/auth/login', method: 'POST', data: { code: 'c' } }))
     await vi.advanceTimersByTimeAsync(0)
     expect(valueOf(call)).toEqual({ statusCode: 429, data: { error: 'rate_limited' }, header: { 'Retry-After': '3' } })
@@ -52,7 +56,9 @@ describe('taroPlatform', () => {
   })
 
   it('rejects timeout for request:fail timeout and network for other rejections', async () => {
-    const slow = watch(taroPlatform(fakeTaro({ respond: () => ({ kind: 'slow' }) }).taro).request({ url: 'https://a.example/', timeout: 9_000 }))
+    const slow = watch(
+      taroPlatform(fakeTaro({ respond: () => ({ kind: 'slow' }) }).taro).request({ url: 'https://a.example/', timeout: 9_000 }),
+    )
     const down = watch(taroPlatform(fakeTaro({ respond: () => ({ kind: 'unreachable' }) }).taro).request({ url: 'https://a.example/' }))
     await vi.advanceTimersByTimeAsync(9_000)
     expect(rejectionOf(slow).code).toBe('timeout')

@@ -51,7 +51,9 @@ describe('uniAppPlatform', () => {
   })
 
   it('rejects wx_login_failed when uni.login fails, and timeout when it never answers', async () => {
-    const failed = watch(uniAppPlatform(fakeUni({ login: { kind: 'fail', message: 'login:fail cancelled' } }).uni).login({ timeout: 1_000 }))
+    const failed = watch(
+      uniAppPlatform(fakeUni({ login: { kind: 'fail', message: 'login:fail cancelled' } }).uni).login({ timeout: 1_000 }),
+    )
     const hung = watch(uniAppPlatform(fakeUni({ login: { kind: 'hang' } }).uni).login({ timeout: 1_000 }))
     await vi.advanceTimersByTimeAsync(1_000)
     expect(rejectionOf(failed).code).toBe('wx_login_failed')
@@ -59,8 +61,14 @@ describe('uniAppPlatform', () => {
   })
 
   it('resolves an HTTP 404 from uni.request and maps its failures', async () => {
-    const notFound = watch(uniAppPlatform(fakeUni({ respond: () => ({ kind: 'answer', statusCode: 404, data: 'Not Found' }) }).uni).request({ url: 'https://a.example/' }))
-    const slow = watch(uniAppPlatform(fakeUni({ respond: () => ({ kind: 'slow' }) }).uni).request({ url: 'https://a.example/', timeout: 2_000 }))
+    const notFound = watch(
+      uniAppPlatform(fakeUni({ respond: () => ({ kind: 'answer', statusCode: 404, data: 'Not Found' }) }).uni).request({
+        url: 'https://a.example/',
+      }),
+    )
+    const slow = watch(
+      uniAppPlatform(fakeUni({ respond: () => ({ kind: 'slow' }) }).uni).request({ url: 'https://a.example/', timeout: 2_000 }),
+    )
     const down = watch(uniAppPlatform(fakeUni({ respond: () => ({ kind: 'unreachable' }) }).uni).request({ url: 'https://a.example/' }))
     await vi.advanceTimersByTimeAsync(2_000)
     expect(valueOf(notFound)).toMatchObject({ statusCode: 404, data: 'Not Found' })

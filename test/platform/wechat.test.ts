@@ -99,13 +99,16 @@ describe('wechatPlatform: login', () => {
     expect(error.cause).toBeInstanceOf(TypeError)
   })
 
-  it.each([0, -5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])('rejects invalid_request for a timeout of %s without calling wx.login', async (timeout) => {
-    const fake = fakeWx()
-    const call = watch(wechatPlatform(fake.wx).login({ timeout }))
-    await vi.advanceTimersByTimeAsync(0)
-    expect(rejectionOf(call).code).toBe('invalid_request')
-    expect(fake.loginCalls).toHaveLength(0)
-  })
+  it.each([0, -5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])(
+    'rejects invalid_request for a timeout of %s without calling wx.login',
+    async (timeout) => {
+      const fake = fakeWx()
+      const call = watch(wechatPlatform(fake.wx).login({ timeout }))
+      await vi.advanceTimersByTimeAsync(0)
+      expect(rejectionOf(call).code).toBe('invalid_request')
+      expect(fake.loginCalls).toHaveLength(0)
+    },
+  )
 })
 
 describe('wechatPlatform: checkSession', () => {
@@ -145,7 +148,12 @@ describe('wechatPlatform: checkSession', () => {
 describe('wechatPlatform: request', () => {
   it('resolves a 200 with its data and headers, and sends what it was given', async () => {
     const fake = fakeWx({
-      respond: () => ({ kind: 'answer', statusCode: 200, data: { token: 't', expiresAt: 1 }, header: { 'Content-Type': 'application/json' } }),
+      respond: () => ({
+        kind: 'answer',
+        statusCode: 200,
+        data: { token: 't', expiresAt: 1 },
+        header: { 'Content-Type': 'application/json' },
+      }),
     })
     const call = watch(
       wechatPlatform(fake.wx).request({
@@ -238,11 +246,19 @@ describe('wechatPlatform: request', () => {
     const fake = fakeWx({ respond: () => ({ kind: 'hang' }) })
     const platform = wechatPlatform(fake.wx)
     const call = watch(
-      platform.request({ url: 'https://api.example.com/auth/session', method: 'POST', header: { Authorization: `Bearer ${TOKEN}` }, data: { code: 'login-code-123456' } }),
+      platform.request({
+        url: 'https://api.example.com/auth/session',
+        method: 'POST',
+        header: { Authorization: `Bearer ${TOKEN}` },
+        data: { code: 'login-code-123456' },
+      }),
     )
     const options = fake.requests[0]?.options
     // A runtime that echoes what it was sending into its errMsg.
-    options?.fail?.({ errMsg: `request:fail Authorization: Bearer ${TOKEN} body {"code":"login-code-123456"}`, errno: 1 } as WechatMiniprogram.RequestFailCallbackErr)
+    options?.fail?.({
+      errMsg: `request:fail Authorization: Bearer ${TOKEN} body {"code":"login-code-123456"}`,
+      errno: 1,
+    } as WechatMiniprogram.RequestFailCallbackErr)
     await vi.advanceTimersByTimeAsync(0)
     const error = rejectionOf(call)
     expect(error.code).toBe('network')
@@ -300,7 +316,9 @@ describe('wechatPlatform: storage', () => {
 
   it('turns a throwing getStorageSync into storage_error', () => {
     const { storage } = wechatPlatform(fakeWx({ brokenReads: true }).wx)
-    expect(() => storage.get('session')).toThrow(expect.objectContaining({ code: 'storage_error', message: expect.stringContaining('data corrupted') as unknown }))
+    expect(() => storage.get('session')).toThrow(
+      expect.objectContaining({ code: 'storage_error', message: expect.stringContaining('data corrupted') as unknown }),
+    )
   })
 
   it('refuses an empty key and an undefined value with storage_error', () => {
@@ -311,7 +329,10 @@ describe('wechatPlatform: storage', () => {
 })
 
 describe('wechatPlatform: options', () => {
-  it.each([{ login: 0 }, { request: -1 }, { checkSession: Number.NaN }, { login: 2 ** 31 }])('throws a RangeError for timeouts %o', (timeouts) => {
-    expect(() => wechatPlatform(fakeWx().wx, { timeouts })).toThrow(RangeError)
-  })
+  it.each([{ login: 0 }, { request: -1 }, { checkSession: Number.NaN }, { login: 2 ** 31 }])(
+    'throws a RangeError for timeouts %o',
+    (timeouts) => {
+      expect(() => wechatPlatform(fakeWx().wx, { timeouts })).toThrow(RangeError)
+    },
+  )
 })

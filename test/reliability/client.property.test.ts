@@ -59,17 +59,26 @@ interface Scenario {
 }
 
 const errorSpecArb: fc.Arbitrary<ErrorSpec> = fc.oneof(
-  { weight: 8, arbitrary: fc.record({
-    kind: fc.constant('login' as const),
-    code: fc.constantFrom(...LOGIN_ERROR_CODES),
-    retryAfterMs: fc.option(fc.integer({ min: 0, max: 5_000 }), { nil: undefined }),
-  }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant('login' as const),
+      code: fc.constantFrom(...LOGIN_ERROR_CODES),
+      retryAfterMs: fc.option(fc.integer({ min: 0, max: 5_000 }), { nil: undefined }),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'plain' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'non-error' as const }) },
 )
 
 const outcomeArb: fc.Arbitrary<Outcome> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('ok' as const), ttlMs: fc.oneof(fc.integer({ min: 1, max: 3_000 }), fc.constant(86_400_000)) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('ok' as const),
+      ttlMs: fc.oneof(fc.integer({ min: 1, max: 3_000 }), fc.constant(86_400_000)),
+    }),
+  },
   { weight: 2, arbitrary: fc.constant({ kind: 'negative' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('status' as const), status: fc.constantFrom(403, 429, 500, 503) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('error' as const), error: errorSpecArb }) },
@@ -126,13 +135,16 @@ function makeError(spec: ErrorSpec): unknown {
 function answer(services: HeldServices, call: HeldCall, outcome: Outcome): void {
   if (outcome.kind === 'error') return call.reject(makeError(outcome.error))
   if (outcome.kind === 'status') {
-    if (call.step === 'request') return call.resolve({ statusCode: outcome.status, data: { error: 'scripted' }, header: {} } satisfies PlatformResponse)
+    if (call.step === 'request')
+      return call.resolve({ statusCode: outcome.status, data: { error: 'scripted' }, header: {} } satisfies PlatformResponse)
     return call.reject(new LoginError(outcome.status === 429 ? 'rate_limited' : 'server_error', `scripted HTTP ${outcome.status}`))
   }
   const negative = outcome.kind === 'negative'
   switch (call.step) {
     case 'checkWxSession':
-      return negative ? call.reject(new LoginError('unauthorized', 'checkSession:fail session time out, need relogin')) : call.resolve(undefined)
+      return negative
+        ? call.reject(new LoginError('unauthorized', 'checkSession:fail session time out, need relogin'))
+        : call.resolve(undefined)
     case 'wxLogin':
       return call.resolve({ code: negative ? '' : `prop-code-${call.id}` })
     case 'checkServerSession':
@@ -217,7 +229,8 @@ class Run {
     })
     this.unsubscribe = () => subscription.unsubscribe()
     client.on('storage_error', (event) => {
-      if (!isLoginError(event.error) || event.error.code !== 'storage_error') this.violations.push('a storage_error event without a storage_error LoginError')
+      if (!isLoginError(event.error) || event.error.code !== 'storage_error')
+        this.violations.push('a storage_error event without a storage_error LoginError')
       if (event.operation === 'write') this.writeErrorEvents += 1
     })
     client.on('logout_error', (event) => {
@@ -396,7 +409,8 @@ async function runScenario(scenario: Scenario): Promise<void> {
     }
     // A short-lived session may have been renewed on the way; the request carries the current one.
     const current = run.client.getSnapshot().context.session
-    if (!current || run.services.requestTokens.at(-1) !== `Bearer ${current.token}`) throw new Error('the request did not carry the session token')
+    if (!current || run.services.requestTokens.at(-1) !== `Bearer ${current.token}`)
+      throw new Error('the request did not carry the session token')
   } finally {
     run.client.stop()
     await flush()

@@ -82,7 +82,12 @@ describe('Redis unreachable', () => {
   it('recovers without a restart once Redis is back, and keeps the sessions Redis kept', async () => {
     const relay: Relay = await startRelay(REDIS_PORT)
     cleanups.push(() => relay.close())
-    const store = createRedisStore({ url: `redis://127.0.0.1:${relay.port}`, keyPrefix: prefix, connectTimeoutMs: 300, operationTimeoutMs: 500 })
+    const store = createRedisStore({
+      url: `redis://127.0.0.1:${relay.port}`,
+      keyPrefix: prefix,
+      connectTimeoutMs: 300,
+      operationTimeoutMs: 500,
+    })
     const server = await startDevServer(emulator, store)
     cleanups.push(() => server.app.close())
 
@@ -106,7 +111,11 @@ describe('Redis unreachable', () => {
     expect(lateSession.token).not.toBe(earlySession.token)
     expect(await late.client.request({ url: '/me' })).toMatchObject({ statusCode: 200, data: { openid: late.openid } })
     // The session made before the outage is still there: Redis kept it, nobody had to log in again.
-    const session = await server.app.inject({ method: 'POST', url: '/auth/session', headers: { authorization: `Bearer ${earlySession.token}` } })
+    const session = await server.app.inject({
+      method: 'POST',
+      url: '/auth/session',
+      headers: { authorization: `Bearer ${earlySession.token}` },
+    })
     expect(session.statusCode).toBe(200)
     expect(await early.client.request({ url: '/me' })).toMatchObject({ statusCode: 200, data: { openid: early.openid } })
   })

@@ -37,7 +37,12 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve }
 }
 
-async function startOver(emulator: WechatEmulator, dbFile: string, port = 0, beforeListen?: (app: FastifyInstance) => void): Promise<ServerHandle> {
+async function startOver(
+  emulator: WechatEmulator,
+  dbFile: string,
+  port = 0,
+  beforeListen?: (app: FastifyInstance) => void,
+): Promise<ServerHandle> {
   const server = await startDevServer(emulator, createSqliteStore({ path: dbFile, sweepIntervalMs: false }), {
     port,
     ...(beforeListen === undefined ? {} : { beforeListen }),

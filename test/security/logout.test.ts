@@ -26,7 +26,16 @@ async function refusedEverywhere(token: string, target: ServerHandle): Promise<v
   const headers = { authorization: `Bearer ${token}` }
   expect((await target.app.inject({ method: 'POST', url: '/auth/session', headers })).statusCode).toBe(401)
   expect((await target.app.inject({ method: 'GET', url: '/me', headers })).statusCode).toBe(401)
-  expect((await target.app.inject({ method: 'POST', url: '/auth/decrypt', headers, payload: { encryptedData: 'A'.repeat(24), iv: `${'A'.repeat(22)}==` } })).statusCode).toBe(401)
+  expect(
+    (
+      await target.app.inject({
+        method: 'POST',
+        url: '/auth/decrypt',
+        headers,
+        payload: { encryptedData: 'A'.repeat(24), iv: `${'A'.repeat(22)}==` },
+      })
+    ).statusCode,
+  ).toBe(401)
 }
 
 describe('logout', () => {

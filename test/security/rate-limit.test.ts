@@ -61,9 +61,17 @@ describe('login rate limit', () => {
     const attempts = [
       () => goodLogin(app, from),
       () => app.inject({ method: 'POST', url: '/auth/login', remoteAddress: from, payload: { code: 'not-a-real-code' } }),
-      () => app.inject({ method: 'POST', url: '/auth/login', remoteAddress: from, headers: { 'content-type': 'application/json' }, payload: '{"code":' }),
+      () =>
+        app.inject({
+          method: 'POST',
+          url: '/auth/login',
+          remoteAddress: from,
+          headers: { 'content-type': 'application/json' },
+          payload: '{"code":',
+        }),
       () => app.inject({ method: 'POST', url: '/auth/login', remoteAddress: from, payload: { code: 42 } }),
-      () => app.inject({ method: 'POST', url: '/auth/login', remoteAddress: from, headers: { 'content-type': 'text/plain' }, payload: 'code' }),
+      () =>
+        app.inject({ method: 'POST', url: '/auth/login', remoteAddress: from, headers: { 'content-type': 'text/plain' }, payload: 'code' }),
       () => goodLogin(app, from),
     ]
     const statuses = []
@@ -83,7 +91,9 @@ describe('login rate limit', () => {
     const from = nextAddress()
     const codes = await Promise.all(Array.from({ length: 40 }, () => emulator.issueCode()))
     const callsBefore = emulator.stats().code2Session
-    const responses = await Promise.all(codes.map((code) => app.inject({ method: 'POST', url: '/auth/login', remoteAddress: from, payload: { code } })))
+    const responses = await Promise.all(
+      codes.map((code) => app.inject({ method: 'POST', url: '/auth/login', remoteAddress: from, payload: { code } })),
+    )
     const passed = responses.filter((response) => response.statusCode !== 429)
     // Exactly max: the limit neither leaks nor refuses the burst whole (see rate-limit-burst.test.ts).
     expect(passed.length).toBe(max)

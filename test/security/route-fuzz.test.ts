@@ -55,12 +55,13 @@ const ROUTES = [
   { method: 'GET', url: '/me' },
 ] as const
 
-const printable = (max: number): fc.Arbitrary<string> => fc.string({ unit: 'binary-ascii', maxLength: max }).map((s) => s.replace(/[^\x20-\x7e]/g, ''))
+const printable = (max: number): fc.Arbitrary<string> =>
+  fc.string({ unit: 'binary-ascii', maxLength: max }).map((s) => s.replace(/[^\x20-\x7e]/g, ''))
 
 const unicodeText = fc.string({ unit: 'binary', maxLength: 64 })
-const hugeText = fc.tuple(fc.constantFrom('a', '\u00e9', '\u4e2d', '\ud83d\ude00', '"', '\\', '{'), fc.integer({ min: 1_000, max: 120_000 })).map(([unit, n]) =>
-  unit.repeat(n),
-)
+const hugeText = fc
+  .tuple(fc.constantFrom('a', '\u00e9', '\u4e2d', '\ud83d\ude00', '"', '\\', '{'), fc.integer({ min: 1_000, max: 120_000 }))
+  .map(([unit, n]) => unit.repeat(n))
 
 /** Header-safe tokens of every wrong kind, plus the right one. */
 const tokenArb: fc.Arbitrary<() => string> = fc.oneof(
@@ -80,7 +81,11 @@ const authorizationArb: fc.Arbitrary<(() => string | string[]) | undefined> = fc
   fc.constant(() => 'Bearer '),
   fc.constant(() => ''),
   tokenArb.map((t) => () => `Bearer ${t()}`),
-  fc.tuple(fc.constantFrom('bearer', 'BEARER', 'Basic', 'Token', 'Bearer  ', 'Bearer\t'), tokenArb).map(([scheme, t]) => () => `${scheme} ${t()}`),
+  fc.tuple(fc.constantFrom('bearer', 'BEARER', 'Basic', 'Token', 'Bearer  ', 'Bearer\t'), tokenArb).map(
+    ([scheme, t]) =>
+      () =>
+        `${scheme} ${t()}`,
+  ),
   fc.tuple(tokenArb, tokenArb).map(([a, b]) => () => [`Bearer ${a()}`, `Bearer ${b()}`]),
   printable(500).map((value) => () => value),
 )
@@ -115,25 +120,31 @@ const payloadArb: fc.Arbitrary<string | Buffer | undefined> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .record({ encryptedData: fc.oneof(fc.base64String({ maxLength: 400 }), unicodeText, fc.jsonValue()), iv: fc.oneof(fc.base64String({ minLength: 24, maxLength: 24 }), unicodeText) })
+      .record({
+        encryptedData: fc.oneof(fc.base64String({ maxLength: 400 }), unicodeText, fc.jsonValue()),
+        iv: fc.oneof(fc.base64String({ minLength: 24, maxLength: 24 }), unicodeText),
+      })
       .map((body) => JSON.stringify(body)),
   },
-  { weight: 1, arbitrary: fc.constantFrom(
-    '{"__proto__":{"polluted":true},"code":"abc"}',
-    '{"constructor":{"prototype":{"polluted":true}},"code":"abc"}',
-    '{"code":"abc","code":"def"}',
-    '{"code":',
-    '[]',
-    'null',
-    '0',
-    '"code"',
-    '{"code":null}',
-    '{"code":["a"]}',
-    '{"code":{"$ne":""}}',
-    '\ufeff{"code":"abc"}',
-    '',
-    ' ',
-  ) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '{"__proto__":{"polluted":true},"code":"abc"}',
+      '{"constructor":{"prototype":{"polluted":true}},"code":"abc"}',
+      '{"code":"abc","code":"def"}',
+      '{"code":',
+      '[]',
+      'null',
+      '0',
+      '"code"',
+      '{"code":null}',
+      '{"code":["a"]}',
+      '{"code":{"$ne":""}}',
+      '\ufeff{"code":"abc"}',
+      '',
+      ' ',
+    ),
+  },
   { weight: 1, arbitrary: fc.json() },
   { weight: 1, arbitrary: unicodeText },
   { weight: 1, arbitrary: hugeText.map((text) => JSON.stringify({ code: text })) },
@@ -160,7 +171,10 @@ interface Attempt {
 const attemptArb = (route: number): fc.Arbitrary<Attempt> =>
   fc.record({
     route: fc.constant(route),
-    method: fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD') }),
+    method: fc.oneof(
+      { weight: 9, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD') },
+    ),
     suffix: pathSuffixArb,
     contentType: contentTypeArb,
     authorization: authorizationArb,
@@ -197,7 +211,10 @@ async function send(attempt: Attempt): Promise<void> {
   if (response.statusCode >= 400 && options.method !== 'HEAD') {
     const body = response.json<Record<string, unknown>>()
     expect(typeof body['error'], what).toBe('string')
-    expect(Object.keys(body).every((key) => key === 'error' || key === 'message'), `${what}: ${response.body}`).toBe(true)
+    expect(
+      Object.keys(body).every((key) => key === 'error' || key === 'message'),
+      `${what}: ${response.body}`,
+    ).toBe(true)
   }
   // Nothing a request sends can reach the prototype of plain objects.
   expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
@@ -211,7 +228,10 @@ describe('fuzzing every route (fast-check, inject)', () => {
   }
 
   it('random paths and methods: 404 not_found in the error shape, never a 5xx', async () => {
-    const pathArb = fc.oneof(printable(60).map((p) => `/${encodeURI(p)}`), fc.webPath())
+    const pathArb = fc.oneof(
+      printable(60).map((p) => `/${encodeURI(p)}`),
+      fc.webPath(),
+    )
     await fc.assert(
       fc.asyncProperty(pathArb, fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'), async (path, method) => {
         const response = await app.inject({ method, url: path.startsWith('/') ? path : `/${path}` })
@@ -235,7 +255,12 @@ describe('fuzzing every route (fast-check, inject)', () => {
       expect(bogusFirst.status).toBeLessThan(500)
       expect(bogusFirst.status).not.toBe(200)
       expect(internalsIn(bogusFirst.body)).toEqual([])
-      for (const pair of [[valid, bogus], [valid, valid], ['Bearer', valid], [valid, '']]) {
+      for (const pair of [
+        [valid, bogus],
+        [valid, valid],
+        ['Bearer', valid],
+        [valid, ''],
+      ]) {
         const answer = await rawRequest(address.port, method, url, pair)
         expect(answer.status).toBeLessThan(500)
         expect(internalsIn(answer.body)).toEqual([])
@@ -244,9 +269,17 @@ describe('fuzzing every route (fast-check, inject)', () => {
   })
 
   it('still logs users in after all that (the fuzz did not break the server)', async () => {
-    const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: await emulator.issueCode('oFuzzUser0000000000000000002') } })
+    const login = await app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { code: await emulator.issueCode('oFuzzUser0000000000000000002') },
+    })
     expect(login.statusCode).toBe(200)
-    const me = await app.inject({ method: 'GET', url: '/me', headers: { authorization: `Bearer ${login.json<{ token: string }>().token}` } })
+    const me = await app.inject({
+      method: 'GET',
+      url: '/me',
+      headers: { authorization: `Bearer ${login.json<{ token: string }>().token}` },
+    })
     expect(me.json()).toEqual({ openid: 'oFuzzUser0000000000000000002' })
   })
 })

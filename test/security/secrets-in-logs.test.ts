@@ -138,7 +138,11 @@ describe('secrets in logs', () => {
     const inQuery = 'query-code-NEVER-LOG-1c2d3e'
     secrets.add(inQuery)
     await app.inject({ method: 'POST', url: `/auth/login?code=${inQuery}&secret=${inQuery}`, payload: { code: 'x' } })
-    const extraFields = { token: 'body-token-NEVER-LOG-5f6a7b', secret: 'body-secret-NEVER-LOG-8c9d0e', session_key: 'body-key-NEVER-LOG-1f2a3b' }
+    const extraFields = {
+      token: 'body-token-NEVER-LOG-5f6a7b',
+      secret: 'body-secret-NEVER-LOG-8c9d0e',
+      session_key: 'body-key-NEVER-LOG-1f2a3b',
+    }
     for (const value of Object.values(extraFields)) secrets.add(value)
     // Unknown fields fail the schema: 400 before anything reaches WeChat.
     expect((await app.inject({ method: 'POST', url: '/auth/login', payload: { code: 'abc', ...extraFields } })).statusCode).toBe(400)

@@ -17,7 +17,8 @@ function userInfo(appid = APP_ID) {
     city: 'Guangzhou',
     province: 'Guangdong',
     country: 'CN',
-    avatarUrl: 'http://wx.qlogo.cn/mmopen/vi_32/aSKcBBPpibyKNicHNTMM0qJVh8Kjgiak2AHWr8MHM4WgMEm7GFhsf8OYrySdbvAMvTsw3mo8ibKicsnfN5pRjl1p8HQ/0',
+    avatarUrl:
+      'http://wx.qlogo.cn/mmopen/vi_32/aSKcBBPpibyKNicHNTMM0qJVh8Kjgiak2AHWr8MHM4WgMEm7GFhsf8OYrySdbvAMvTsw3mo8ibKicsnfN5pRjl1p8HQ/0',
     unionId: 'ocMvos6NjeKLIBqg5Mr9QjxrP1FA',
     watermark: { timestamp: 1477314187, appid },
   }

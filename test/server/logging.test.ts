@@ -42,7 +42,9 @@ describe('logging', () => {
       const decrypted = await app.inject({ method: 'POST', url: '/auth/decrypt', headers, payload: { encryptedData, iv } })
       expect(decrypted.statusCode).toBe(200)
       const wrongKeyData = encryptData(randomSessionKey(), { watermark: { appid: wechat.appId } }, iv)
-      expect((await app.inject({ method: 'POST', url: '/auth/decrypt', headers, payload: { encryptedData: wrongKeyData, iv } })).statusCode).toBe(400)
+      expect(
+        (await app.inject({ method: 'POST', url: '/auth/decrypt', headers, payload: { encryptedData: wrongKeyData, iv } })).statusCode,
+      ).toBe(400)
 
       // Failures along the way.
       expect((await app.inject({ method: 'POST', url: '/auth/login', payload: { code } })).statusCode).toBe(401)
@@ -65,10 +67,14 @@ describe('logging', () => {
       await app.inject({ method: 'POST', url: `/auth/login?code=${queryCode}`, payload: { code: 'x' } })
       const strangerToken = 'S'.repeat(43)
       secrets.push(strangerToken)
-      expect((await app.inject({ method: 'POST', url: '/auth/session', headers: { authorization: `Bearer ${strangerToken}` } })).statusCode).toBe(401)
+      expect(
+        (await app.inject({ method: 'POST', url: '/auth/session', headers: { authorization: `Bearer ${strangerToken}` } })).statusCode,
+      ).toBe(401)
       const misconfiguredCode = wechat.codeFor(newUser())
       secrets.push(misconfiguredCode)
-      expect((await misconfigured.inject({ method: 'POST', url: '/auth/login', payload: { code: misconfiguredCode } })).statusCode).toBe(500)
+      expect((await misconfigured.inject({ method: 'POST', url: '/auth/login', payload: { code: misconfiguredCode } })).statusCode).toBe(
+        500,
+      )
 
       expect((await app.inject({ method: 'POST', url: '/auth/logout', headers })).statusCode).toBe(204)
       expect((await app.inject({ method: 'POST', url: '/auth/session', headers })).statusCode).toBe(401)
@@ -97,7 +103,9 @@ describe('logging', () => {
     expect(redact.paths).toEqual(expect.arrayContaining([...REDACTED_LOG_PATHS, 'req.headers["x-api-key"]']))
     expect(withSecretRedaction(false)).toBe(false)
     expect(withSecretRedaction(undefined)).toBe(false)
-    expect((withSecretRedaction(true) as { redact: { paths: string[] } }).redact.paths).toEqual(expect.arrayContaining(['req.headers.authorization']))
+    expect((withSecretRedaction(true) as { redact: { paths: string[] } }).redact.paths).toEqual(
+      expect.arrayContaining(['req.headers.authorization']),
+    )
   })
 
   it('redacts secrets even from a log call that includes them', async () => {
@@ -110,7 +118,17 @@ describe('logging', () => {
     })
     try {
       await app.ready()
-      app.log.info({ token: 'tok-LEAK', sessionKey: 'sk-LEAK', secret: 'sec-LEAK', code: 'code-LEAK', body: { code: 'b-LEAK' }, headers: { authorization: 'auth-LEAK' } }, 'careless')
+      app.log.info(
+        {
+          token: 'tok-LEAK',
+          sessionKey: 'sk-LEAK',
+          secret: 'sec-LEAK',
+          code: 'code-LEAK',
+          body: { code: 'b-LEAK' },
+          headers: { authorization: 'auth-LEAK' },
+        },
+        'careless',
+      )
       app.log.info({ user: { token: 'nested-tok-LEAK', session_key: 'nested-sk-LEAK' } }, 'careless nested')
     } finally {
       await app.close()

@@ -76,7 +76,7 @@ describe('httpSessionServer: the developer-server contract', () => {
     await expect(network.server.check(SESSION)).rejects.toMatchObject({ code: 'network' })
   })
 
-  it('speaks to a server with other paths and the seed\'s sessionKey header', async () => {
+  it("speaks to a server with other paths and the seed's sessionKey header", async () => {
     const sent: PlatformRequestOptions[] = []
     const server = httpSessionServer({
       baseUrl: 'https://legacy.example.com/api',
@@ -89,7 +89,10 @@ describe('httpSessionServer: the developer-server contract', () => {
     })
     await server.login('c')
     await server.check(SESSION)
-    expect(sent.map((s) => s.url)).toEqual(['https://legacy.example.com/api/user/login', 'https://legacy.example.com/api/user/checkSession'])
+    expect(sent.map((s) => s.url)).toEqual([
+      'https://legacy.example.com/api/user/login',
+      'https://legacy.example.com/api/user/checkSession',
+    ])
     expect(sent[1]?.header).toMatchObject({ sessionKey: 'tok' })
     expect(sent[1]?.header).not.toHaveProperty('Authorization')
   })

@@ -163,7 +163,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       const session = await phone.client.ensureLogin()
       if (session.token !== tokens[index] || phone.wx.sim.calls.login !== 0) {
         report.lost += 1
-        fail(`user ${index}: the session was not kept (new token: ${session.token !== tokens[index]}, wx.login calls: ${phone.wx.sim.calls.login})`)
+        fail(
+          `user ${index}: the session was not kept (new token: ${session.token !== tokens[index]}, wx.login calls: ${phone.wx.sim.calls.login})`,
+        )
         return
       }
       const me = await phone.client.request({ url: '/me' })

@@ -1,8 +1,5 @@
 /** One planned misbehaviour of the next code2Session call. */
-export type Fault =
-  | { kind: 'errcode'; errcode: number }
-  | { kind: 'drop' }
-  | { kind: 'http-status'; status: number }
+export type Fault = { kind: 'errcode'; errcode: number } | { kind: 'drop' } | { kind: 'http-status'; status: number }
 
 /**
  * The faults queued for the next code2Session calls, taken first in, first

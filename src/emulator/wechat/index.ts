@@ -5,10 +5,4 @@ export { encryptUserData } from './user-data-crypto.ts'
 export type { EncryptedUserData } from './user-data-crypto.ts'
 export { newOpenId } from './ids.ts'
 export type { Code2SessionSuccess } from './code2session.ts'
-export type {
-  WechatEmulator,
-  WechatEmulatorFaults,
-  WechatEmulatorOptions,
-  WechatEmulatorRateLimit,
-  WechatEmulatorStats,
-} from './types.ts'
+export type { WechatEmulator, WechatEmulatorFaults, WechatEmulatorOptions, WechatEmulatorRateLimit, WechatEmulatorStats } from './types.ts'

@@ -92,7 +92,8 @@ export async function startWechatEmulator(options: WechatEmulatorOptions): Promi
   const secret = requireNonEmptyString(options.secret, 'secret')
   const host = options.host === undefined ? '127.0.0.1' : requireNonEmptyString(options.host, 'host')
   const port = options.port ?? 0
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new RangeError('startWechatEmulator: port must be an integer in [0, 65535]')
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new RangeError('startWechatEmulator: port must be an integer in [0, 65535]')
   const now = options.now ?? Date.now
   if (typeof now !== 'function') throw new TypeError('startWechatEmulator: now must be a function')
   const codeTtlMs = requireDuration(options.codeTtlMs ?? DEFAULT_CODE_TTL_MS, 'codeTtlMs', { allowZero: false })
@@ -264,7 +265,8 @@ export async function startWechatEmulator(options: WechatEmulatorOptions): Promi
       faults.add({ kind: 'errcode', errcode }, requireCount(count, 'failNext: count'))
     },
     failNextWithStatus(count: number, status = 503): void {
-      if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError('failNextWithStatus: status must be an HTTP status')
+      if (!Number.isInteger(status) || status < 200 || status > 599)
+        throw new RangeError('failNextWithStatus: status must be an HTTP status')
       faults.add({ kind: 'http-status', status }, requireCount(count, 'failNextWithStatus: count'))
     },
     dropNext(count: number): void {

@@ -82,7 +82,10 @@ export function createSimulatedWx(options: SimulatedWxOptions): SimulatedWx {
     if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)) {
       return {
         ok: false,
-        error: loginFailure(`parameter error: parameter.timeout should be a positive Number instead of ${wxTypeName(timeout)};`, WX_ERRNO.internal),
+        error: loginFailure(
+          `parameter error: parameter.timeout should be a positive Number instead of ${wxTypeName(timeout)};`,
+          WX_ERRNO.internal,
+        ),
       }
     }
     if (loginFailuresLeft > 0) {

@@ -1,9 +1,7 @@
 import { describeNetworkError, type NetworkFailure } from './network-failure.ts'
 
 export type EmulatorAnswer =
-  | { kind: 'answer'; status: number; body: unknown }
-  | { kind: 'timeout' }
-  | { kind: 'network'; failure: NetworkFailure }
+  { kind: 'answer'; status: number; body: unknown } | { kind: 'timeout' } | { kind: 'network'; failure: NetworkFailure }
 
 /**
  * POSTs JSON to one of the emulator's private `/__sim/*` endpoints, the way

@@ -75,7 +75,8 @@ function validate(options: InspectRelayOptions): { host: string; port: number; r
   const inspectorUrl = options.inspectorUrl ?? DEFAULT_STATELY_INSPECTOR_URL
   if (typeof host !== 'string' || host === '') throw new TypeError('inspect relay: host must be a non-empty string')
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`inspect relay: port must be 0-65535, got ${String(port)}`)
-  if (!Number.isInteger(replay) || replay < 0) throw new TypeError(`inspect relay: replay must be a whole number >= 0, got ${String(replay)}`)
+  if (!Number.isInteger(replay) || replay < 0)
+    throw new TypeError(`inspect relay: replay must be a whole number >= 0, got ${String(replay)}`)
   let parsed: URL
   try {
     parsed = new URL(inspectorUrl)

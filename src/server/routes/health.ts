@@ -8,9 +8,7 @@ export async function healthRoute(fastify: FastifyInstance): Promise<void> {
       await fastify.sessionStore.ping()
     } catch (error) {
       request.log.error({ reason: error instanceof Error ? error.message : String(error) }, 'health check: session store failed')
-      return reply
-        .code(503)
-        .send({ status: 'unavailable', error: 'upstream_unavailable', message: 'the session store is unavailable' })
+      return reply.code(503).send({ status: 'unavailable', error: 'upstream_unavailable', message: 'the session store is unavailable' })
     }
     return { status: 'ok' }
   })

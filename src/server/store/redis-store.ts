@@ -209,7 +209,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
       const replace = createOptions.replaceOpenidSessions === true
       if (ttlMs <= 0) {
         // Already expired: nothing to keep, but the replacement still happens.
-        if (replace) await run("delete a user's sessions", () => evalScript(DELETE_BY_OPENID, [openidKey(record.openid)], [clientPrefix + sessionPrefix]))
+        if (replace)
+          await run("delete a user's sessions", () =>
+            evalScript(DELETE_BY_OPENID, [openidKey(record.openid)], [clientPrefix + sessionPrefix]),
+          )
         return
       }
       const value = JSON.stringify({
@@ -257,7 +260,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
 
     async delete(tokenHash: string): Promise<boolean> {
       if (!isTokenHash(tokenHash)) return false
-      const removed = await run('delete a session', () => evalScript(DELETE, [sessionKey(tokenHash)], [clientPrefix + openidPrefix, tokenHash]))
+      const removed = await run('delete a session', () =>
+        evalScript(DELETE, [sessionKey(tokenHash)], [clientPrefix + openidPrefix, tokenHash]),
+      )
       return removed === 1
     },
 

@@ -98,14 +98,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
 
   const createTx = db.transaction((record: SessionRecord, replace: boolean) => {
     if (replace) statements.deleteByOpenid.run(record.openid)
-    statements.insert.run(
-      record.tokenHash,
-      record.openid,
-      record.unionid ?? null,
-      record.sessionKey,
-      record.expiresAt,
-      record.createdAt,
-    )
+    statements.insert.run(record.tokenHash, record.openid, record.unionid ?? null, record.sessionKey, record.expiresAt, record.createdAt)
   })
 
   let closed = false

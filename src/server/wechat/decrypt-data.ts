@@ -79,7 +79,10 @@ export function decryptData(sessionKey: string, encryptedData: string, iv: strin
   try {
     parsed = JSON.parse(plaintext.toString('utf8'))
   } catch {
-    throw new DecryptDataError('invalid_json', 'the decrypted data is not JSON; the session key is probably not the one it was encrypted with')
+    throw new DecryptDataError(
+      'invalid_json',
+      'the decrypted data is not JSON; the session key is probably not the one it was encrypted with',
+    )
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new DecryptDataError('invalid_json', 'the decrypted data is not a JSON object')

@@ -5,7 +5,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 
 export function signRawData(rawData: string, sessionKey: string): string {
-  return createHash('sha1').update(rawData + sessionKey, 'utf8').digest('hex')
+  return createHash('sha1')
+    .update(rawData + sessionKey, 'utf8')
+    .digest('hex')
 }
 
 /**

@@ -49,12 +49,16 @@ export async function startApiServer(emulator: WechatEmulator, options: ApiServe
     store: store ?? createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
   })
   const hits = { me: 0, always401: 0 }
-  app.get(ME_PATH, {
-    onRequest: async () => {
-      hits.me++
+  app.get(
+    ME_PATH,
+    {
+      onRequest: async () => {
+        hits.me++
+      },
+      preHandler: app.authenticate,
     },
-    preHandler: app.authenticate,
-  }, async (request) => ({ openid: request.loginSession?.openid }))
+    async (request) => ({ openid: request.loginSession?.openid }),
+  )
   app.get(ALWAYS_401_PATH, async (_request, reply) => {
     hits.always401++
     return reply.code(401).send({ error: 'session_expired' })

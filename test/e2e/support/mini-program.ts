@@ -116,7 +116,9 @@ export function launchApp(where: Where, device: Device, options: LaunchOptions =
 export function tokenOf(snapshot: LoginSnapshot): string {
   const token = snapshot.context.session?.token
   if (snapshot.value !== 'authenticated' || token === undefined) {
-    throw new Error(`expected an authenticated session, the client is in ${JSON.stringify(snapshot.value)} (${snapshot.context.error?.code ?? 'no error'})`)
+    throw new Error(
+      `expected an authenticated session, the client is in ${JSON.stringify(snapshot.value)} (${snapshot.context.error?.code ?? 'no error'})`,
+    )
   }
   return token
 }

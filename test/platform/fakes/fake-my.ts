@@ -86,7 +86,13 @@ export function fakeMy(options: FakeMyOptions = {}): FakeMy {
           fail({ error: 19, errorMessage: 'http status error', status: plan.statusCode, data, headers })
         } else if (!done) {
           done = true
-          option.success?.({ status: plan.statusCode, headers, data: data as Record<string, unknown>, statusCode: plan.statusCode, header: headers })
+          option.success?.({
+            status: plan.statusCode,
+            headers,
+            data: data as Record<string, unknown>,
+            statusCode: plan.statusCode,
+            header: headers,
+          })
         }
       })
     }

@@ -34,7 +34,9 @@ export function fakeQq(options: FakeQqOptions = {}): { qq: QqApi; requests: Seen
     checkSession: (option) => {
       const plan = options.session ?? { kind: 'alive' }
       if (plan.kind === 'hang') return
-      later(0, () => (plan.kind === 'alive' ? option.success?.({ errMsg: 'checkSession:ok' }) : option.fail?.({ errMsg: 'checkSession:fail' })))
+      later(0, () =>
+        plan.kind === 'alive' ? option.success?.({ errMsg: 'checkSession:ok' }) : option.fail?.({ errMsg: 'checkSession:fail' }),
+      )
     },
     request: (option) => {
       const seen: SeenRequest<QqRequestOptions> = { options: option, aborted: false }

@@ -21,7 +21,11 @@ export interface FakeSwanOptions {
   storageBudgetBytes?: number
 }
 
-export function fakeSwan(options: FakeSwanOptions = {}): { swan: SwanApi; loginCalls: SwanLoginOptions[]; requests: SeenRequest<SwanRequestOptions>[] } {
+export function fakeSwan(options: FakeSwanOptions = {}): {
+  swan: SwanApi
+  loginCalls: SwanLoginOptions[]
+  requests: SeenRequest<SwanRequestOptions>[]
+} {
   const store = new QuotaStore(options.storageBudgetBytes ?? 10 * 1024 * 1024)
   const loginCalls: SwanLoginOptions[] = []
   const requests: SeenRequest<SwanRequestOptions>[] = []

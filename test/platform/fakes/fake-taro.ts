@@ -20,7 +20,11 @@ function pending<T>(): Promise<T> {
   return new Promise<T>(() => {})
 }
 
-export function fakeTaro(options: FakeTaroOptions = {}): { taro: TaroApi; loginCalls: ({ timeout?: number } | undefined)[]; requests: SeenRequest<TaroRequestOptions>[] } {
+export function fakeTaro(options: FakeTaroOptions = {}): {
+  taro: TaroApi
+  loginCalls: ({ timeout?: number } | undefined)[]
+  requests: SeenRequest<TaroRequestOptions>[]
+} {
   const store = new QuotaStore(options.storageBudgetBytes ?? 10 * 1024 * 1024)
   const loginCalls: ({ timeout?: number } | undefined)[] = []
   const requests: SeenRequest<TaroRequestOptions>[] = []
@@ -54,7 +58,9 @@ export function fakeTaro(options: FakeTaroOptions = {}): { taro: TaroApi; loginC
         if (plan.kind === 'unreachable') later(plan.delayMs, () => reject({ errMsg: 'request:fail net::ERR_NAME_NOT_RESOLVED' }))
         else if (plan.kind === 'slow') later(option.timeout ?? 60_000, () => reject({ errMsg: 'request:fail timeout' }))
         else if (plan.kind === 'answer') {
-          later(plan.delayMs, () => resolve({ data: plan.data ?? '', statusCode: plan.statusCode, header: plan.header ?? {}, errMsg: 'request:ok' }))
+          later(plan.delayMs, () =>
+            resolve({ data: plan.data ?? '', statusCode: plan.statusCode, header: plan.header ?? {}, errMsg: 'request:ok' }),
+          )
         }
       })
       return Object.assign(task, {

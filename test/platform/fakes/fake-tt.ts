@@ -21,7 +21,11 @@ export interface FakeTtOptions {
 
 type TtLoginOptions = Parameters<BytedanceApi['login']>[0]
 
-export function fakeTt(options: FakeTtOptions = {}): { tt: BytedanceApi; loginCalls: TtLoginOptions[]; requests: SeenRequest<BytedanceRequestOptions>[] } {
+export function fakeTt(options: FakeTtOptions = {}): {
+  tt: BytedanceApi
+  loginCalls: TtLoginOptions[]
+  requests: SeenRequest<BytedanceRequestOptions>[]
+} {
   const store = new QuotaStore(options.storageBudgetBytes ?? 10 * 1024 * 1024)
   const loginCalls: TtLoginOptions[] = []
   const requests: SeenRequest<BytedanceRequestOptions>[] = []
@@ -41,7 +45,12 @@ export function fakeTt(options: FakeTtOptions = {}): { tt: BytedanceApi; loginCa
           loggedIn = true
         }
         issued += 1
-        option.success?.({ errMsg: 'login:ok', code: loggedIn ? `tt-code-${issued}` : '', anonymousCode: `anon-${issued}`, isLogin: loggedIn })
+        option.success?.({
+          errMsg: 'login:ok',
+          code: loggedIn ? `tt-code-${issued}` : '',
+          anonymousCode: `anon-${issued}`,
+          isLogin: loggedIn,
+        })
       })
     },
     checkSession: (option) => {
@@ -68,7 +77,12 @@ export function fakeTt(options: FakeTtOptions = {}): { tt: BytedanceApi; loginCa
         later(plan.delayMs, () => {
           if (done) return
           done = true
-          option.success?.({ errMsg: 'request:ok', statusCode: plan.statusCode, header: plan.header ?? {}, data: (plan.data ?? '') as object })
+          option.success?.({
+            errMsg: 'request:ok',
+            statusCode: plan.statusCode,
+            header: plan.header ?? {},
+            data: (plan.data ?? '') as object,
+          })
         })
       }
       return {

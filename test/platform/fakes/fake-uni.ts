@@ -15,7 +15,11 @@ export interface FakeUniOptions {
   storageBudgetBytes?: number
 }
 
-export function fakeUni(options: FakeUniOptions = {}): { uni: UniAppApi; loginCalls: UniNamespace.LoginOptions[]; requests: SeenRequest<UniNamespace.RequestOptions>[] } {
+export function fakeUni(options: FakeUniOptions = {}): {
+  uni: UniAppApi
+  loginCalls: UniNamespace.LoginOptions[]
+  requests: SeenRequest<UniNamespace.RequestOptions>[]
+} {
   const store = new QuotaStore(options.storageBudgetBytes ?? 10 * 1024 * 1024)
   const loginCalls: UniNamespace.LoginOptions[] = []
   const requests: SeenRequest<UniNamespace.RequestOptions>[] = []

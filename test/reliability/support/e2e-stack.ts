@@ -21,7 +21,13 @@ export const APP_ID = 'wx7e1ab1e5afe10000'
 export const APP_SECRET = 'reliability-app-secret-NEVER-LOG-5b8d1f'
 
 /** Client timeouts for tests on loopback: short, but far above what a healthy step takes. */
-export const E2E_CLIENT_TIMEOUTS = { readSession: 1_000, checkWxSession: 3_000, checkServerSession: 3_000, wxLogin: 3_000, serverLogin: 3_000 }
+export const E2E_CLIENT_TIMEOUTS = {
+  readSession: 1_000,
+  checkWxSession: 3_000,
+  checkServerSession: 3_000,
+  wxLogin: 3_000,
+  serverLogin: 3_000,
+}
 export const E2E_CLIENT_RETRY = { attempts: 3, baseDelayMs: 50, maxDelayMs: 400 }
 
 export interface ServerHandle {

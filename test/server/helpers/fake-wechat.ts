@@ -15,12 +15,7 @@ export interface FakeUser {
 }
 
 /** What one request for a code gets. */
-export type FakeStep =
-  | { user: FakeUser }
-  | { errcode: number }
-  | { httpStatus: number }
-  | { raw: string }
-  | { hang: true }
+export type FakeStep = { user: FakeUser } | { errcode: number } | { httpStatus: number } | { raw: string } | { hang: true }
 
 export interface FakeRequest {
   appid: string | null
