@@ -4,7 +4,7 @@
  * and without `serverCheckWindowMs`) and the seed's flow side by side.
  */
 import { performance } from 'node:perf_hooks'
-import { isSessionShape } from '../src/session-server/session-shape.ts'
+import { isSessionShape } from '../src/contract/index.ts'
 import type { SimulatedLatency } from './config.ts'
 import { createLauncher, type Variant } from './launchers.ts'
 import {

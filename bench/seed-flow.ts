@@ -18,10 +18,10 @@
  * stored; on a 401, drop the stored session, log in again, replay once),
  * used as the baseline for concurrent 401s.
  */
-import { LoginError, toLoginError } from '../src/errors/index.ts'
+import { LoginError, toLoginError } from '../src/contract/index.ts'
 import type { Platform, PlatformRequestOptions, PlatformResponse } from '../src/platform/types.ts'
-import { isSessionShape } from '../src/session-server/session-shape.ts'
-import type { Session, SessionServer } from '../src/session-server/types.ts'
+import { isSessionShape } from '../src/contract/index.ts'
+import type { Session, SessionServer } from '../src/client/http-session-server/types.ts'
 
 /** The storage key the seed uses. */
 export const SEED_STORAGE_KEY = 'sessionKey'

@@ -16,9 +16,9 @@
  * With zero latency an answer needs no timer at all, only a resolved
  * promise, so the orchestration itself is what is measured.
  */
-import { LoginError } from '../src/errors/index.ts'
+import { LoginError } from '../src/contract/index.ts'
 import type { Platform, PlatformRequestOptions, PlatformResponse, PlatformStorage } from '../src/platform/types.ts'
-import type { Session, SessionServer } from '../src/session-server/types.ts'
+import type { Session, SessionServer } from '../src/client/http-session-server/types.ts'
 import { NO_LATENCY, type SimulatedLatency } from './config.ts'
 
 export interface ServiceCounts {

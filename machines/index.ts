@@ -1,7 +1,5 @@
 export { loginMachine } from './login.machine.ts'
 export type { LoginMachine } from './login.machine.ts'
-export { backoffDelay } from './backoff.ts'
-export type { BackoffInput } from './backoff.ts'
 export { DEFAULT_RETRY_POLICY, DEFAULT_STEP_TIMEOUTS } from './login.types.ts'
 export type {
   LoginContext,

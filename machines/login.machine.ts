@@ -8,10 +8,7 @@
  * its implementations fails loudly instead of pretending to log in.
  */
 import { assign, fromPromise, setup } from 'xstate'
-import { LoginError, isLoginError, toLoginError } from '../src/errors/index.ts'
-import { isSessionShape } from '../src/session-server/session-shape.ts'
-import type { Session } from '../src/session-server/types.ts'
-import { backoffDelay } from './backoff.ts'
+import { LoginError, backoffDelay, isLoginError, isSessionShape, toLoginError, type Session } from '../src/contract/index.ts'
 import {
   DEFAULT_RETRY_POLICY,
   DEFAULT_STEP_TIMEOUTS,

@@ -1,5 +1,4 @@
-import type { LoginError } from '../src/errors/index.ts'
-import type { Session } from '../src/session-server/types.ts'
+import type { LoginError, Session } from '../src/contract/index.ts'
 
 /** The steps the machine invokes, each with its own timeout. */
 export type LoginStep = 'readSession' | 'checkWxSession' | 'checkServerSession' | 'wxLogin' | 'serverLogin'

@@ -5,7 +5,7 @@
  * WX_API_BASE, WX_EMULATOR_PORT, SQLITE_PATH, REDIS_URL, REDIS_KEY_PREFIX,
  * SESSION_TTL_MS, LOG_LEVEL).
  */
-import { describeDevServer, readDevServerConfig, startDevServer, startupNotice, stopOnSignals } from '../src/dev-server/index.ts'
+import { describeDevServer, readDevServerConfig, startDevServer, startupNotice, stopOnSignals } from '../src/local-dev/index.ts'
 
 async function main(): Promise<void> {
   const config = readDevServerConfig(process.env)

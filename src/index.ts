@@ -14,16 +14,16 @@ export type {
   LoginSnapshot,
   Unsubscribe,
 } from './client/index.ts'
-export { LoginError, LOGIN_ERROR_CODES, isLoginError, toLoginError } from './errors/index.ts'
-export type { LoginErrorCode, LoginErrorOptions } from './errors/index.ts'
-export { httpSessionServer, DEFAULT_SESSION_SERVER_PATHS } from './session-server/index.ts'
+export { LoginError, LOGIN_ERROR_CODES, isLoginError, toLoginError } from './contract/index.ts'
+export type { LoginErrorCode, LoginErrorOptions } from './contract/index.ts'
+export { httpSessionServer, DEFAULT_SESSION_SERVER_PATHS } from './client/http-session-server/index.ts'
 export type {
   HttpSessionServerConfig,
   HttpSessionServerOptions,
   Session,
   SessionServer,
   SessionServerPaths,
-} from './session-server/index.ts'
+} from './client/http-session-server/index.ts'
 export { wechatPlatform } from './platform/wechat.ts'
 export type { Platform, PlatformRequestOptions, PlatformResponse, PlatformStorage } from './platform/index.ts'
 export { loginMachine, DEFAULT_RETRY_POLICY, DEFAULT_STEP_TIMEOUTS } from '../machines/index.ts'

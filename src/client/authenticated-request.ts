@@ -1,8 +1,8 @@
 import type { Actor } from 'xstate'
-import { LoginError, toLoginError } from '../errors/index.ts'
+import { LoginError, toLoginError } from '../contract/index.ts'
 import type { Platform, PlatformRequestOptions, PlatformResponse } from '../platform/types.ts'
-import { resolveUrl, tokenHeaderFor } from '../session-server/http-session-server.ts'
-import type { Session } from '../session-server/types.ts'
+import { resolveUrl, tokenHeaderFor } from './http-session-server/http-session-server.ts'
+import type { Session } from './http-session-server/types.ts'
 import type { ProvidedLoginMachine } from './provide-machine.ts'
 
 export interface AuthenticatedRequestDeps {

@@ -1,4 +1,4 @@
-import type { LoginError } from '../errors/index.ts'
+import type { LoginError } from '../contract/index.ts'
 
 /**
  * What the client reports without throwing: failures that do not change the

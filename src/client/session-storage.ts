@@ -1,7 +1,7 @@
-import { LoginError } from '../errors/index.ts'
+import { LoginError } from '../contract/index.ts'
 import type { StoredSession } from '../../machines/index.ts'
 import type { PlatformStorage } from '../platform/types.ts'
-import { isSessionShape } from '../session-server/session-shape.ts'
+import { isSessionShape } from '../contract/index.ts'
 
 export const DEFAULT_STORAGE_KEY = 'miniprogram-login:session'
 

@@ -1,6 +1,6 @@
 import type { Actor, SnapshotFrom } from 'xstate'
-import { LoginError } from '../errors/index.ts'
-import type { Session } from '../session-server/types.ts'
+import { LoginError } from '../contract/index.ts'
+import type { Session } from './http-session-server/types.ts'
 import type { ProvidedLoginMachine } from './provide-machine.ts'
 
 type LoginActor = Actor<ProvidedLoginMachine>

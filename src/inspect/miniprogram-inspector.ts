@@ -9,7 +9,7 @@
  * context or event (see docs/inspect.md).
  */
 import type { InspectionEvent, Observer } from 'xstate'
-import { LoginError } from '../errors/index.ts'
+import { LoginError } from '../contract/index.ts'
 import { createRedactor, type RedactOptions } from './redact.ts'
 import { DEFAULT_RECONNECT, SocketTransport, type ConnectSocket, type ReconnectPolicy, type TransportStatus } from './socket-transport.ts'
 import { toStatelyEvent } from './stately-events.ts'

@@ -13,7 +13,7 @@
  *
  * Runs in a mini-program: no Node or DOM globals.
  */
-import { isLoginError, isLoginErrorCode } from '../errors/index.ts'
+import { isLoginError, isLoginErrorCode } from '../contract/index.ts'
 
 export const REDACTED = '[redacted]'
 export const CIRCULAR = '[circular]'

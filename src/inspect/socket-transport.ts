@@ -8,7 +8,7 @@
  * delay. Delivery is at most once: a frame handed to a socket that then
  * breaks is not sent again.
  */
-import { LoginError } from '../errors/index.ts'
+import { LoginError } from '../contract/index.ts'
 
 /** `wx.connectSocket`, e.g. `wx.connectSocket.bind(wx)`. */
 export type ConnectSocket = (option: WechatMiniprogram.ConnectSocketOption) => WechatMiniprogram.SocketTask

@@ -1,5 +1,5 @@
 /// <reference types="@mini-types/my" />
-import { LoginError } from '../errors/index.ts'
+import { LoginError } from '../contract/index.ts'
 import { callWithTimeout } from './call-with-timeout.ts'
 import { failureText, redact, saysTimeout } from './failure-text.ts'
 import { guardedStorage } from './guarded-storage.ts'

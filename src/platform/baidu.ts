@@ -1,4 +1,4 @@
-import { LoginError } from '../errors/index.ts'
+import { LoginError } from '../contract/index.ts'
 import type { HttpMethod } from './http-answer.ts'
 import type { PlatformOptions } from './timeouts.ts'
 import type { Platform } from './types.ts'

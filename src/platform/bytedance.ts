@@ -1,5 +1,5 @@
 import type * as TT from '@douyin-microapp/typings/types/api.js'
-import { LoginError } from '../errors/index.ts'
+import { LoginError } from '../contract/index.ts'
 import type { PlatformOptions } from './timeouts.ts'
 import type { Platform } from './types.ts'
 import { wxStylePlatform } from './wx-style-platform.ts'

@@ -1,4 +1,4 @@
-import { LoginError, isLoginError } from '../errors/index.ts'
+import { LoginError, isLoginError } from '../contract/index.ts'
 
 /** How the started call reports back. Only the first report counts. */
 export interface Settle<T> {

@@ -1,4 +1,4 @@
-import { LoginError } from '../errors/index.ts'
+import { LoginError } from '../contract/index.ts'
 import { failureText, redact } from './failure-text.ts'
 import type { PlatformStorage } from './types.ts'
 

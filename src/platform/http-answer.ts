@@ -1,4 +1,4 @@
-import { LoginError } from '../errors/index.ts'
+import { LoginError } from '../contract/index.ts'
 import type { PlatformRequestOptions, PlatformResponse } from './types.ts'
 
 export const HTTP_METHODS = ['OPTIONS', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'TRACE', 'CONNECT'] as const

@@ -1,4 +1,4 @@
-import { LoginError } from '../errors/index.ts'
+import { LoginError } from '../contract/index.ts'
 
 /** How long an adapter waits for each platform call before it gives up with `LoginError('timeout')`. */
 export interface PlatformTimeouts {

@@ -1,4 +1,4 @@
-import { LoginError } from '../errors/index.ts'
+import { LoginError } from '../contract/index.ts'
 import { callWithTimeout } from './call-with-timeout.ts'
 import { failureText, redact, saysTimeout } from './failure-text.ts'
 import { guardedStorage, type RawStorage } from './guarded-storage.ts'

@@ -3,26 +3,10 @@
  * `{ error, message? }` with one of these codes; nothing else (no stack, no
  * upstream text, no secret) is ever put in an error body.
  */
-export const SERVER_ERROR_CODES = [
-  'invalid_request',
-  'invalid_code',
-  'code_used',
-  'high_risk_user',
-  'rate_limited',
-  'session_expired',
-  'decrypt_failed',
-  'upstream_unavailable',
-  'server_misconfigured',
-  'not_found',
-  'internal_error',
-] as const
+import type { ErrorBody, ServerErrorCode } from '../contract/index.ts'
 
-export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number]
-
-export interface ErrorBody {
-  error: ServerErrorCode
-  message?: string
-}
+export { SERVER_ERROR_CODES } from '../contract/index.ts'
+export type { ErrorBody, ServerErrorCode } from '../contract/index.ts'
 
 export interface HttpErrorOptions {
   /** Sent as the `Retry-After` header, in whole seconds. */

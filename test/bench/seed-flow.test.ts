@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { API_URL, createSeedFlow, createSimulatedServices, SEED_STORAGE_KEY } from '../../bench/index.ts'
-import { LoginError } from '../../src/errors/index.ts'
-import type { Session, SessionServer } from '../../src/session-server/types.ts'
+import { LoginError } from '../../src/contract/index.ts'
+import type { Session, SessionServer } from '../../src/client/http-session-server/types.ts'
 
 function seedOver(services = createSimulatedServices()) {
   return { services, seed: createSeedFlow({ platform: services.platform, server: services.server }) }

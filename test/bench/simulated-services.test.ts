@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { API_URL, CODE_TTL_MS, createSimulatedServices, DEFAULT_LATENCY, roundTripsOf, sequentialLatencyOf } from '../../bench/index.ts'
-import { LoginError } from '../../src/errors/index.ts'
+import { LoginError } from '../../src/contract/index.ts'
 
 afterEach(() => {
   vi.useRealTimers()

@@ -13,8 +13,8 @@ import {
   readDevServerConfig,
   startupNotice,
   stopOnSignals,
-} from '../../src/dev-server/index.ts'
-import type { DevServer, ShutdownProcess } from '../../src/dev-server/index.ts'
+} from '../../src/local-dev/index.ts'
+import type { DevServer, ShutdownProcess } from '../../src/local-dev/index.ts'
 import { DEFAULT_SQLITE_PATH } from '../../src/server/index.ts'
 
 const SECRET = 'config-test-secret-3f9a1c'

@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { fromPromise } from 'xstate'
 import { WebSocket, WebSocketServer } from 'ws'
 import { loginMachine } from '../../machines/index.ts'
-import type { Session } from '../../src/session-server/types.ts'
+import type { Session } from '../../src/client/http-session-server/types.ts'
 
 /** Looks like a real `wx.login` code (32 characters) and a developer-server token. */
 export const SECRET_CODE = '0a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P'

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createActor, waitFor, type InspectionEvent } from 'xstate'
-import { LoginError } from '../../src/errors/index.ts'
+import { LoginError } from '../../src/contract/index.ts'
 import { createMiniprogramInspector, type MiniprogramInspector, type MiniprogramInspectorOptions } from '../../src/inspect/index.ts'
 import { assertNoSecrets, fakeLoginMachine, startGatedServer, unusedPort, type GatedServer } from './helpers.ts'
 import { createWsConnectSocket, type WsConnectSocket } from './ws-connect-socket.ts'

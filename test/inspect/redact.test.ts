@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { LoginError } from '../../src/errors/index.ts'
+import { LoginError } from '../../src/contract/index.ts'
 import {
   CIRCULAR,
   REDACTED,

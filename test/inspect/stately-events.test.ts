@@ -1,7 +1,7 @@
 import { createActor, fromPromise, toPromise, waitFor, type InspectionEvent } from 'xstate'
 import { describe, expect, it } from 'vitest'
-import { LoginError } from '../../src/errors/index.ts'
-import type { Session } from '../../src/session-server/types.ts'
+import { LoginError } from '../../src/contract/index.ts'
+import type { Session } from '../../src/client/http-session-server/types.ts'
 import {
   REDACTED,
   STATELY_FORMAT_VERSION,

@@ -2,8 +2,8 @@
  * The outcomes the model explores: for each invoked step, every kind of
  * answer the real services can give; for each delay, its expiry.
  */
-import { LoginError } from '../../src/errors/index.ts'
-import type { Session } from '../../src/session-server/types.ts'
+import { LoginError } from '../../src/contract/index.ts'
+import type { Session } from '../../src/client/http-session-server/types.ts'
 
 /** Far in the future and long past, whatever the clock says while paths are generated or run. */
 export const LIVE_SESSION: Session = { token: 'stored-token', expiresAt: Date.UTC(2100, 0, 1) }

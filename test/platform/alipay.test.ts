@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { LoginError } from '../../src/errors/index.ts'
+import { LoginError } from '../../src/contract/index.ts'
 import { alipayPlatform } from '../../src/platform/index.ts'
 import { fakeMy } from './fakes/fake-my.ts'
 import { rejectionOf, valueOf, watch } from './fakes/outcome.ts'

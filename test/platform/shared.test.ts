@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { LoginError } from '../../src/errors/index.ts'
+import { LoginError } from '../../src/contract/index.ts'
 import { callWithTimeout } from '../../src/platform/call-with-timeout.ts'
 import { failureText, redact, saysTimeout } from '../../src/platform/failure-text.ts'
 import { readHttpAnswer, toHeaderRecord } from '../../src/platform/http-answer.ts'

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { LoginError } from '../../src/errors/index.ts'
+import { LoginError } from '../../src/contract/index.ts'
 import { DEFAULT_PLATFORM_TIMEOUTS, wechatPlatform } from '../../src/platform/index.ts'
 import { fakeWx } from './fakes/fake-wx.ts'
 import { rejectionOf, valueOf, watch } from './fakes/outcome.ts'

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { WechatEmulator } from '../../src/emulator/index.ts'
-import { isLoginError } from '../../src/errors/index.ts'
+import { isLoginError } from '../../src/contract/index.ts'
 import { createSqliteStore } from '../../src/server/index.ts'
 import {
   crashDevServer,

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { WechatEmulator } from '../../src/emulator/index.ts'
-import { isLoginError } from '../../src/errors/index.ts'
+import { isLoginError } from '../../src/contract/index.ts'
 import { createSqliteStore } from '../../src/server/index.ts'
 import {
   createDevice,

@@ -8,7 +8,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WechatEmulator } from '../../src/emulator/index.ts'
-import { isLoginError } from '../../src/errors/index.ts'
+import { isLoginError } from '../../src/contract/index.ts'
 import { createServer, createSqliteStore } from '../../src/server/index.ts'
 import type { LoginRateLimitOptions } from '../../src/server/index.ts'
 import { APP_ID, APP_SECRET, createDevice, eventually, outcomeOf, startDevServer, startEmulator } from '../reliability/support/e2e-stack.ts'

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSimulatedWx } from '../../src/emulator/index.ts'
 import type { WechatEmulator } from '../../src/emulator/index.ts'
-import { isLoginError } from '../../src/errors/index.ts'
+import { isLoginError } from '../../src/contract/index.ts'
 import { createRedisStore, createServer, createSqliteStore } from '../../src/server/index.ts'
 import {
   APP_ID,

@@ -11,8 +11,8 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import type { WechatEmulator } from '../../src/emulator/index.ts'
-import { isLoginError } from '../../src/errors/index.ts'
-import type { Session } from '../../src/session-server/types.ts'
+import { isLoginError } from '../../src/contract/index.ts'
+import type { Session } from '../../src/client/http-session-server/types.ts'
 import { createDevice } from '../reliability/support/e2e-stack.ts'
 
 export interface LoadTargets {

@@ -3,7 +3,7 @@
  * counting every call. For tests that drive the client end to end in-process.
  */
 import type { Platform, PlatformRequestOptions, PlatformResponse } from '../../src/platform/types.ts'
-import type { Session, SessionServer } from '../../src/session-server/types.ts'
+import type { Session, SessionServer } from '../../src/client/http-session-server/types.ts'
 
 export interface FakeBehaviour {
   checkSession: () => Promise<void>

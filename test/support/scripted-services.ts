@@ -5,7 +5,7 @@
  * each is in flight.
  */
 import type { Platform, PlatformRequestOptions, PlatformResponse } from '../../src/platform/types.ts'
-import type { Session, SessionServer } from '../../src/session-server/types.ts'
+import type { Session, SessionServer } from '../../src/client/http-session-server/types.ts'
 
 export type ScriptedStep = 'readSession' | 'checkWxSession' | 'checkServerSession' | 'wxLogin' | 'serverLogin'
 

@@ -1,5 +1,6 @@
 /** `POST /auth/login`, `POST /auth/session`, `POST /auth/logout`. */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { AUTH_ROUTES } from '../../contract/index.ts'
 import type { LoginRateLimitOptions } from '../plugins/index.ts'
 import { bearerTokenOf } from '../plugins/index.ts'
 import { BODY_LIMITS, loginSchema, logoutSchema, sessionSchema } from '../schemas.ts'
@@ -21,7 +22,7 @@ export function loginSessionOf(request: FastifyRequest): SessionRecord {
 
 export async function authRoutes(fastify: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
   fastify.post<{ Body: LoginBody }>(
-    '/auth/login',
+    AUTH_ROUTES.login,
     {
       schema: loginSchema,
       bodyLimit: BODY_LIMITS.login,
@@ -36,12 +37,12 @@ export async function authRoutes(fastify: FastifyInstance, options: AuthRoutesOp
   )
 
   fastify.post(
-    '/auth/session',
+    AUTH_ROUTES.check,
     { schema: sessionSchema, bodyLimit: BODY_LIMITS.session, preHandler: fastify.authenticate },
     async (request) => ({ expiresAt: loginSessionOf(request).expiresAt }),
   )
 
-  fastify.post('/auth/logout', { schema: logoutSchema, bodyLimit: BODY_LIMITS.session }, async (request, reply) => {
+  fastify.post(AUTH_ROUTES.logout, { schema: logoutSchema, bodyLimit: BODY_LIMITS.session }, async (request, reply) => {
     const removed = await fastify.loginSessions.revoke(bearerTokenOf(request))
     request.log.info({ removed }, 'logout')
     return reply.code(204).send()

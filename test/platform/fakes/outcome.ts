@@ -1,4 +1,4 @@
-import { LoginError } from '../../../src/errors/index.ts'
+import { LoginError } from '../../../src/contract/index.ts'
 
 export type Outcome<T> = { settled: false } | { settled: true; ok: true; value: T } | { settled: true; ok: false; error: unknown }
 

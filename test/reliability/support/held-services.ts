@@ -13,9 +13,9 @@
  * recorded in `storageViolations` (throwing would be swallowed by the client
  * as a storage error and hide the problem).
  */
-import { LoginError } from '../../../src/errors/index.ts'
+import { LoginError } from '../../../src/contract/index.ts'
 import type { Platform, PlatformRequestOptions, PlatformResponse } from '../../../src/platform/types.ts'
-import type { Session, SessionServer } from '../../../src/session-server/types.ts'
+import type { Session, SessionServer } from '../../../src/client/http-session-server/types.ts'
 
 export type HeldStep = 'checkWxSession' | 'wxLogin' | 'checkServerSession' | 'serverLogin' | 'serverLogout' | 'request'
 

@@ -1,9 +1,15 @@
-import type { RetryPolicy } from './login.types.ts'
+/** The part of a retry policy the backoff reads. */
+export interface BackoffPolicy {
+  /** The first backoff; each further retry doubles it. */
+  baseDelayMs: number
+  /** No backoff is longer than this. */
+  maxDelayMs: number
+}
 
 export interface BackoffInput {
   /** The try about to be made, from 2 (the first retry). */
   attempt: number
-  policy: RetryPolicy
+  policy: BackoffPolicy
   /** What the other side asked for (HTTP `Retry-After`), if anything. */
   retryAfterMs?: number | undefined
   /** A number in [0, 1). */

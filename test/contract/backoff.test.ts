@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { backoffDelay, DEFAULT_RETRY_POLICY } from '../../machines/index.ts'
+import { DEFAULT_RETRY_POLICY } from '../../machines/index.ts'
+import { backoffDelay } from '../../src/contract/index.ts'
 
 const policy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 1_000 }
 

@@ -1,16 +1,5 @@
-import { LoginError, type LoginErrorCode } from '../errors/index.ts'
-import type { PlatformResponse } from '../platform/types.ts'
-
-/** The `error` values of the developer-server contract, and the client error each becomes. */
-const CONTRACT_ERRORS: Record<string, LoginErrorCode> = {
-  invalid_code: 'invalid_code',
-  code_used: 'code_used',
-  high_risk_user: 'high_risk_user',
-  rate_limited: 'rate_limited',
-  upstream_unavailable: 'server_error',
-  invalid_request: 'invalid_request',
-  session_expired: 'session_expired',
-}
+import { CLIENT_CODE_OF_SERVER_ERROR, LoginError, isServerErrorCode } from '../../contract/index.ts'
+import type { PlatformResponse } from '../../platform/types.ts'
 
 function headerValue(header: Record<string, string> | undefined, name: string): string | undefined {
   if (!header) return undefined
@@ -44,7 +33,7 @@ function contractErrorOf(data: unknown): string | undefined {
  */
 export function errorFromResponse(response: PlatformResponse, action: string): LoginError {
   const contractError = contractErrorOf(response.data)
-  const mapped = contractError === undefined ? undefined : CONTRACT_ERRORS[contractError]
+  const mapped = isServerErrorCode(contractError) ? CLIENT_CODE_OF_SERVER_ERROR[contractError] : undefined
   const retryAfter = retryAfterMs(response.header)
   const options = retryAfter === undefined ? {} : { retryAfterMs: retryAfter }
   const message = `${action} answered HTTP ${response.statusCode}${contractError ? ` (${contractError})` : ''}`

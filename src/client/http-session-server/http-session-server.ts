@@ -1,20 +1,12 @@
-import { toLoginError } from '../errors/index.ts'
-import type { Platform, PlatformResponse } from '../platform/types.ts'
+import { AUTH_ROUTES, toLoginError, toSession, type AuthRoutes } from '../../contract/index.ts'
+import type { Platform, PlatformResponse } from '../../platform/types.ts'
 import { errorFromResponse } from './http-errors.ts'
-import { toSession } from './session-shape.ts'
 import type { Session, SessionServer } from './types.ts'
 
-export interface SessionServerPaths {
-  login: string
-  check: string
-  logout: string
-}
+export type SessionServerPaths = AuthRoutes
 
-export const DEFAULT_SESSION_SERVER_PATHS: SessionServerPaths = {
-  login: '/auth/login',
-  check: '/auth/session',
-  logout: '/auth/logout',
-}
+/** The routes of the reference developer server (`miniprogram-login/server`). */
+export const DEFAULT_SESSION_SERVER_PATHS: Readonly<SessionServerPaths> = AUTH_ROUTES
 
 /** How a client reaches the default HTTP developer server. */
 export interface HttpSessionServerConfig {

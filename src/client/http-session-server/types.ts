@@ -1,9 +1,6 @@
-/** The developer server's own session, as the client keeps it. Opaque to the client. */
-export interface Session {
-  token: string
-  /** Milliseconds since the epoch. */
-  expiresAt: number
-}
+import type { Session } from '../../contract/index.ts'
+
+export type { Session }
 
 /**
  * The developer server, as the login flow sees it. Reject with a `LoginError`

@@ -1,5 +1,11 @@
-import { LoginError } from '../errors/index.ts'
-import type { Session } from './types.ts'
+import { LoginError } from './login-error.ts'
+
+/** The developer server's own session, as the client keeps it. Opaque to the client. */
+export interface Session {
+  token: string
+  /** Milliseconds since the epoch. */
+  expiresAt: number
+}
 
 /** Whether a value has the shape of a session (a non-empty token and a finite expiry). */
 export function isSessionShape(value: unknown): value is Session {

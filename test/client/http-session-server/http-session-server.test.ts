@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { httpSessionServer, LoginError } from '../../src/index.ts'
-import type { PlatformRequestOptions, PlatformResponse } from '../../src/index.ts'
+import { httpSessionServer, LoginError } from '../../../src/index.ts'
+import type { PlatformRequestOptions, PlatformResponse } from '../../../src/index.ts'
 
 function serverAnswering(response: PlatformResponse | (() => Promise<PlatformResponse>)) {
   const sent: PlatformRequestOptions[] = []
