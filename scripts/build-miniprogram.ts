@@ -25,7 +25,7 @@ import { gzipSync } from 'node:zlib'
 import ts from 'typescript'
 
 const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)))
-const ERRORS_DIR = path.join(ROOT, 'src', 'errors') + path.sep
+const ERRORS_DIR = path.join(ROOT, 'src', 'contract') + path.sep
 
 export const DEFAULT_OUT_DIR = path.join(ROOT, 'miniprogram_dist')
 
@@ -38,7 +38,7 @@ export const DEFAULT_OUT_DIR = path.join(ROOT, 'miniprogram_dist')
 export const GZIP_BUDGET_BYTES = { index: 20 * 1024, inspect: 8 * 1024, platforms: 8 * 1024 } as const
 
 /** Sources that run only in Node: none of them may reach a mini-program bundle. */
-export const NODE_ONLY_SOURCES = ['src/server/', 'src/emulator/', 'src/dev-server/', 'src/inspect/relay/'] as const
+export const NODE_ONLY_SOURCES = ['src/server/', 'src/emulator/', 'src/local-dev/', 'src/inspect/relay/'] as const
 
 /** The npm packages a bundle may contain; anything else fails the build until it is checked and added here. */
 export const BUNDLED_PACKAGES = ['xstate'] as const
@@ -392,7 +392,7 @@ export async function buildMiniprogram(options: MiniprogramBuildOptions = {}): P
   const outDir = path.resolve(options.outDir ?? DEFAULT_OUT_DIR)
   const log = options.log ?? ((line: string) => console.log(line))
 
-  const [indexNames, errorNames] = await Promise.all([exportedNames('src/index.ts'), exportedNames('src/errors/index.ts')])
+  const [indexNames, errorNames] = await Promise.all([exportedNames('src/index.ts'), exportedNames('src/contract/index.ts')])
   const sharedNames = errorNames.filter((name) => indexNames.includes(name))
   const [index, inspect, platforms] = await Promise.all([
     buildEntry('index', 'src/index.ts', outDir, {}, []),

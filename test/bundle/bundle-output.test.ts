@@ -115,7 +115,7 @@ describe('the build’s own checks', () => {
     const problems = findDisallowedInputs('index', [
       'src/server/create-server.ts',
       'src/emulator/index.ts',
-      'src/dev-server/config.ts',
+      'src/local-dev/config.ts',
       'src/inspect/relay/relay-server.ts',
       'node_modules/fastify/fastify.js',
       'node_modules/xstate/dist/xstate.development.esm.js',

@@ -85,7 +85,7 @@ describe('the declarations of miniprogram_dist', () => {
     expect(pkg.result.declarations.slice(0, 2)).toEqual(['index.d.ts', 'inspect.d.ts'])
     expect(pkg.result.declarations).toContain('types/src/index.d.ts')
     expect(pkg.result.declarations).toContain('types/machines/login.machine.d.ts')
-    expect(pkg.result.declarations.some((name) => /types\/src\/(server|emulator|dev-server|inspect\/relay)\//.test(name))).toBe(false)
+    expect(pkg.result.declarations.some((name) => /types\/src\/(server|emulator|local-dev|inspect\/relay)\//.test(name))).toBe(false)
   })
 
   it(
