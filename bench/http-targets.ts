@@ -95,11 +95,11 @@ export async function startHttpTargets(options: HttpTargetsOptions): Promise<Htt
 
     const hello = helloWorld()
     apps.push(hello)
-    const sqlite = developerServer(createSqliteStore({ path: join(sqliteDir, 'sessions.db'), sweepIntervalMs: false }))
+    const sqlite = await developerServer(createSqliteStore({ path: join(sqliteDir, 'sessions.db'), sweepIntervalMs: false }))
     apps.push(sqlite)
     const urls: Partial<Record<HttpTargetName, string>> = { hello: await listen(hello), sqlite: await listen(sqlite) }
     if (!redisUnavailable) {
-      const redis = developerServer(createRedisStore({ url: options.redisUrl, keyPrefix: options.redisKeyPrefix }))
+      const redis = await developerServer(createRedisStore({ url: options.redisUrl, keyPrefix: options.redisKeyPrefix }))
       apps.push(redis)
       urls.redis = await listen(redis)
     }

@@ -120,7 +120,7 @@ export async function startDevServer(config: DevServerConfig, options: StartDevS
   try {
     const { store, target } = openStore(config.store)
     try {
-      app = createServer({
+      app = await createServer({
         wechat: { appId, secret, ...(apiBase === undefined ? {} : { apiBase }) },
         store,
         ...(config.sessionTtlMs === undefined ? {} : { sessionTtlMs: config.sessionTtlMs }),

@@ -1,6 +1,8 @@
 /** `miniprogram-login/server`: the reference developer server and its parts. */
-export { createServer, DEFAULT_SESSION_TTL_MS } from './create-server.ts'
-export type { CreateServerOptions, WechatAppOptions } from './types.ts'
+export { createServer } from './create-server.ts'
+export { loginPlugin } from './login-plugin.ts'
+export { DEFAULT_SESSION_TTL_MS } from './login-options.ts'
+export type { CreateServerOptions, LoginPluginOptions, WechatAppOptions } from './types.ts'
 
 export { HttpError, isHttpError, SERVER_ERROR_CODES } from './http-errors.ts'
 export type { ErrorBody, HttpErrorOptions, ServerErrorCode } from './http-errors.ts'

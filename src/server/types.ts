@@ -11,13 +11,12 @@ export interface WechatAppOptions {
   apiBase?: string
 }
 
-export interface CreateServerOptions {
+/** What `loginPlugin` takes. */
+export interface LoginPluginOptions {
   wechat: WechatAppOptions
   store: SessionStore
   /** Fixed lifetime of a session from login. Default 7 days. */
   sessionTtlMs?: number
-  /** Fastify's own `logger` option (`true`, or pino options such as `{ level, stream }`). Secrets are redacted either way. Default off. */
-  logger?: ServerLoggerOption
   /** Per-address limit on `POST /auth/login`; `false` turns it off. Default 60 per minute. */
   rateLimit?: LoginRateLimitOptions | false
   /** `true`: a new login deletes the user's other sessions. Default `false` (other devices stay logged in). */
@@ -26,6 +25,16 @@ export interface CreateServerOptions {
   code2SessionTimeoutMs?: number
   /** Extra code2Session attempts after errcode -1 or a network failure. Default 2. */
   code2SessionRetries?: number
+  /** Where the routes live: `'/api'` serves `/api/auth/login` and so on. Default: at the root. */
+  prefix?: string
+  /** Close the store when the app closes. Default `true`; `false` when the app shares a store it closes itself. */
+  closeStore?: boolean
+}
+
+/** What `createServer` takes: the plugin's options plus the Fastify instance's own. */
+export interface CreateServerOptions extends LoginPluginOptions {
+  /** Fastify's own `logger` option (`true`, or pino options such as `{ level, stream }`). Secrets are redacted either way. Default off. */
+  logger?: ServerLoggerOption
   /** Fastify's `trustProxy`: set it behind a reverse proxy so rate limiting sees the real client address. Default off. */
   trustProxy?: FastifyServerOptions['trustProxy']
 }

@@ -40,7 +40,7 @@ export async function startLoginStack(): Promise<LoginStack> {
   let meCalls = 0
   let app: FastifyInstance | undefined
   try {
-    app = createServer({
+    app = await createServer({
       wechat: { appId: APP_ID, secret: APP_SECRET, apiBase: emulator.url },
       store: createSqliteStore({ path: path.join(dataDir, 'sessions.db'), sweepIntervalMs: false }),
       rateLimit: false,

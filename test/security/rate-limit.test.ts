@@ -25,7 +25,7 @@ afterAll(async () => {
 })
 
 async function limitedServer(rateLimit: LoginRateLimitOptions): Promise<FastifyInstance> {
-  const app = createServer({
+  const app = await createServer({
     wechat: { appId: APP_ID, secret: APP_SECRET, apiBase: emulator.url },
     store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
     rateLimit,

@@ -25,7 +25,7 @@ let sessionKey = ''
 
 beforeAll(async () => {
   emulator = await startEmulator()
-  app = createServer({
+  app = await createServer({
     wechat: { appId: APP_ID, secret: APP_SECRET, apiBase: emulator.url },
     store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
     rateLimit: false,

@@ -158,12 +158,12 @@ describe('secrets in logs', () => {
     }
 
     // A server with the wrong AppSecret, and one whose Redis is down, writing to the same log.
-    const misconfigured = createServer({
+    const misconfigured = await createServer({
       wechat: { appId: APP_ID, secret: WRONG_SECRET, apiBase: emulator.url },
       store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
       logger: { level: 'trace', stream: logStream },
     })
-    const storeDown = createServer({
+    const storeDown = await createServer({
       wechat: { appId: APP_ID, secret: APP_SECRET, apiBase: emulator.url },
       store: createRedisStore({ url: `redis://127.0.0.1:${await refusedPort()}`, connectTimeoutMs: 200, operationTimeoutMs: 300 }),
       logger: { level: 'trace', stream: logStream },

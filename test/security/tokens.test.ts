@@ -31,7 +31,7 @@ afterAll(async () => {
   await deleteKeys(redisPrefix)
 })
 
-function serverOver(store: SessionStore): FastifyInstance {
+function serverOver(store: SessionStore): Promise<FastifyInstance> {
   return createServer({ wechat: { appId: APP_ID, secret: APP_SECRET, apiBase: emulator.url }, store, rateLimit: false })
 }
 
@@ -61,7 +61,7 @@ function shareOfOnes(tokens: string[]): number {
 
 describe('session tokens', () => {
   it('are 256 random bits in canonical base64url, all different', async () => {
-    const app = serverOver(createSqliteStore({ path: ':memory:', sweepIntervalMs: false }))
+    const app = await serverOver(createSqliteStore({ path: ':memory:', sweepIntervalMs: false }))
     try {
       const tokens = (await loginMany(app, USERS, 'shape')).map((s) => s.token)
       for (const token of tokens) {
@@ -83,7 +83,7 @@ describe('session tokens', () => {
 
   it('are stored only as SHA-256 hashes in SQLite (rows, every table, and the bytes on disk)', async () => {
     const file = dir.file('sessions.db')
-    const app = serverOver(createSqliteStore({ path: file, sweepIntervalMs: false }))
+    const app = await serverOver(createSqliteStore({ path: file, sweepIntervalMs: false }))
     let sessions: Array<{ token: string; openid: string }>
     try {
       sessions = await loginMany(app, 40, 'sqlite')
@@ -112,7 +112,7 @@ describe('session tokens', () => {
   })
 
   it('are stored only as SHA-256 hashes in Redis (keys and values)', async () => {
-    const app = serverOver(createRedisStore({ url: REDIS_URL, keyPrefix: redisPrefix }))
+    const app = await serverOver(createRedisStore({ url: REDIS_URL, keyPrefix: redisPrefix }))
     try {
       const sessions = await loginMany(app, 40, 'redis')
       const rows = await dumpKeys(redisPrefix)
@@ -128,7 +128,7 @@ describe('session tokens', () => {
   })
 
   it('are not echoed by any route', async () => {
-    const app = serverOver(createSqliteStore({ path: ':memory:', sweepIntervalMs: false }))
+    const app = await serverOver(createSqliteStore({ path: ':memory:', sweepIntervalMs: false }))
     try {
       const [session] = await loginMany(app, 1, 'echo')
       if (!session) throw new Error('no session')

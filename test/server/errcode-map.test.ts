@@ -67,7 +67,7 @@ describe('POST /auth/login answers WeChat errcodes through the table', () => {
 
   it('answers a wrong AppSecret (40125, real check by the fake) as 500 server_misconfigured without the secret', async () => {
     // The fake checks the secret like WeChat does; this server was given another one.
-    const app = createServer({
+    const app = await createServer({
       wechat: { appId: fixture.wechat.appId, secret: 'not-the-real-secret-xyz', apiBase: fixture.wechat.apiBase },
       store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
       rateLimit: false,

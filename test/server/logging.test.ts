@@ -9,7 +9,7 @@ describe('logging', () => {
   it('never writes the AppSecret, session_key, tokens, Authorization or codes, even at trace level', async () => {
     const wechat = await startFakeWechat({ secret: 'app-secret-MUST-NOT-LEAK-7f3a9c' })
     const logs = captureLogs()
-    const app = createServer({
+    const app = await createServer({
       wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
       store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
       logger: { level: 'trace', stream: logs.stream },
@@ -17,7 +17,7 @@ describe('logging', () => {
       code2SessionTimeoutMs: 200,
       code2SessionRetries: 1,
     })
-    const misconfigured = createServer({
+    const misconfigured = await createServer({
       wechat: { appId: wechat.appId, secret: 'wrong-secret-MUST-NOT-LEAK-1b2c', apiBase: wechat.apiBase },
       store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
       logger: { level: 'trace', stream: logs.stream },
@@ -111,7 +111,7 @@ describe('logging', () => {
   it('redacts secrets even from a log call that includes them', async () => {
     const logs = captureLogs()
     const wechat = await startFakeWechat()
-    const app = createServer({
+    const app = await createServer({
       wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
       store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
       logger: { level: 'trace', stream: logs.stream },

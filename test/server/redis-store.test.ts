@@ -159,7 +159,7 @@ describe('the server on a Redis that is down', () => {
   it('answers 503 upstream_unavailable on login and health instead of hanging or a 500', async () => {
     const wechat = await startFakeWechat()
     const port = await closedPort()
-    const app = createServer({
+    const app = await createServer({
       wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
       store: createRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: `${prefix}server-down:` }),
       rateLimit: false,
@@ -181,7 +181,7 @@ describe('the server on a Redis that is down', () => {
 
   it('works end to end on a live Redis', async () => {
     const wechat = await startFakeWechat()
-    const app = createServer({
+    const app = await createServer({
       wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
       store: createRedisStore({ url: REDIS_URL, keyPrefix: `${prefix}server-up:` }),
       rateLimit: false,

@@ -80,10 +80,6 @@ async function errorHandling(fastify: FastifyInstance): Promise<void> {
     if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', String(answer.retryAfterSeconds))
     return reply.code(answer.statusCode).send(answer.toBody())
   })
-
-  fastify.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
-    return reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} on this path` })
-  })
 }
 
 export const errorHandlingPlugin = fp(errorHandling, { name: 'mpl-error-handling', fastify: '5.x' })

@@ -2,15 +2,12 @@
  * Session tokens and Bearer authentication. Decorates the instance with
  * `sessionStore`, `loginSessions` (issue / find / revoke) and `authenticate`
  * (a preHandler for any route that needs a session, yours included), and each
- * request with `loginSession`.
- *
- * Installed eagerly rather than through `register()`: a plugin's decorators
- * only appear once plugins load, so `app.get('/me', { preHandler:
- * app.authenticate })` written right after `createServer()` would silently
- * get `undefined` and leave the route open. Decorating at once closes that trap.
+ * request with `loginSession`. `loginPlugin` calls it on the app that
+ * registers it.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { HttpError } from '../http-errors.ts'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { HttpError, isHttpError } from '../http-errors.ts'
+import { isSessionStoreError } from '../store/index.ts'
 import type { SessionRecord, SessionStore } from '../store/index.ts'
 import { generateSessionToken, hashSessionToken, parseBearerToken } from '../tokens.ts'
 import type { WechatIdentity } from '../wechat/index.ts'
@@ -38,11 +35,13 @@ declare module 'fastify' {
     sessionStore: SessionStore
     loginSessions: LoginSessions
     /**
-     * preHandler: reads `Authorization: Bearer <token>`, sets
-     * `request.loginSession`, or fails with 400 `invalid_request` (no or
-     * malformed header) / 401 `session_expired` (unknown or expired token).
+     * preHandler: reads `Authorization: Bearer <token>` and sets
+     * `request.loginSession`, or answers itself, in the contract's error shape
+     * whatever the route's error handler: 400 `invalid_request` (no or
+     * malformed header), 401 `session_expired` (unknown or expired token), 503
+     * `upstream_unavailable` (the store failed).
      */
-    authenticate(request: FastifyRequest): Promise<void>
+    authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void>
   }
   interface FastifyRequest {
     /** Set by `authenticate`; `null` on routes that do not use it. */
@@ -92,9 +91,24 @@ export function installSessionAuth(fastify: FastifyInstance, options: SessionAut
   fastify.decorate('sessionStore', store)
   fastify.decorate('loginSessions', loginSessions)
   fastify.decorateRequest('loginSession', null)
-  fastify.decorate('authenticate', async function authenticate(request: FastifyRequest): Promise<void> {
-    const record = await loginSessions.find(bearerTokenOf(request))
-    if (record === undefined) throw new HttpError(401, 'session_expired', 'the session expired or does not exist; log in again')
-    request.loginSession = record
+  fastify.decorate('authenticate', async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    let answer: HttpError
+    try {
+      const record = await loginSessions.find(bearerTokenOf(request))
+      if (record !== undefined) {
+        request.loginSession = record
+        return
+      }
+      answer = new HttpError(401, 'session_expired', 'the session expired or does not exist; log in again')
+    } catch (error) {
+      if (isHttpError(error)) answer = error
+      else if (isSessionStoreError(error)) {
+        request.log.error({ reason: error.message }, 'session store failed')
+        answer = new HttpError(503, 'upstream_unavailable', 'the session store is unavailable; try again')
+      } else throw error
+    }
+    // Answered here rather than thrown: on the app's own routes, Fastify's default
+    // error handler would answer its own shape, not the contract's.
+    await reply.code(answer.statusCode).header('cache-control', 'no-store').send(answer.toBody())
   })
 }

@@ -42,7 +42,7 @@ export async function startEmulator(options: Partial<WechatEmulatorOptions> = {}
 /** Starts the developer server against `emulator`, listening on 127.0.0.1; closed after the test (closing twice is harmless). */
 export async function startApiServer(emulator: WechatEmulator, options: ApiServerOptions = {}): Promise<ApiServer> {
   const { store, ...rest } = options
-  const app = createServer({
+  const app = await createServer({
     code2SessionTimeoutMs: 3_000,
     ...rest,
     wechat: { appId: APP_ID, secret: APP_SECRET, apiBase: emulator.url },

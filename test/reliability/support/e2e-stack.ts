@@ -50,7 +50,7 @@ export async function startDevServer(
   options: ServerOptions & { port?: number; beforeListen?: (app: FastifyInstance) => void } = {},
 ): Promise<ServerHandle> {
   const { port = 0, beforeListen, ...serverOptions } = options
-  const app = createServer({
+  const app = await createServer({
     rateLimit: false,
     code2SessionTimeoutMs: 2_000,
     ...serverOptions,

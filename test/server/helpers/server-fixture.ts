@@ -31,7 +31,7 @@ export async function startFixture(
 ): Promise<Fixture> {
   const wechat = await startFakeWechat()
   const store = overrides.store ?? createSqliteStore({ path: ':memory:', sweepIntervalMs: false })
-  const app = createServer({
+  const app = await createServer({
     rateLimit: false,
     code2SessionTimeoutMs: 2000,
     ...overrides,
