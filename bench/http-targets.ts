@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
-import { createRedisStore, createServer, createSqliteStore } from '../src/server/index.ts'
+import { createServer, createSqliteStore } from '../src/server/index.ts'
+import { createRedisStore } from '../src/server/redis/index.ts'
 
 export type HttpTargetName = 'hello' | 'sqlite' | 'redis'
 

@@ -36,7 +36,9 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   })
   // The whole app answers in the contract's error shape, unknown paths and unparsable requests included.
   await app.register(errorHandlingPlugin)
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} on this path` }))
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} on this path` }),
+  )
 
   await app.register(loginPlugin, pluginOptions)
   return app

@@ -12,25 +12,8 @@ export type { ServerLoggerOption } from './logging.ts'
 
 export { generateSessionToken, hashSessionToken, parseBearerToken, safeEqual, SESSION_TOKEN_BYTES } from './tokens.ts'
 
-export {
-  createRedisStore,
-  createSqliteStore,
-  DEFAULT_REDIS_KEY_PREFIX,
-  DEFAULT_SQLITE_PATH,
-  isSessionStoreError,
-  SessionStoreError,
-} from './store/index.ts'
-export type {
-  CreateSessionOptions,
-  RedisClientStoreOptions,
-  RedisSessionStore,
-  RedisStoreOptions,
-  RedisUrlStoreOptions,
-  SessionRecord,
-  SessionStore,
-  SqliteSessionStore,
-  SqliteStoreOptions,
-} from './store/index.ts'
+export { createSqliteStore, DEFAULT_SQLITE_PATH, isSessionStoreError, SessionStoreError } from './store/index.ts'
+export type { CreateSessionOptions, SessionRecord, SessionStore, SqliteSessionStore, SqliteStoreOptions } from './store/index.ts'
 
 export {
   Code2SessionError,

@@ -22,7 +22,8 @@ export interface ResolvedLoginOptions {
 }
 
 function assertStore(store: unknown, caller: string): asserts store is SessionStore {
-  if (typeof store !== 'object' || store === null) throw new TypeError(`${caller}: store is required (see createSqliteStore / createRedisStore)`)
+  if (typeof store !== 'object' || store === null)
+    throw new TypeError(`${caller}: store is required (see createSqliteStore / createRedisStore)`)
   for (const method of STORE_METHODS) {
     if (typeof (store as Record<string, unknown>)[method] !== 'function') {
       throw new TypeError(`${caller}: store.${method} must be a function`)

@@ -1,7 +1,8 @@
 /** Sessions that outlive one server process: SQLite across a restart, Redis across instances. */
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createRedisStore, createSqliteStore } from '../../src/server/index.ts'
+import { createSqliteStore } from '../../src/server/index.ts'
+import { createRedisStore } from '../../src/server/redis/index.ts'
 import { checkToken, ME_PATH, startApiServer, startEmulator } from './support/backend.ts'
 import { runCleanups } from './support/cleanup.ts'
 import { launchApp, newDevice, tokenOf } from './support/mini-program.ts'

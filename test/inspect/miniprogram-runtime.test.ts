@@ -65,7 +65,9 @@ function scriptedSocket(): ScriptedSocket {
 describe('the inspector in a mini-program-like runtime', () => {
   it('bundles from our own sources only, with no Node or DOM global in them', async () => {
     const { text, inputs } = await bundle(`export * from './src/inspect/index.ts'`)
-    expect(inputs.every((input) => input.startsWith('src/inspect/') || input.startsWith('src/contract/') || input === 'entry.ts')).toBe(true)
+    expect(inputs.every((input) => input.startsWith('src/inspect/') || input.startsWith('src/contract/') || input === 'entry.ts')).toBe(
+      true,
+    )
     for (const global of ['window', 'document', 'WebSocket', 'process', 'Buffer', 'require', 'globalThis', 'crypto']) {
       // Whole words only: `ArrayBuffer` is plain ECMAScript.
       expect(text, global).not.toMatch(new RegExp(`\\b${global}\\b`))

@@ -9,7 +9,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { WechatEmulator } from '../../src/emulator/index.ts'
 import { isLoginError } from '../../src/contract/index.ts'
-import { createRedisStore } from '../../src/server/index.ts'
+import { createRedisStore } from '../../src/server/redis/index.ts'
 import {
   createDevice,
   eventually,

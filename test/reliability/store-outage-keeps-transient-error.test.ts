@@ -19,7 +19,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WechatEmulator } from '../../src/emulator/index.ts'
 import { isLoginError } from '../../src/contract/index.ts'
-import { createRedisStore } from '../../src/server/index.ts'
+import { createRedisStore } from '../../src/server/redis/index.ts'
 import { createDevice, outcomeOf, startDevServer, startEmulator, type ServerHandle } from './support/e2e-stack.ts'
 import { refusedPort } from './support/tcp-proxy.ts'
 

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSimulatedWx } from '../../src/emulator/index.ts'
 import type { WechatEmulator } from '../../src/emulator/index.ts'
 import { isLoginError } from '../../src/contract/index.ts'
-import { createRedisStore, createServer, createSqliteStore } from '../../src/server/index.ts'
+import { createServer, createSqliteStore } from '../../src/server/index.ts'
+import { createRedisStore } from '../../src/server/redis/index.ts'
 import {
   APP_ID,
   APP_SECRET,

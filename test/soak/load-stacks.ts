@@ -3,7 +3,8 @@
  * SQLite file, or two instances sharing one Redis. WeChat is the emulator.
  */
 import type { WechatEmulator } from '../../src/emulator/index.ts'
-import { createRedisStore, createSqliteStore } from '../../src/server/index.ts'
+import { createSqliteStore } from '../../src/server/index.ts'
+import { createRedisStore } from '../../src/server/redis/index.ts'
 import { startDevServer, startEmulator, tempDir } from '../reliability/support/e2e-stack.ts'
 import { deleteKeys, REDIS_URL, runPrefix } from '../reliability/support/redis.ts'
 import type { LoadTargets } from './load-run.ts'

@@ -3,11 +3,12 @@
  * `config.rateLimit` (the login route does). Over the limit: 429
  * `{ error: 'rate_limited' }` with `Retry-After`.
  */
-import rateLimit from '@fastify/rate-limit'
+import type rateLimitPlugin from '@fastify/rate-limit'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { HttpError } from '../http-errors.ts'
 import { FixedWindowStore } from './fixed-window-store.ts'
+import { loadOptionalPeer } from '../optional-peer.ts'
 
 export interface LoginRateLimitOptions {
   /** Requests allowed per client address per window. */
@@ -19,6 +20,10 @@ export interface LoginRateLimitOptions {
 export const DEFAULT_LOGIN_RATE_LIMIT: Readonly<LoginRateLimitOptions> = Object.freeze({ max: 60, timeWindow: '1 minute' })
 
 async function loginRateLimit(fastify: FastifyInstance): Promise<void> {
+  const rateLimit = loadOptionalPeer<typeof rateLimitPlugin>(
+    '@fastify/rate-limit',
+    'the login rate limit (turn it off with rateLimit: false)',
+  )
   await fastify.register(rateLimit, {
     global: false,
     store: FixedWindowStore,

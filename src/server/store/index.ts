@@ -1,6 +1,4 @@
 export { createSqliteStore, DEFAULT_SQLITE_PATH, DEFAULT_SWEEP_INTERVAL_MS } from './sqlite-store.ts'
 export type { SqliteSessionStore, SqliteStoreOptions } from './sqlite-store.ts'
-export { createRedisStore, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REDIS_OPERATION_TIMEOUT_MS } from './redis-store.ts'
-export type { RedisClientStoreOptions, RedisSessionStore, RedisStoreOptions, RedisUrlStoreOptions } from './redis-store.ts'
 export { SessionStoreError, isSessionStoreError } from './store-error.ts'
 export type { CreateSessionOptions, SessionRecord, SessionStore } from './types.ts'

@@ -5,7 +5,8 @@
  */
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
+import { loadOptionalPeer } from '../optional-peer.ts'
 import { assertSessionRecord, isTokenHash, toSessionRecord } from './record.ts'
 import { SessionStoreError } from './store-error.ts'
 import type { CreateSessionOptions, SessionRecord, SessionStore } from './types.ts'
@@ -54,7 +55,8 @@ const SCHEMA = `
 
 function openDatabase(path: string): Database.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-  const db = new Database(path)
+  const BetterSqlite3 = loadOptionalPeer<typeof Database>('better-sqlite3', 'the SQLite session store')
+  const db = new BetterSqlite3(path)
   try {
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
