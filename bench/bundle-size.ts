@@ -1,16 +1,15 @@
 /**
  * Section 5: what the library adds to a mini-program package, gzipped.
  *
- * The figure of record comes from the project's own mini-program build
- * (`scripts/build-miniprogram.ts`, built into a temporary folder so
- * `miniprogram_dist/` is left alone). When that script is missing or fails,
+ * The figure of record is `miniprogram_dist/index.js` as `npm run build`
+ * wrote it (`npm run bench` builds first), measured by the build's own
+ * `measureEntries`. When there is no build output,
  * `src/index.ts` is bundled here with esbuild (CommonJS, ES2017, minified) and
  * the result says so. Either way, a second esbuild pass with the same
  * settings breaks the bundle down by source (XState against our own code) and
  * bundles the seed flow for comparison.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
@@ -18,7 +17,7 @@ import { build, type BuildOptions } from 'esbuild'
 import { ratio } from './stats.ts'
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
-const BUILD_SCRIPT = join(REPO_ROOT, 'scripts', 'build-miniprogram.ts')
+const BUILT_INDEX = join(REPO_ROOT, 'miniprogram_dist', 'index.js')
 
 export interface BundleFigures {
   minifiedBytes: number
@@ -96,28 +95,13 @@ function partsOf(inputs: Record<string, number>, total: number): BundlePart[] {
     .map(([part, size]) => ({ part, bytes: size, share: size / total }))
 }
 
-interface BuildScript {
-  buildMiniprogram(options: { outDir: string; declarations: boolean; log: (line: string) => void }): Promise<{
-    bundles: { index: { minifiedBytes: number; gzipBytes: number; budgetBytes: number } }
-  }>
-}
-
-/** The project's mini-program build into a temporary folder, or why it could not be used. */
+/** `miniprogram_dist/index.js` as the build measures it, or why there is nothing to measure. */
 async function officialBuild(): Promise<{ index: BundleFigures & { budgetBytes: number } } | { reason: string }> {
-  if (!existsSync(BUILD_SCRIPT)) return { reason: 'scripts/build-miniprogram.ts does not exist' }
-  const outDir = mkdtempSync(join(tmpdir(), 'mpl-bench-bundle-'))
-  try {
-    const script = (await import(BUILD_SCRIPT)) as BuildScript
-    const result = await script.buildMiniprogram({ outDir, declarations: false, log: () => {} })
-    const { minifiedBytes, gzipBytes, budgetBytes } = result.bundles.index
-    return { index: { minifiedBytes, gzipBytes, budgetBytes } }
-  } catch (error) {
-    const problems = (error as { problems?: unknown }).problems
-    const detail = Array.isArray(problems) ? problems.join('; ') : error instanceof Error ? error.message : String(error)
-    return { reason: `the mini-program build failed: ${detail}` }
-  } finally {
-    rmSync(outDir, { recursive: true, force: true })
-  }
+  if (!existsSync(BUILT_INDEX)) return { reason: 'miniprogram_dist/index.js does not exist (run npm run build)' }
+  const { measureEntries } = await import('../scripts/build/check-output.ts')
+  const index = (await measureEntries(REPO_ROOT)).find((size) => size.entry === 'index')
+  if (index === undefined) return { reason: 'the build measured no index entry' }
+  return { index: { minifiedBytes: index.minifiedBytes, gzipBytes: index.gzipBytes, budgetBytes: index.budgetBytes } }
 }
 
 export async function measureBundleSize(options: { useBuildScript?: boolean } = {}): Promise<BundleSizeResult> {

@@ -193,7 +193,7 @@ export function formatHttp(result: HttpThroughputResult): string {
 export function formatBundle(result: BundleSizeResult): string {
   const source =
     result.source === 'miniprogram-build'
-      ? 'scripts/build-miniprogram.ts (the npm run build bundle, built into a temp folder)'
+      ? 'miniprogram_dist/index.js, as npm run build wrote it'
       : `esbuild of src/index.ts (cjs, es2017, minified), because ${result.fallbackReason ?? 'the build was not available'}`
   const budget = result.index.budgetBytes === undefined ? '' : ` (budget ${formatBytes(result.index.budgetBytes)})`
   return [

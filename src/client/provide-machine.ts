@@ -46,7 +46,7 @@ export function provideLoginMachine(deps: MachineImplementationDeps) {
           throw toLoginError(error)
         }
       }),
-      wxLogin: fromPromise(async ({ input, signal }: { input: { timeout: number }; signal: AbortSignal }) => {
+      wxLogin: fromPromise(async ({ input, signal }: { input: { timeout: number }; signal: { readonly aborted: boolean } }) => {
         try {
           const giveUpAt = Date.now() + input.timeout
           while (wxLoginRunning) {

@@ -19,7 +19,7 @@ describe('bundle size', () => {
     expect(shares).toBeLessThanOrEqual(1)
   })
 
-  it('uses the mini-program build script when it is there', async () => {
+  it('measures miniprogram_dist/index.js as the build wrote it', async () => {
     const result = await measureBundleSize()
     expect(result.fallbackReason).toBeUndefined()
     expect(result.source).toBe('miniprogram-build')

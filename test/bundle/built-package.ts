@@ -1,8 +1,8 @@
-/** Runs `npm run build`'s build in-process into a temp folder, and loads what it wrote into a mini-program sandbox. */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+/** What `npm run build` wrote (the vitest global set-up builds it first), and a way to load it into a mini-program sandbox. */
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { buildMiniprogram, type MiniprogramBuildResult } from '../../scripts/build-miniprogram.ts'
+import { measureEntries, type EntrySize } from '../../scripts/build/check-output.ts'
+import { ROOT } from '../../scripts/build/run.ts'
 import type { MiniprogramSandbox } from './miniprogram-sandbox.ts'
 import { unknownModule } from './miniprogram-sandbox.ts'
 
@@ -10,33 +10,26 @@ export type Library = typeof import('../../src/index.ts')
 export type InspectLibrary = typeof import('../../src/inspect/index.ts')
 
 export interface BuiltPackage {
-  result: MiniprogramBuildResult
+  /** The package root (where package.json is). */
+  root: string
+  /** miniprogram_dist/, what WeChat's Build npm copies. */
   dir: string
-  /** The build's size report. */
-  report: string[]
+  sizes: EntrySize[]
+  /** A file of miniprogram_dist/. */
   read(name: string): Promise<string>
   /** `require('miniprogram-login')` inside the sandbox: index.js, evaluated once per sandbox. */
   loadIndex(sandbox: MiniprogramSandbox): Promise<Library>
   /** `require('miniprogram-login/inspect')`: inspect.js, whose `require('./index.js')` gets `index`. */
   loadInspect(sandbox: MiniprogramSandbox, index: Library): Promise<InspectLibrary>
-  remove(): Promise<void>
 }
 
-export async function buildPackage(options: { declarations?: boolean } = {}): Promise<BuiltPackage> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'mpl-dist-'))
-  const report: string[] = []
-  let result: MiniprogramBuildResult
-  try {
-    result = await buildMiniprogram({ outDir: dir, declarations: options.declarations ?? false, log: (line) => report.push(line) })
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true })
-    throw error
-  }
+export async function builtPackage(): Promise<BuiltPackage> {
+  const dir = path.join(ROOT, 'miniprogram_dist')
   const read = (name: string) => readFile(path.join(dir, name), 'utf8')
   return {
-    result,
+    root: ROOT,
     dir,
-    report,
+    sizes: await measureEntries(ROOT),
     read,
     async loadIndex(sandbox) {
       return sandbox.runModule(await read('index.js'), 'miniprogram_npm/miniprogram-login/index.js') as Library
@@ -48,6 +41,5 @@ export async function buildPackage(options: { declarations?: boolean } = {}): Pr
       }
       return sandbox.runModule(await read('inspect.js'), 'miniprogram_npm/miniprogram-login/inspect.js', require) as InspectLibrary
     },
-    remove: () => rm(dir, { recursive: true, force: true }),
   }
 }

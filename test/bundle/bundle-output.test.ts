@@ -1,95 +1,87 @@
-/** What `npm run build` writes, read as text: what it contains, what it may not contain, and how big it is. */
+/** What `npm run build` writes, read as text: the files there are, what they contain and may not contain, and how big they are. */
 import { parse } from 'acorn'
-import { readdir } from 'node:fs/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GZIP_BUDGET_BYTES, NODE_ONLY_SOURCES, findDisallowedInputs, findForbiddenCode } from '../../scripts/build-miniprogram.ts'
-import { buildPackage, type BuiltPackage } from './built-package.ts'
+import { readdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { es2017SyntaxError, findForbiddenCode, nodeTypesIn, relativeImports } from '../../scripts/build/check-output.ts'
+import { GZIP_BUDGET_BYTES } from '../../scripts/build/entries.ts'
+import { disallowedInput } from '../../scripts/build/guard-client-inputs.ts'
+import { builtPackage, type BuiltPackage } from './built-package.ts'
 
 let pkg: BuiltPackage
-let index: string
-let inspect: string
-let platforms: string
+const miniprogram: Record<string, string> = {}
+const esm: Record<string, string> = {}
 
 beforeAll(async () => {
-  pkg = await buildPackage()
-  ;[index, inspect, platforms] = await Promise.all([pkg.read('index.js'), pkg.read('inspect.js'), pkg.read('platforms.js')])
+  pkg = await builtPackage()
+  for (const name of ['index.js', 'inspect.js', 'platforms.js']) miniprogram[name] = await pkg.read(name)
+  const esmDir = path.join(pkg.root, 'dist')
+  for (const name of (await readdir(esmDir)).filter((file) => file.endsWith('.js')))
+    esm[name] = await readFile(path.join(esmDir, name), 'utf8')
 })
 
-const code = (name: string): string => ({ 'index.js': index, 'inspect.js': inspect, 'platforms.js': platforms })[name] ?? ''
+describe('miniprogram_dist (what WeChat copies, and require())', () => {
+  it('holds the three files, their declarations and a package.json that says CommonJS, nothing else', async () => {
+    const files = (await readdir(pkg.dir)).sort()
+    expect(files.filter((file) => file.endsWith('.js'))).toEqual(['index.js', 'inspect.js', 'platforms.js'])
+    expect(files).toEqual(expect.arrayContaining(['index.d.ts', 'inspect.d.ts', 'platforms.d.ts', 'package.json']))
+    expect(files.every((file) => /\.(js|d\.ts)$|^package\.json$/.test(file))).toBe(true)
+    expect(JSON.parse(await pkg.read('package.json'))).toEqual({ type: 'commonjs' })
+  })
 
-afterAll(async () => {
-  await pkg?.remove()
-})
-
-/** Every `require(...)` call in the text, with its argument as written. */
-function requireCalls(code: string): string[] {
-  return [...code.matchAll(/(?<![\w$.])require\s*\(([^)]*)\)/g)].map((match) => (match[1] ?? '').trim())
-}
-
-describe('the mini-program bundles', () => {
   it('index.js requires nothing; inspect.js and platforms.js only ./index.js', () => {
-    expect(requireCalls(index)).toEqual([])
-    expect(requireCalls(inspect)).toEqual(['"./index.js"'])
-    expect(requireCalls(platforms)).toEqual(['"./index.js"'])
+    expect(relativeImports(miniprogram['index.js'] ?? '')).toEqual([])
+    expect(findForbiddenCode(miniprogram['index.js'] ?? '')).toEqual([])
+    expect(relativeImports(miniprogram['inspect.js'] ?? '')).toEqual(['./index.js'])
+    expect(relativeImports(miniprogram['platforms.js'] ?? '')).toEqual(['./index.js'])
   })
 
-  it.each(['index.js', 'inspect.js', 'platforms.js'])('%s has no process, Buffer, eval, new Function, window or document', (name) => {
-    const text = code(name)
-    expect(text).not.toMatch(/\bprocess\s*\./)
-    expect(text).not.toMatch(/\bBuffer\b/)
-    expect(text).not.toMatch(/(?<![\w$.])eval\s*\(/)
-    expect(text).not.toMatch(/\bnew\s+Function\b/)
-    expect(text).not.toMatch(/(?<![\w$.])(window|document)\b/)
+  it.each(['index.js', 'inspect.js', 'platforms.js'])(
+    '%s is an ES2017 script with no process, Buffer, eval, window or document',
+    (name) => {
+      const code = miniprogram[name] ?? ''
+      expect(code.length).toBeGreaterThan(1000)
+      expect(() => parse(code, { ecmaVersion: 2017, sourceType: 'script' })).not.toThrow()
+      expect(findForbiddenCode(code)).toEqual([])
+    },
+  )
+
+  it('keeps the other runtimes’ adapters out of index.js', () => {
+    expect(miniprogram['platforms.js']).toContain('my.getAuthCode')
+    expect(miniprogram['index.js']).not.toContain('getAuthCode')
+    expect(miniprogram['index.js']).toContain('wx.login')
   })
 
-  it.each(['index.js', 'inspect.js', 'platforms.js'])('%s is ES2017 syntax: it parses as ES2017, as a script', (name) => {
-    const text = code(name)
-    expect(() => parse(text, { ecmaVersion: 2017, sourceType: 'script' })).not.toThrow()
-    // The check can fail: object spread is ES2018.
-    expect(() => parse('const a = { ...b }', { ecmaVersion: 2017, sourceType: 'script' })).toThrow()
-  })
-
-  it('contains no Node-only module, only library sources and XState', () => {
-    for (const bundle of Object.values(pkg.result.bundles)) {
-      for (const input of bundle.inputs) {
-        expect(
-          NODE_ONLY_SOURCES.some((prefix) => input.startsWith(prefix)),
-          input,
-        ).toBe(false)
-        expect(input, `${bundle.entry}.js`).toMatch(
-          /^(src\/|machines\/|node_modules\/xstate\/(dev\/|actors\/)?dist\/[\w-]+\.esm\.js$|mpl-virtual:|shared-errors:)/,
-        )
-      }
-    }
-    expect(pkg.result.bundles.index.inputs).toContain('src/index.ts')
-    expect(pkg.result.bundles.index.inputs).toContain('machines/login.machine.ts')
-    expect(pkg.result.bundles.index.inputs.some((input) => input.startsWith('node_modules/xstate/'))).toBe(true)
-    expect(pkg.result.bundles.inspect.inputs).toContain('src/inspect/index.ts')
-    expect(pkg.result.bundles.platforms.inputs).toContain('src/platform/alipay.ts')
-    expect(pkg.result.bundles.index.inputs).not.toContain('src/platform/alipay.ts')
-  })
-
-  it('reports raw, minified and gzipped sizes within the budgets', () => {
-    const { index: main, inspect: inspector, platforms: adapters } = pkg.result.bundles
+  it('is within the gzip budgets, index.js within 20 KiB', () => {
     expect(GZIP_BUDGET_BYTES.index).toBe(20 * 1024)
-    expect(main.gzipBytes).toBeLessThanOrEqual(GZIP_BUDGET_BYTES.index)
-    expect(inspector.gzipBytes).toBeLessThanOrEqual(GZIP_BUDGET_BYTES.inspect)
-    expect(adapters.gzipBytes).toBeLessThanOrEqual(GZIP_BUDGET_BYTES.platforms)
-    expect(main.minifiedBytes).toBe(Buffer.byteLength(index))
-    expect(main.rawBytes).toBeGreaterThan(main.minifiedBytes)
-    expect(main.gzipBytes).toBeLessThan(main.minifiedBytes)
-    expect(pkg.report).toHaveLength(3)
-    expect(pkg.report[0]).toMatch(/index\.js {2}raw [\d.]+ KiB {2}minified [\d.]+ KiB {2}gzipped [\d.]+ KiB \(budget 20\.0 KiB\)$/)
+    for (const size of pkg.sizes) {
+      expect(size.gzipBytes, size.entry).toBeGreaterThan(1024)
+      expect(size.gzipBytes, size.entry).toBeLessThanOrEqual(size.budgetBytes)
+      expect(size.gzipBytes).toBeLessThan(size.minifiedBytes)
+    }
+    expect(pkg.sizes.find((size) => size.entry === 'index')?.files).toEqual(['index.js'])
+  })
+})
+
+describe('dist (ESM for bundlers)', () => {
+  it('every file is an ES2017 module that imports only its siblings', () => {
+    expect(Object.keys(esm)).toEqual(expect.arrayContaining(['index.js', 'inspect.js', 'platforms.js']))
+    for (const [name, code] of Object.entries(esm)) {
+      expect(es2017SyntaxError(code, 'module'), name).toBeUndefined()
+      expect(findForbiddenCode(code), name).toEqual([])
+    }
   })
 
-  it('writes declarations only when asked, and nothing else', async () => {
-    expect((await readdir(pkg.dir)).sort()).toEqual(['index.js', 'inspect.js', 'platforms.js'])
-    expect(pkg.result.declarations).toEqual([])
+  it('declarations that name neither Node nor another runtime’s typings in the main entry', async () => {
+    const main = await readFile(path.join(pkg.root, 'dist', 'index.d.ts'), 'utf8')
+    expect(nodeTypesIn(main)).toEqual([])
+    expect(main).not.toMatch(/@mini-types|@dcloudio|@douyin-microapp/)
+    expect(main).toMatch(/export \{[^}]*createLoginClient/)
   })
 })
 
 describe('the build’s own checks', () => {
-  it('finds what a mini-program cannot run', () => {
+  it('find what a mini-program cannot run', () => {
     expect(findForbiddenCode('var fs=require("fs");process.env.X;Buffer.from("");eval("1");new Function("");window.x;document.y')).toEqual([
       'require("fs")',
       'process.',
@@ -100,30 +92,32 @@ describe('the build’s own checks', () => {
       'window',
       'document',
     ])
-    expect(findForbiddenCode('var i=require("./index.js");a.require(x);new ArrayBuffer(1);o.eval(1);my_window', ['./index.js'])).toEqual([])
+    expect(findForbiddenCode('import{a}from"xstate";export{b}from"./chunk-A.js"')).toEqual(['import from "xstate"'])
+    expect(findForbiddenCode('var i=require("./index.js");a.require(x);new ArrayBuffer(1);o.eval(1);my_window')).toEqual([])
   })
 
-  it('refuses Node-only modules, unlisted packages, development builds and stray files as inputs', () => {
-    expect(
-      findDisallowedInputs('index', [
-        'src/index.ts',
-        'machines/login.machine.ts',
-        'node_modules/xstate/dist/xstate.esm.js',
-        'mpl-virtual:abort-controller',
-      ]),
-    ).toEqual([])
-    const problems = findDisallowedInputs('index', [
-      'src/server/create-server.ts',
-      'src/emulator/index.ts',
-      'src/local-dev/config.ts',
-      'src/inspect/relay/relay-server.ts',
-      'node_modules/fastify/fastify.js',
-      'node_modules/xstate/dist/xstate.development.esm.js',
-      'test/support/scripted-services.ts',
-    ])
-    expect(problems).toHaveLength(7)
-    expect(problems[0]).toMatch(/src\/server\/create-server\.ts: src\/server\/ is Node-only/)
-    expect(problems[4]).toMatch(/'fastify' is not in BUNDLED_PACKAGES/)
-    expect(problems[5]).toMatch(/a development build/)
+  it('refuse syntax past ES2017 and Node types in declarations', () => {
+    expect(es2017SyntaxError('const a = { ...b }', 'script')).toMatch(/Unexpected token/)
+    expect(es2017SyntaxError('const a = b?.c', 'module')).toBeDefined()
+    expect(es2017SyntaxError('const a = Object.assign({}, b)', 'script')).toBeUndefined()
+    expect(nodeTypesIn('/// <reference types="node" />\nexport declare const t: NodeJS.Timeout')).toHaveLength(2)
+  })
+
+  it('refuse Node-only modules, unlisted packages, development builds and stray files as inputs', () => {
+    for (const allowed of [
+      'src/index.ts',
+      'machines/login.machine.ts',
+      'node_modules/xstate/dist/xstate.esm.js',
+      'scripts/build/abort-controller-shim.js',
+    ]) {
+      expect(disallowedInput(allowed), allowed).toBeUndefined()
+    }
+    expect(disallowedInput('src/server/create-server.ts')).toMatch(/src\/server\/ is Node-only/)
+    expect(disallowedInput('src/emulator/index.ts')).toMatch(/Node-only/)
+    expect(disallowedInput('src/local-dev/config.ts')).toMatch(/Node-only/)
+    expect(disallowedInput('src/inspect/relay/relay-server.ts')).toMatch(/Node-only/)
+    expect(disallowedInput('node_modules/fastify/fastify.js')).toMatch(/'fastify' is not in BUNDLED_PACKAGES/)
+    expect(disallowedInput('node_modules/xstate/dist/xstate.development.esm.js')).toMatch(/a development build/)
+    expect(disallowedInput('test/support/scripted-services.ts')).toMatch(/neither library source/)
   })
 })

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startInspectRelay, type InspectRelay } from '../../src/inspect/relay/index.ts'
 import { collectFrames, type FrameCollector } from '../inspect/helpers.ts'
 import { createWsConnectSocket } from '../inspect/ws-connect-socket.ts'
-import { buildPackage, type BuiltPackage, type Library } from './built-package.ts'
+import { builtPackage, type BuiltPackage, type Library } from './built-package.ts'
 import { APP_SECRET, startLoginStack, type LoginStack, type MeAnswer } from './login-stack.ts'
 import { createMiniprogramSandbox, type MiniprogramSandbox } from './miniprogram-sandbox.ts'
 
@@ -19,7 +19,7 @@ let stack: LoginStack
 const cleanups: (() => void | Promise<void>)[] = []
 
 beforeAll(async () => {
-  ;[pkg, stack] = await Promise.all([buildPackage(), startLoginStack()])
+  ;[pkg, stack] = await Promise.all([builtPackage(), startLoginStack()])
 })
 
 afterEach(async () => {
@@ -27,7 +27,7 @@ afterEach(async () => {
 })
 
 afterAll(async () => {
-  await Promise.all([pkg?.remove(), stack?.close()])
+  await stack?.close()
 })
 
 /** A mini-program launch: a fresh sandbox that loads index.js, on one simulated device. */

@@ -9,7 +9,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { LoginClient } from '../../src/index.ts'
-import { buildPackage, type BuiltPackage } from '../bundle/built-package.ts'
+import { builtPackage, type BuiltPackage } from '../bundle/built-package.ts'
 import { APP_SECRET, startLoginStack, type LoginStack } from '../bundle/login-stack.ts'
 import { compileExample, createMiniprogramFramework, type CompiledExample, type MiniprogramFramework } from './miniprogram-framework.ts'
 import { wxmlBindings } from './wxml-bindings.ts'
@@ -22,7 +22,7 @@ let example: CompiledExample
 const open: MiniprogramFramework[] = []
 
 beforeAll(async () => {
-  ;[pkg, stack, example] = await Promise.all([buildPackage(), startLoginStack(), compileExample(EXAMPLE_DIR)])
+  ;[pkg, stack, example] = await Promise.all([builtPackage(), startLoginStack(), compileExample(EXAMPLE_DIR)])
 })
 
 afterEach(() => {
@@ -33,7 +33,7 @@ afterEach(() => {
 })
 
 afterAll(async () => {
-  await Promise.all([pkg?.remove(), stack?.close()])
+  await stack?.close()
 })
 
 async function launch(device = stack.device()) {

@@ -22,7 +22,9 @@ describe('loadOptionalPeer', () => {
     expect(thrown).toBeInstanceOf(MissingPeerDependencyError)
     const error = thrown as MissingPeerDependencyError
     expect(error.packageName).toBe('ioredis')
-    expect(error.message).toBe("miniprogram-login: the Redis session store needs the package 'ioredis'; install it with `npm install ioredis`")
+    expect(error.message).toBe(
+      "miniprogram-login: the Redis session store needs the package 'ioredis'; install it with `npm install ioredis`",
+    )
     expect(error.message).not.toContain('\n')
   })
 

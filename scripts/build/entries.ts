@@ -1,0 +1,47 @@
+/**
+ * What the package builds, in one table: every entry of `exports`, where its
+ * source is, and which kind of build it gets. `tsup.config.ts`, the output
+ * checks, package.json's `exports` test and the legacy-resolution folders all
+ * read it, so an entry is added in one place.
+ */
+
+/** Runs in a mini-program or any bundler's client build: ESM in dist/, CommonJS in miniprogram_dist/, ES2017, XState inside. */
+export const CLIENT_ENTRIES = {
+  index: { subpath: '.', source: 'src/index.ts' },
+  platforms: { subpath: './platforms', source: 'src/platform/index.ts' },
+  inspect: { subpath: './inspect', source: 'src/inspect/index.ts' },
+} as const
+
+/** Runs in Node 20+: ESM in dist/node/, dependencies left to the consumer's node_modules. */
+export const NODE_ENTRIES = {
+  server: { subpath: './server', source: 'src/server/index.ts' },
+  'server-redis': { subpath: './server/redis', source: 'src/server/redis/index.ts' },
+  emulator: { subpath: './emulator', source: 'src/emulator/index.ts' },
+  machines: { subpath: './machines', source: 'machines/index.ts' },
+  'inspect-relay': { subpath: './inspect/relay', source: 'src/inspect/relay/index.ts' },
+} as const
+
+export type ClientEntry = keyof typeof CLIENT_ENTRIES
+export type NodeEntry = keyof typeof NODE_ENTRIES
+
+export const CLIENT_ESM_DIR = 'dist'
+export const CLIENT_CJS_DIR = 'miniprogram_dist'
+export const NODE_DIR = 'dist/node'
+
+/**
+ * Gzip budgets of the mini-program files, in bytes (zlib's default level):
+ * an entry's file plus every chunk it requires, which is what a mini-program
+ * that requires the entry loads. `index` is the client, WeChat's adapter and
+ * XState; the other runtimes' adapters live in `platforms` so a WeChat
+ * mini-program does not carry them (docs/miniprogram.md).
+ */
+export const GZIP_BUDGET_BYTES: Record<ClientEntry, number> = { index: 20 * 1024, inspect: 8 * 1024, platforms: 8 * 1024 }
+
+/** Sources that run only in Node: none of them may reach a client bundle. */
+export const NODE_ONLY_SOURCES = ['src/server/', 'src/emulator/', 'src/local-dev/', 'src/inspect/relay/', 'src/diagram/'] as const
+
+/** The npm packages a client bundle may contain; anything else fails the build until it is checked and added here. */
+export const BUNDLED_PACKAGES = ['xstate'] as const
+
+/** Free identifiers that do not exist in a mini-program; code that tests them for `undefined` then folds away. */
+export const ABSENT_GLOBALS = ['window', 'document', 'self', 'global'] as const

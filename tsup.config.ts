@@ -1,0 +1,75 @@
+/**
+ * The package's build (`npm run build` runs it, then checks what it wrote):
+ *
+ *   dist/*.js, *.d.ts             client entries as ESM, code-split: for Taro, uni-app, vite, esbuild, webpack
+ *   miniprogram_dist/*.js         client entries as CommonJS, one file each: what WeChat's Build npm copies, and `require()`
+ *   dist/node/*.js, *.d.ts        Node entries as ESM: server, Redis store, emulator, machines, inspector relay
+ *
+ * The client builds are ES2017 with XState bundled in (mini-program engines and
+ * webpack 4 parse nothing newer, and XState's own files are ES2020), no Node
+ * built-in, and a private AbortController (scripts/build/abort-controller-shim.js).
+ * Why tsup, and why these shapes: docs/architecture.md.
+ */
+import { defineConfig, type Options } from 'tsup'
+import { ABSENT_GLOBALS, CLIENT_CJS_DIR, CLIENT_ENTRIES, CLIENT_ESM_DIR, NODE_DIR, NODE_ENTRIES } from './scripts/build/entries.ts'
+import { guardClientInputs } from './scripts/build/guard-client-inputs.ts'
+import { shareContractWithIndex } from './scripts/build/share-contract-with-index.ts'
+
+/** What index.js exports from src/contract/: platforms.js and inspect.js take these from it (see share-contract-with-index.ts). */
+export const SHARED_CONTRACT_NAMES = ['LoginError', 'LOGIN_ERROR_CODES', 'isLoginError', 'toLoginError'] as const
+
+const client: Options = {
+  target: 'es2017',
+  platform: 'neutral',
+  noExternal: ['xstate'],
+  define: {
+    'process.env.NODE_ENV': '"production"',
+    ...Object.fromEntries(ABSENT_GLOBALS.map((name) => [name, 'undefined'])),
+  },
+  inject: ['scripts/build/abort-controller-shim.js'],
+  esbuildOptions(options) {
+    // XState's `module` export is its production ESM build (no dev warnings).
+    options.mainFields = ['module', 'main']
+    options.conditions = ['module']
+  },
+  silent: true,
+}
+
+const miniprogramFile = (name: keyof typeof CLIENT_ENTRIES): Options => ({
+  ...client,
+  entry: { [name]: CLIENT_ENTRIES[name].source },
+  format: 'cjs',
+  outDir: CLIENT_CJS_DIR,
+  minify: true,
+  splitting: false,
+  // `.js` for WeChat's require(); miniprogram_dist/package.json says these are CommonJS.
+  outExtension: () => ({ js: '.js' }),
+  esbuildPlugins:
+    name === 'index' ? [guardClientInputs] : [guardClientInputs, shareContractWithIndex('src/contract', SHARED_CONTRACT_NAMES)],
+})
+
+export default defineConfig([
+  {
+    ...client,
+    entry: Object.fromEntries(Object.entries(CLIENT_ENTRIES).map(([name, { source }]) => [name, source])),
+    format: 'esm',
+    outDir: CLIENT_ESM_DIR,
+    splitting: true,
+    // Declarations as a mini-program project sees them: its typings, not Node's.
+    dts: { compilerOptions: { types: ['miniprogram-api-typings'] } },
+    esbuildPlugins: [guardClientInputs],
+  },
+  miniprogramFile('index'),
+  miniprogramFile('platforms'),
+  miniprogramFile('inspect'),
+  {
+    entry: Object.fromEntries(Object.entries(NODE_ENTRIES).map(([name, { source }]) => [name, source])),
+    format: 'esm',
+    target: 'node20',
+    platform: 'node',
+    outDir: NODE_DIR,
+    splitting: true,
+    dts: true,
+    silent: true,
+  },
+])
