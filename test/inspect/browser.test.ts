@@ -20,6 +20,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createInspectionEventRedactor, createMiniprogramInspector } from '../../src/inspect/index.ts'
 import { startInspectRelay, type InspectRelay } from '../../src/inspect/relay/index.ts'
 import { APP_SECRET, launchInspectedApp, startLoginBackend, type LoginBackend } from './login-stack.ts'
+import type { Highlight, PageElement, PageGlobals } from './page-globals.ts'
 import { createWsConnectSocket } from './ws-connect-socket.ts'
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
@@ -94,15 +95,17 @@ async function waitForState(page: Page, app: string, state: string): Promise<voi
 /** Records, from now on, each state the chart of `app` marks as current and which shapes it marks. */
 async function recordHighlights(page: Page, app: string): Promise<void> {
   await page.evaluate((id) => {
-    const section = document.querySelector(`section.chart[data-app="${id}"]`) as HTMLElement
-    const seen: Array<{ current: string; marked: string[] }> = []
+    const page = globalThis as unknown as PageGlobals
+    const section = page.document.querySelector(`section.chart[data-app="${id}"]`)
+    if (!section) throw new Error(`no chart for ${id}`)
+    const seen: Highlight[] = []
     const take = () =>
       seen.push({
         current: section.dataset['current'] ?? '',
-        marked: [...section.querySelectorAll<SVGGElement>('g.current')].map((node) => node.dataset['state'] ?? '?'),
+        marked: [...section.querySelectorAll('g.current')].map((node) => node.dataset['state'] ?? '?'),
       })
-    new MutationObserver(take).observe(section, { attributes: true, attributeFilter: ['data-current'] })
-    ;(window as unknown as { highlights: typeof seen }).highlights = seen
+    new page.MutationObserver(take).observe(section, { attributes: true, attributeFilter: ['data-current'] })
+    page.highlights = seen
   }, app)
 }
 
@@ -148,6 +151,7 @@ function expectedRows(frames: SentFrame[]): LogRow[] {
 /** All the page has: its markup with every attribute, and its text as shown. */
 async function pageText(page: Page): Promise<string> {
   return page.evaluate(() => {
+    const { document } = globalThis as unknown as PageGlobals
     const attributes = [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].map((a) => `${a.name}=${a.value}`))
     return [document.documentElement.outerHTML, document.body.innerText, ...attributes].join('\n')
   })
@@ -186,7 +190,7 @@ describe('the inspector page in Chromium', () => {
     const miniId = await appId(page, 'miniprogram')
     await waitForState(page, miniId, 'idle')
     const drawnStates = await page.$$eval(`section.chart[data-app="${miniId}"] g[data-state]`, (nodes) =>
-      nodes.map((node) => (node as SVGGElement).dataset['state']),
+      nodes.map((node) => (node as unknown as PageElement).dataset['state']),
     )
     expect(new Set(drawnStates)).toEqual(
       new Set([
@@ -212,9 +216,7 @@ describe('the inspector page in Chromium', () => {
     await waitForState(page, miniId, 'authenticated')
 
     // The highlight moved through the flow, marking the composite state around a nested one.
-    const highlights = await page.evaluate(
-      () => (window as unknown as { highlights: Array<{ current: string; marked: string[] }> }).highlights,
-    )
+    const highlights = await page.evaluate(() => (globalThis as unknown as PageGlobals).highlights ?? [])
     const path = highlights.map((h) => h.current)
     const flow = ['checkingStorage', 'wxLogin.running', 'serverLogin.running', 'authenticated']
     const positions = flow.map((state) => path.indexOf(state))
@@ -229,7 +231,11 @@ describe('the inspector page in Chromium', () => {
     // One log row per transition the app reported, in order.
     const miniRows = expectedRows(sockets.sent.map((text) => JSON.parse(text) as SentFrame))
     expect(miniRows.map((row) => row.to)).toEqual(expect.arrayContaining(flow))
-    await page.waitForFunction((count) => document.querySelectorAll('#log-rows tr[data-event]').length >= count, miniRows.length, WAIT)
+    await page.waitForFunction(
+      (count) => (globalThis as unknown as PageGlobals).document.querySelectorAll('#log-rows tr[data-event]').length >= count,
+      miniRows.length,
+      WAIT,
+    )
     expect(await logRows(page)).toEqual(miniRows)
     expect(await logRows(page)).toContainEqual({ event: 'START', from: 'idle', to: 'checkingStorage' })
 
@@ -263,7 +269,11 @@ describe('the inspector page in Chromium', () => {
     const nodeRows = expectedRows(nodeSent)
     expect(nodeRows).toContainEqual({ event: 'START', from: 'idle', to: 'checkingStorage' })
     expect(nodeRows.map((row) => row.to)).toEqual(expect.arrayContaining(flow))
-    await page.waitForFunction((count) => document.querySelectorAll('#log-rows tr[data-event]').length >= count, nodeRows.length, WAIT)
+    await page.waitForFunction(
+      (count) => (globalThis as unknown as PageGlobals).document.querySelectorAll('#log-rows tr[data-event]').length >= count,
+      nodeRows.length,
+      WAIT,
+    )
 
     // Open every payload of each app (they are only put in the page on demand), then search the whole page.
     const seen: string[] = []

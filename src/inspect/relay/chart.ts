@@ -31,6 +31,20 @@ function stateIds(machine: AnyStateMachine): Record<string, string> {
   return states
 }
 
+/** The chart of a machine the relay has at hand. */
+export function chartOfMachine(machine: AnyStateMachine): Chart {
+  return { mermaid: toMermaid(machine), states: stateIds(machine) }
+}
+
+/** The same drawing whatever the order of its lines (and so whichever state comes first and carries the note). */
+function fingerprint(mermaid: string): string {
+  return mermaid
+    .split('\n')
+    .map((line) => line.replace(/^(\s*note right of) .*$/, '$1'))
+    .sort()
+    .join('\n')
+}
+
 /** The chart of a definition (JSON text), or `undefined` for actors that have no states (promises, callbacks). */
 export function chartOf(definition: string): Chart | undefined {
   let config: unknown
@@ -45,17 +59,34 @@ export function chartOf(definition: string): Chart | undefined {
   try {
     // The definition went through JSON: guards, actions and actors are names
     // or `{ type }` objects, which is all a drawing needs.
-    const machine = createMachine(config as Parameters<typeof createMachine>[0])
-    return { mermaid: toMermaid(machine), states: stateIds(machine) }
+    return chartOfMachine(createMachine(config as Parameters<typeof createMachine>[0]))
   } catch {
     // Not a definition XState can read (hand-made frames): no chart; the log still shows its events.
     return undefined
   }
 }
 
-/** `chartOf`, remembering the last few definitions it saw (a reconnecting app sends the same one again). */
-export function createChartCache(): (definition: string) => Chart | undefined {
+/**
+ * `chartOf`, remembering the last few definitions it saw (a reconnecting app
+ * sends the same one again).
+ *
+ * `@statelyai/inspect` sorts the keys of the definition it sends, so its
+ * states arrive in alphabetical order and the same machine would be laid out
+ * differently. When a drawing matches one of `known` up to the order of its
+ * lines, that machine's own chart is used: the login machine is then always
+ * docs/flow.md's diagram, whichever inspector sent it.
+ */
+export function createChartCache(known: readonly AnyStateMachine[] = []): (definition: string) => Chart | undefined {
   const cache = new Map<string, Chart | undefined>()
+  const knownCharts = known.map((machine) => {
+    const chart = chartOfMachine(machine)
+    return { chart, fingerprint: fingerprint(chart.mermaid) }
+  })
+  const canonical = (chart: Chart | undefined): Chart | undefined => {
+    if (!chart) return undefined
+    const print = fingerprint(chart.mermaid)
+    return knownCharts.find((entry) => entry.fingerprint === print)?.chart ?? chart
+  }
   return (definition) => {
     if (cache.has(definition)) {
       const chart = cache.get(definition)
@@ -63,7 +94,7 @@ export function createChartCache(): (definition: string) => Chart | undefined {
       cache.set(definition, chart)
       return chart
     }
-    const chart = chartOf(definition)
+    const chart = canonical(chartOf(definition))
     cache.set(definition, chart)
     if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string)
     return chart

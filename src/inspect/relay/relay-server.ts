@@ -21,13 +21,15 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import type { AnyStateMachine } from 'xstate'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
+import { loginMachine } from '../../../machines/index.ts'
 import { MissingPackageError, loadPageAssets, type Asset } from './assets.ts'
 import { bridgePage, bridgePageCsp } from './bridge-page.ts'
 import { createChartCache } from './chart.ts'
 import { RelayHistory } from './history.ts'
 import { INSPECTOR_PAGE_CSP, PAGE_HEADERS, inspectorPage } from './inspector-page.ts'
-import { createRequestGuard, hostName, isAnyAddress } from './request-guard.ts'
+import { createRequestGuard, hostName, isAnyAddress, type RequestGuard } from './request-guard.ts'
 import { checkSecret, generateSecret, secretsMatch } from './secret.ts'
 import { frameMessage, helloMessage, sourceMessage, type SourceInfo } from './viewer-protocol.ts'
 
@@ -62,6 +64,11 @@ export interface InspectRelayOptions {
    * WeChat client that sends one of its own (the refusal names it, see `onRefused`).
    */
   allowedOrigins?: readonly string[]
+  /**
+   * Machines drawn in their own order when an app announces one of them (see
+   * chart.ts). Default: the login machine. Any other machine is drawn from its definition.
+   */
+  machines?: readonly AnyStateMachine[]
   /** Told how many clients are connected whenever that changes. */
   onClientCountChange?: (count: number) => void
   /** Told about each refused request or socket: why (never with the secret) and the status answered. */
@@ -190,7 +197,7 @@ export async function startInspectRelay(options: InspectRelayOptions = {}): Prom
   }
   const pages = { local: inspectorPage(), stately: bridgePage(valid.inspectorUrl) }
   const history = new RelayHistory(replay)
-  const chartOf = createChartCache()
+  const chartOf = createChartCache(options.machines ?? [loginMachine])
   const relayId = randomUUID()
   const roles = new Map<WebSocket, Role>()
   const sources = new Map<WebSocket, SourceInfo>()
@@ -206,8 +213,8 @@ export async function startInspectRelay(options: InspectRelayOptions = {}): Prom
     }
   }
 
-  // Known once listening; the guard needs the port.
-  let guard: ReturnType<typeof createRequestGuard> | undefined
+  // Set once listening: the guard needs the port. Until then every request is refused.
+  const listening: { guard?: RequestGuard } = {}
 
   const servePage = (response: ServerResponse, ui: InspectorUi, head: boolean): void => {
     if (ui === 'local' && !assets) {
@@ -220,7 +227,7 @@ export async function startInspectRelay(options: InspectRelayOptions = {}): Prom
   }
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const hostProblem = guard ? guard.checkHost(request.headers) : 'not listening yet'
+    const hostProblem = listening.guard ? listening.guard.checkHost(request.headers) : 'not listening yet'
     if (hostProblem !== undefined) {
       refused({ kind: 'http', status: 421, reason: hostProblem })
       response.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' }).end(`misdirected: ${hostProblem}\n`)
@@ -273,12 +280,12 @@ export async function startInspectRelay(options: InspectRelayOptions = {}): Prom
 
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => {})
-    const hostProblem = guard ? guard.checkHost(request.headers) : 'not listening yet'
+    const hostProblem = listening.guard ? listening.guard.checkHost(request.headers) : 'not listening yet'
     if (hostProblem !== undefined) {
       refused({ kind: 'websocket', status: 421, reason: hostProblem })
       return refuseUpgrade(socket, 421, `misdirected: ${hostProblem}`)
     }
-    const originProblem = guard?.checkOrigin(request.headers)
+    const originProblem = listening.guard?.checkOrigin(request.headers)
     if (originProblem !== undefined) {
       refused({ kind: 'websocket', status: 403, reason: originProblem })
       return refuseUpgrade(socket, 403, `forbidden: ${originProblem}`)
@@ -380,7 +387,12 @@ export async function startInspectRelay(options: InspectRelayOptions = {}): Prom
   })
 
   const address = server.address() as AddressInfo
-  guard = createRequestGuard({ listenHost: host, boundAddress: address.address, port: address.port, allowedOrigins: valid.allowedOrigins })
+  listening.guard = createRequestGuard({
+    listenHost: host,
+    boundAddress: address.address,
+    port: address.port,
+    allowedOrigins: valid.allowedOrigins,
+  })
   // A relay on every interface is reached here through loopback; the script prints the LAN addresses.
   const base = `${isAnyAddress(host) ? DEFAULT_INSPECT_HOST : hostName(host)}:${address.port}`
   let closing: Promise<void> | undefined

@@ -1,4 +1,4 @@
-/* global window, document, location, WebSocket, mermaid */
+/* global window, document, location, mermaid */
 /**
  * The relay's inspector page, in the browser. It reads the relay's viewer
  * socket (`/<secret>/viewer`, see viewer-protocol.ts), keeps per app its
