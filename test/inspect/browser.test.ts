@@ -39,13 +39,16 @@ const SCREENSHOT_TO_DOCS = process.env['UPDATE_INSPECTOR_SCREENSHOT'] === '1'
 const DOCS_SCREENSHOT = fileURLToPath(new URL('../../docs/images/inspector.png', import.meta.url))
 const WAIT = { timeout: 15_000 }
 
-let browser: Browser
+let browser: Browser | undefined
 let cleanups: Array<() => unknown> = []
 
-beforeAll(async () => {
+/** Debian's Chromium, or a failure (not a skip) that says how to get it. */
+async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with apt-get install chromium`)
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-})
+  browser ??= await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  return browser
+}
+
 afterAll(async () => {
   await browser?.close()
 })
@@ -63,7 +66,7 @@ interface PageRecord {
 }
 
 async function openPage(url: string): Promise<PageRecord> {
-  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } })
+  const context = await (await launchChromium()).newContext({ viewport: { width: 1600, height: 1000 } })
   cleanups.push(() => context.close())
   const page = await context.newPage()
   const urls: string[] = []
@@ -176,6 +179,7 @@ describe('the inspector page in Chromium', () => {
   })
 
   it('follows two apps logging in, lists each transition, shows no secret and stays on loopback', async () => {
+    await launchChromium()
     const { page, urls, problems } = await openPage(relay.pageUrl)
 
     // App 1: a mini-program, its inspector on wx.connectSocket.
