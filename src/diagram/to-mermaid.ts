@@ -10,7 +10,8 @@
  */
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate'
 
-function mermaidId(node: AnyStateNode, root: AnyStateNode): string {
+/** A state's id in the Mermaid text: its path joined with `_` (the inspector page finds states by it). */
+export function mermaidId(node: AnyStateNode, root: AnyStateNode): string {
   return node.path.length === 0 ? root.id : node.path.join('_')
 }
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { networkInterfaces } from 'node:os'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
@@ -46,13 +48,14 @@ describe('inspect relay', () => {
     const started = await relay()
     expect(started.host).toBe('127.0.0.1')
     expect(started.port).toBeGreaterThan(0)
-    expect(started.socketUrl).toBe(`ws://127.0.0.1:${started.port}`)
-    expect(started.pageUrl).toBe(`http://127.0.0.1:${started.port}/`)
+    expect(started.socketUrl).toBe(`ws://127.0.0.1:${started.port}/${started.secret}`)
+    expect(started.pageUrl).toBe(`http://127.0.0.1:${started.port}/${started.secret}/`)
+    expect(started.statelyPageUrl).toBe(`${started.pageUrl}?ui=stately`)
     const external = externalIPv4()
     if (external) {
       // Not reachable from another interface.
       const refused = await new Promise<string>((resolve) => {
-        const socket = new WebSocket(`ws://${external}:${started.port}`)
+        const socket = new WebSocket(`ws://${external}:${started.port}/${started.secret}`)
         socket.once('open', () => resolve('open'))
         socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'))
       })
@@ -111,22 +114,62 @@ describe('inspect relay', () => {
     await vi.waitFor(() => expect(receiver.frames).toEqual([frame(7)]))
   })
 
-  it('serves the bridge page at / embedding the Stately inspector, and nothing else', async () => {
+  it('serves its own page under the secret, and Stately’s at ?ui=stately, and nothing else', async () => {
     const started = await relay()
     const page = await fetch(started.pageUrl)
     expect(page.status).toBe(200)
     expect(page.headers.get('content-type')).toContain('text/html')
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
+    expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'")
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer')
     const html = await page.text()
-    expect(html).toContain('<iframe id="inspector" src="https://stately.ai/inspect"')
-    expect(html).toContain('@statelyai.connected')
-    expect(html).toContain('"https://stately.ai"')
-    expect((await fetch(new URL('/other', started.pageUrl))).status).toBe(404)
+    expect(html).toContain('<script src="assets/mermaid.min.js"></script>')
+    expect(html).toContain('<script src="assets/inspector.js"></script>')
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//)
+    expect(html).not.toContain('stately.ai')
+
+    const stately = await fetch(started.statelyPageUrl)
+    expect(stately.headers.get('content-security-policy')).toContain('frame-src https://stately.ai')
+    const statelyHtml = await stately.text()
+    expect(statelyHtml).toContain('<iframe id="inspector" src="https://stately.ai/inspect"')
+    expect(statelyHtml).toContain('@statelyai.connected')
+    expect(statelyHtml).toContain('"https://stately.ai"')
+    expect(await (await fetch(`${started.statelyPageUrl.replace('stately', 'local')}`)).text()).toBe(html)
+
+    // Without the trailing slash, to the page (so its relative asset URLs stay under the secret).
+    const bare = await fetch(started.pageUrl.slice(0, -1), { redirect: 'manual' })
+    expect(bare.status).toBe(308)
+    expect(bare.headers.get('location')).toBe(`/${started.secret}/`)
+    expect((await fetch(new URL('other', started.pageUrl))).status).toBe(404)
+    expect((await fetch(new URL('assets/nothing.js', started.pageUrl))).status).toBe(404)
     expect((await fetch(started.pageUrl, { method: 'POST' })).status).toBe(405)
   })
 
-  it('escapes a custom inspector URL into the page', async () => {
+  it('serves the page’s scripts from the package and Mermaid’s standalone build from node_modules', async () => {
+    const started = await relay()
+    const mermaidFile = createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js')
+    const mermaid = await fetch(new URL('assets/mermaid.min.js', started.pageUrl))
+    expect(mermaid.status).toBe(200)
+    expect(mermaid.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+    expect(mermaid.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(Buffer.from(await mermaid.arrayBuffer()).equals(readFileSync(mermaidFile))).toBe(true)
+    const script = await (await fetch(new URL('assets/inspector.js', started.pageUrl))).text()
+    expect(script).toContain('viewer')
+    expect((await fetch(new URL('assets/inspector.css', started.pageUrl))).headers.get('content-type')).toBe('text/css; charset=utf-8')
+    const head = await fetch(new URL('assets/mermaid.min.js', started.pageUrl), { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(await head.text()).toBe('')
+  })
+
+  it('makes Stately’s page the default with ui: "stately"', async () => {
+    const started = await relay({ ui: 'stately' })
+    expect(await (await fetch(started.pageUrl)).text()).toContain('<iframe id="inspector"')
+    expect(await (await fetch(`${started.pageUrl}?ui=local`)).text()).toContain('assets/inspector.js')
+  })
+
+  it('escapes a custom inspector URL into the Stately page', async () => {
     const started = await relay({ inspectorUrl: 'https://inspect.example.com/?a="><script>x</script>' })
-    const html = await (await fetch(started.pageUrl)).text()
+    const html = await (await fetch(started.statelyPageUrl)).text()
     expect(html).not.toContain('"><script>x</script>')
     expect(html).toContain('"https://inspect.example.com"')
   })
@@ -164,6 +207,8 @@ describe('inspect relay', () => {
     ['a non-http inspector URL', { inspectorUrl: 'ftp://example.com' }],
     ['a malformed inspector URL', { inspectorUrl: 'not a url' }],
     ['an empty host', { host: '' }],
+    ['an unknown ui', { ui: 'fancy' }],
+    ['a short secret', { secret: 'abc' }],
   ])('rejects %s with a TypeError', async (_name, options) => {
     await expect(startInspectRelay(options as InspectRelayOptions)).rejects.toThrow(TypeError)
   })
