@@ -12,9 +12,11 @@
  *   TypeScript's `moduleResolution: node`) find `miniprogram-login/platforms` there.
  *   `/machines` has none: `machines/` is the source folder, and that entry is for
  *   Node, whose resolver reads `exports`.
+ * - the inspector page's own script and style, which the relay reads from
+ *   `./page/` beside its module (src/inspect/relay/assets.ts), copied to dist/node/page/.
  * - the `exports` map package.json must carry, derived from the entry table.
  */
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises'
+import { copyFile, cp, mkdir, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { CLIENT_CJS_DIR, CLIENT_ENTRIES, CLIENT_ESM_DIR, NODE_DIR, NODE_ENTRIES } from './entries.ts'
 
@@ -70,6 +72,8 @@ export async function writePackageLayout(root: string): Promise<string[]> {
     await copyFile(path.join(root, CLIENT_ESM_DIR, name), path.join(root, CLIENT_CJS_DIR, name))
     written.push(`${CLIENT_CJS_DIR}/${name}`)
   }
+  await cp(path.join(root, 'src/inspect/relay/page'), path.join(root, NODE_DIR, 'page'), { recursive: true })
+  written.push(`${NODE_DIR}/page/`)
   for (const { dir, manifest } of legacyFolders()) {
     await mkdir(path.join(root, dir), { recursive: true })
     const file = path.join(dir, 'package.json')
