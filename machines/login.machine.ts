@@ -2,37 +2,88 @@
  * The login life cycle of a WeChat mini-program as an XState v5 statechart.
  *
  * This file is data: every side effect (storage, `wx.checkSession`,
- * `wx.login`, HTTP to the developer server) is a named actor or action whose
- * real implementation is provided from outside with `loginMachine.provide()`.
- * The placeholders below reject or do nothing, so a machine that was not given
- * its implementations fails loudly instead of pretending to log in.
+ * `wx.login`, HTTP to the developer server), the clock and the jitter source
+ * are calls on `context.effects`, which the client passes in through the
+ * machine's input. One definition serves every client; nothing here reads a
+ * clock or a random source of its own. A machine started without effects
+ * fails every step and judges nothing live or fresh, instead of pretending
+ * to log in.
  */
 import { assign, fromPromise, setup } from 'xstate'
 import { LoginError, backoffDelay, isLoginError, isSessionShape, toLoginError, type Session } from '../src/contract/index.ts'
 import {
   DEFAULT_RETRY_POLICY,
   DEFAULT_STEP_TIMEOUTS,
+  PLATFORM_GRACE_MS,
   type LoginContext,
+  type LoginEffects,
   type LoginEvent,
   type LoginMachineInput,
   type LoginStep,
   type StoredSession,
 } from './login.types.ts'
 
-function notProvided(name: string): () => Promise<never> {
-  return () => Promise.reject(new Error(`the '${name}' actor was not provided to loginMachine`))
+function notProvided(): Promise<never> {
+  return Promise.reject(new Error('loginMachine was started without effects in its input'))
+}
+
+/** What a machine without effects does: every step fails, every side effect is skipped, time is unknown. */
+const NO_EFFECTS: LoginEffects = {
+  readSession: notProvided,
+  checkWxSession: notProvided,
+  checkServerSession: notProvided,
+  wxLogin: notProvided,
+  serverLogin: notProvided,
+  prefetchServerCheck: () => {},
+  persistSession: () => {},
+  clearSession: () => {},
+  notifyServerLogout: () => {},
+  reportReadTimeout: () => {},
+  // No clock: no expiry and no confirmation can be judged by time.
+  now: () => Number.NaN,
+  random: () => 0.5,
+}
+
+/** An actor's input: what its step needs, and the effects. */
+type WithEffects<TStep extends object = object> = TStep & { effects?: LoginEffects }
+
+function effectsOf(input: { effects?: LoginEffects } | null | undefined): LoginEffects {
+  return input?.effects ?? NO_EFFECTS
 }
 
 function timeoutError(step: LoginStep, ms: number): LoginError {
   return new LoginError('timeout', `${step} did not answer within ${ms} ms`)
 }
 
-function isUsableSession(value: unknown, now: number): value is Session {
-  return isSessionShape(value) && value.expiresAt > now
+/**
+ * A stored session the machine may go on with: whole, and not expired in
+ * server time. One stored without an offset to server time cannot be judged
+ * by this device's clock, so it is kept for the server to judge.
+ */
+function isUsableStoredSession(value: unknown, now: number): value is StoredSession {
+  if (!isSessionShape(value)) return false
+  return (value as StoredSession).serverOffsetMs === undefined || value.expiresAt > now
 }
 
-function toSession({ token, expiresAt }: StoredSession): Session {
+/** The confirmation stored with a session, when it can be read in server time. */
+function confirmationOf(stored: StoredSession): number | null {
+  return stored.serverOffsetMs === undefined ? null : (stored.confirmedAt ?? null)
+}
+
+/** The server confirmed the session less than the window ago; a confirmation "in the future" (a clock moved back) is not fresh. */
+function isConfirmationFresh(context: LoginContext): boolean {
+  if (context.confirmedAt === null) return false
+  const elapsed = context.effects.now() - context.confirmedAt
+  return elapsed >= 0 && elapsed < context.serverCheckWindowMs
+}
+
+function toSession({ token, expiresAt }: Session): Session {
   return { token, expiresAt }
+}
+
+/** The error of an `xstate.error.actor.*` event. */
+function errorOf(event: unknown): unknown {
+  return (event as { error?: unknown }).error
 }
 
 /** The codes that mean "this `wx.login` code is no good, get a fresh one". */
@@ -42,67 +93,114 @@ function isRejectedCode(error: unknown): boolean {
   return isLoginError(error) && REJECTED_CODE_ERRORS.has(error.code)
 }
 
+/*
+ * The three retrying steps (checkingServer, wxLogin, serverLogin) share one
+ * shape: `running` invokes the step; a failure or a timeout goes to
+ * `retrying` while tries are left, and `retrying` waits out the backoff and
+ * runs the step again. These builders return plain data, so the machine
+ * config keeps XState's inferred types.
+ */
+
+/** `retrying`: wait out the backoff, then try again. */
+const RETRYING = { after: { retryBackoff: { target: 'running' } } } as const
+
+/** A try failed: retry while tries are left and the failure is worth it; otherwise the `giveUp` transitions decide. */
+function retryOnError<const TGiveUp extends readonly object[]>(...giveUp: TGiveUp) {
+  return [{ guard: 'canRetry', target: 'retrying', actions: ['recordError', 'nextAttempt'] }, ...giveUp] as const
+}
+
+/** A try timed out: retry while tries are left; otherwise the `giveUp` transitions decide. */
+function retryOnTimeout<const TStep extends LoginStep, const TGiveUp extends readonly object[]>(step: TStep, ...giveUp: TGiveUp) {
+  return [
+    { guard: 'hasAttemptsLeft', target: 'retrying', actions: [{ type: 'recordTimeout', params: { step } }, 'nextAttempt'] },
+    ...giveUp,
+  ] as const
+}
+
 export const loginMachine = setup({
   types: {
     context: {} as LoginContext,
     events: {} as LoginEvent,
     input: {} as LoginMachineInput | undefined,
   },
+  // Each actor takes the effects in its input, beside what the step needs. They are optional in
+  // the input's type so that `loginMachine.provide({ actors })` still accepts actors that need
+  // only the step's own input (as the tools and tests that stand in for WeChat do).
   actors: {
-    /** Reads the stored session; resolves `null` when there is none or it is corrupt. */
-    readSession: fromPromise<StoredSession | null>(notProvided('readSession')),
+    /** The stored session; `null` when there is none or it is corrupt. */
+    readSession: fromPromise<StoredSession | null, WithEffects | null>(({ input }) => effectsOf(input).readSession()),
     /** `wx.checkSession`: resolves while WeChat's session is alive, rejects when it expired. */
-    checkWxSession: fromPromise<void>(notProvided('checkWxSession')),
-    /** Asks the developer server: `true` valid, `false` expired; rejects on a transient failure. */
-    checkServerSession: fromPromise<boolean, { session: Session }>(notProvided('checkServerSession')),
-    /** `wx.login`: resolves with a one-time code. */
-    wxLogin: fromPromise<{ code: string }, { timeout: number }>(notProvided('wxLogin')),
+    checkWxSession: fromPromise<void, WithEffects | null>(({ input }) => effectsOf(input).checkWxSession()),
+    /** The developer server: `true` valid, `false` expired; rejects on a failure. */
+    checkServerSession: fromPromise<boolean, WithEffects<{ session: Session }>>(({ input }) =>
+      effectsOf(input).checkServerSession(input.session),
+    ),
+    /** `wx.login`: a one-time code. */
+    wxLogin: fromPromise<{ code: string }, WithEffects<{ timeout: number }>>(({ input, signal }) =>
+      effectsOf(input).wxLogin({ timeout: input.timeout, signal }),
+    ),
     /** Trades the code for a developer-server session. */
-    serverLogin: fromPromise<Session, { code: string }>(notProvided('serverLogin')),
+    serverLogin: fromPromise<Session, WithEffects<{ code: string }>>(({ input, signal }) =>
+      effectsOf(input).serverLogin({ code: input.code, signal }),
+    ),
   },
   guards: {
-    isUsableStoredSession: (_, params: { stored: unknown }) => isUsableSession(params.stored, Date.now()),
+    isUsableStoredSession: ({ context }, params: { stored: unknown }) => isUsableStoredSession(params.stored, context.effects.now()),
     isServerSessionValid: (_, params: { valid: boolean }) => params.valid,
     /** The server confirmed this session less than `serverCheckWindowMs` ago (0 = always ask it). */
-    isServerConfirmationFresh: ({ context }) =>
-      context.confirmedAt !== null && Date.now() - context.confirmedAt < context.serverCheckWindowMs,
+    isServerConfirmationFresh: ({ context }) => isConfirmationFresh(context),
+    isRefreshing: ({ context }) => context.refreshing,
+    /** A refresh met a failure that does not say the session is gone (a transient one): the session is kept. */
+    isRefreshWithTransientFailure: ({ context, event }) => context.refreshing && toLoginError(errorOf(event)).transient,
     hasAttemptsLeft: ({ context }) => context.attempt < context.retry.attempts,
     /** Tries left, a transient failure, and no `Retry-After` longer than our longest backoff. */
-    canRetry: ({ context }, params: { error: unknown }) => {
+    canRetry: ({ context, event }) => {
       if (context.attempt >= context.retry.attempts) return false
-      const error = toLoginError(params.error)
+      const error = toLoginError(errorOf(event))
       if (!error.transient) return false
       // A server that asks us to wait longer than our longest backoff is not retried:
       // the caller gets `rate_limited` with `retryAfterMs` and decides.
       return (error.retryAfterMs ?? 0) <= context.retry.maxDelayMs
     },
-    isRejectedCodeWithFreshCodeLeft: ({ context }, params: { error: unknown }) =>
-      isRejectedCode(params.error) && context.freshCodeRetries < 1,
+    isRejectedCodeWithFreshCodeLeft: ({ context, event }) => isRejectedCode(errorOf(event)) && context.freshCodeRetries < 1,
     /**
      * The code was refused on a retry that followed a transient failure: the
      * server most likely spent it with WeChat before failing, so the refusal is a
      * consequence of that failure, and the transient error is the one to report.
      */
-    isRejectedCodeAfterRetry: ({ context }, params: { error: unknown }) => isRejectedCode(params.error) && context.attempt > 1,
+    isRejectedCodeAfterRetry: ({ context, event }) => isRejectedCode(errorOf(event)) && context.attempt > 1,
   },
   actions: {
-    /** Writes the session to storage. Provided by the client; must not throw. */
-    persistSession: (_, _params: { session: Session; confirmedAt: number }) => {},
-    /** Removes the stored session. Provided by the client; must not throw. */
-    clearSession: () => {},
-    /** Tells the developer server the session is over, if it can. Provided by the client; must not throw. */
-    notifyServerLogout: (_, _params: { session: Session | null }) => {},
-    beginFlow: assign({ freshCodeRetries: 0, error: null }),
+    persistSession: ({ context }) => {
+      if (context.session)
+        context.effects.persistSession({
+          ...context.session,
+          ...(context.confirmedAt === null ? {} : { confirmedAt: context.confirmedAt }),
+        })
+    },
+    clearSession: ({ context }) => context.effects.clearSession(),
+    notifyServerLogout: ({ context }) => context.effects.notifyServerLogout(context.session),
+    /** Starts the server check beside `wx.checkSession` when the flow will need it. */
+    prefetchServerCheck: ({ context }) => {
+      if (context.session && !isConfirmationFresh(context)) context.effects.prefetchServerCheck(context.session)
+    },
+    reportReadTimeout: ({ context }) => context.effects.reportReadTimeout(timeoutError('readSession', context.timeouts.readSession)),
+    beginFlow: assign({ freshCodeRetries: 0, error: null, refreshing: false }),
+    /** A refresh asks the server whatever it said recently. */
+    beginRefresh: assign({ freshCodeRetries: 0, error: null, refreshing: true, confirmedAt: null }),
     resetAttempts: assign({ attempt: 1 }),
     nextAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
     countFreshCode: assign({ freshCodeRetries: ({ context }) => context.freshCodeRetries + 1 }),
-    recordError: assign({ error: (_, params: { error: unknown }) => toLoginError(params.error) }),
+    recordError: assign({ error: ({ event }) => toLoginError(errorOf(event)) }),
     recordTimeout: assign({
-      error: ({ context }, params: { step: LoginStep }) => timeoutError(params.step, context.timeouts[params.step]),
+      error: ({ context }, params: { step: LoginStep }) =>
+        timeoutError(params.step, context.timeouts[params.step] + (params.step === 'wxLogin' ? PLATFORM_GRACE_MS : 0)),
     }),
-    storeSession: assign({ session: (_, params: { session: Session }) => params.session }),
-    forgetSession: assign({ session: null, confirmedAt: null }),
+    storeSession: assign({ session: (_, params: { session: Session }) => toSession(params.session) }),
+    /** Stamps the server's confirmation with the server time now. */
+    confirmNow: assign({ confirmedAt: ({ context }) => context.effects.now() }),
     storeConfirmedAt: assign({ confirmedAt: (_, params: { at: number | null }) => params.at }),
+    forgetSession: assign({ session: null, confirmedAt: null, refreshing: false }),
     storeCode: assign({ code: (_, params: { code: string }) => params.code }),
     forgetCode: assign({ code: null }),
     clearError: assign({ error: null }),
@@ -111,10 +209,16 @@ export const loginMachine = setup({
     readSessionTimeout: ({ context }) => context.timeouts.readSession,
     checkWxSessionTimeout: ({ context }) => context.timeouts.checkWxSession,
     checkServerSessionTimeout: ({ context }) => context.timeouts.checkServerSession,
-    wxLoginTimeout: ({ context }) => context.timeouts.wxLogin,
+    // The platform owns the wx.login deadline; this is the backstop for one that breaks it.
+    wxLoginTimeout: ({ context }) => context.timeouts.wxLogin + PLATFORM_GRACE_MS,
     serverLoginTimeout: ({ context }) => context.timeouts.serverLogin,
     retryBackoff: ({ context }) =>
-      backoffDelay({ attempt: context.attempt, policy: context.retry, retryAfterMs: context.error?.retryAfterMs, random: Math.random() }),
+      backoffDelay({
+        attempt: context.attempt,
+        policy: context.retry,
+        retryAfterMs: context.error?.retryAfterMs,
+        random: context.effects.random(),
+      }),
   },
 }).createMachine({
   id: 'login',
@@ -127,21 +231,17 @@ export const loginMachine = setup({
     error: null,
     attempt: 1,
     freshCodeRetries: 0,
+    refreshing: false,
     timeouts: { ...DEFAULT_STEP_TIMEOUTS, ...input?.timeouts },
     retry: { ...DEFAULT_RETRY_POLICY, ...input?.retry },
     serverCheckWindowMs: input?.serverCheckWindowMs ?? 0,
+    effects: input?.effects ?? NO_EFFECTS,
   }),
   initial: 'idle',
   on: {
     LOGOUT: {
       target: '.idle',
-      actions: [
-        { type: 'notifyServerLogout', params: ({ context }) => ({ session: context.session }) },
-        'clearSession',
-        'forgetSession',
-        'forgetCode',
-        'clearError',
-      ],
+      actions: ['notifyServerLogout', 'clearSession', 'forgetSession', 'forgetCode', 'clearError'],
     },
   },
   states: {
@@ -151,35 +251,48 @@ export const loginMachine = setup({
     },
 
     checkingStorage: {
-      description: 'Read the stored developer-server session. None, corrupt, locally expired or unreadable: log in afresh.',
+      description:
+        'Read the stored developer-server session. None, corrupt, expired in server time, unreadable or too slow: log in afresh.',
       invoke: {
         id: 'readSession',
         src: 'readSession',
+        input: ({ context }) => ({ effects: context.effects }),
         onDone: [
           {
             guard: { type: 'isUsableStoredSession', params: ({ event }) => ({ stored: event.output }) },
             target: 'checkingWx',
             actions: [
-              { type: 'storeSession', params: ({ event }) => ({ session: toSession(event.output as StoredSession) }) },
-              { type: 'storeConfirmedAt', params: ({ event }) => ({ at: event.output?.confirmedAt ?? null }) },
+              { type: 'storeSession', params: ({ event }) => ({ session: event.output as StoredSession }) },
+              { type: 'storeConfirmedAt', params: ({ event }) => ({ at: confirmationOf(event.output as StoredSession) }) },
             ],
           },
           { target: 'wxLogin', actions: ['forgetSession', 'clearSession'] },
         ],
         onError: { target: 'wxLogin', actions: ['forgetSession', 'clearSession'] },
       },
-      after: { readSessionTimeout: { target: 'wxLogin', actions: ['forgetSession', 'clearSession'] } },
+      after: { readSessionTimeout: { target: 'wxLogin', actions: ['reportReadTimeout', 'forgetSession', 'clearSession'] } },
     },
 
     checkingWx: {
-      description: "wx.checkSession: is WeChat's side of the session still alive?",
+      description:
+        "wx.checkSession: is WeChat's side of the session still alive? The server check, when needed, starts beside it; its answer counts only if WeChat's is yes.",
+      entry: 'prefetchServerCheck',
       invoke: {
         id: 'checkWxSession',
         src: 'checkWxSession',
+        input: ({ context }) => ({ effects: context.effects }),
         onDone: [{ guard: 'isServerConfirmationFresh', target: 'authenticated' }, { target: 'checkingServer' }],
-        onError: { target: 'wxLogin', actions: ['forgetSession', 'clearSession'] },
+        onError: [
+          { guard: 'isRefreshWithTransientFailure', target: 'authenticated', actions: 'recordError' },
+          { target: 'wxLogin', actions: ['forgetSession', 'clearSession'] },
+        ],
       },
-      after: { checkWxSessionTimeout: { target: 'wxLogin', actions: ['forgetSession', 'clearSession'] } },
+      after: {
+        checkWxSessionTimeout: [
+          { guard: 'isRefreshing', target: 'authenticated', actions: { type: 'recordTimeout', params: { step: 'checkWxSession' } } },
+          { target: 'wxLogin', actions: ['forgetSession', 'clearSession'] },
+        ],
+      },
     },
 
     checkingServer: {
@@ -191,39 +304,33 @@ export const loginMachine = setup({
           invoke: {
             id: 'checkServerSession',
             src: 'checkServerSession',
-            input: ({ context }) => ({ session: context.session as Session }),
+            input: ({ context }) => ({ effects: context.effects, session: context.session as Session }),
             onDone: [
               {
                 guard: { type: 'isServerSessionValid', params: ({ event }) => ({ valid: event.output }) },
                 target: '#login.authenticated',
-                actions: [
-                  { type: 'storeConfirmedAt', params: () => ({ at: Date.now() }) },
-                  { type: 'persistSession', params: ({ context }) => ({ session: context.session as Session, confirmedAt: Date.now() }) },
-                ],
+                actions: ['confirmNow', 'persistSession', 'clearError'],
               },
               { target: '#login.wxLogin', actions: ['forgetSession', 'clearSession'] },
             ],
-            onError: [
-              {
-                guard: { type: 'canRetry', params: ({ event }) => ({ error: event.error }) },
-                target: 'retrying',
-                actions: [{ type: 'recordError', params: ({ event }) => ({ error: event.error }) }, 'nextAttempt'],
-              },
-              { target: '#login.failed', actions: { type: 'recordError', params: ({ event }) => ({ error: event.error }) } },
-            ],
+            onError: retryOnError(
+              { guard: 'isRefreshing', target: '#login.authenticated', actions: 'recordError' },
+              { target: '#login.failed', actions: 'recordError' },
+            ),
           },
           after: {
-            checkServerSessionTimeout: [
+            checkServerSessionTimeout: retryOnTimeout(
+              'checkServerSession',
               {
-                guard: 'hasAttemptsLeft',
-                target: 'retrying',
-                actions: [{ type: 'recordTimeout', params: { step: 'checkServerSession' } }, 'nextAttempt'],
+                guard: 'isRefreshing',
+                target: '#login.authenticated',
+                actions: { type: 'recordTimeout', params: { step: 'checkServerSession' } },
               },
               { target: '#login.failed', actions: { type: 'recordTimeout', params: { step: 'checkServerSession' } } },
-            ],
+            ),
           },
         },
-        retrying: { after: { retryBackoff: { target: 'running' } } },
+        retrying: RETRYING,
       },
     },
 
@@ -236,32 +343,21 @@ export const loginMachine = setup({
           invoke: {
             id: 'wxLogin',
             src: 'wxLogin',
-            input: ({ context }) => ({ timeout: context.timeouts.wxLogin }),
+            input: ({ context }) => ({ effects: context.effects, timeout: context.timeouts.wxLogin }),
             onDone: {
               target: '#login.serverLogin',
               actions: { type: 'storeCode', params: ({ event }) => ({ code: event.output.code }) },
             },
-            onError: [
-              {
-                guard: { type: 'canRetry', params: ({ event }) => ({ error: event.error }) },
-                target: 'retrying',
-                actions: [{ type: 'recordError', params: ({ event }) => ({ error: event.error }) }, 'nextAttempt'],
-              },
-              { target: '#login.failed', actions: { type: 'recordError', params: ({ event }) => ({ error: event.error }) } },
-            ],
+            onError: retryOnError({ target: '#login.failed', actions: 'recordError' }),
           },
           after: {
-            wxLoginTimeout: [
-              {
-                guard: 'hasAttemptsLeft',
-                target: 'retrying',
-                actions: [{ type: 'recordTimeout', params: { step: 'wxLogin' } }, 'nextAttempt'],
-              },
-              { target: '#login.failed', actions: { type: 'recordTimeout', params: { step: 'wxLogin' } } },
-            ],
+            wxLoginTimeout: retryOnTimeout('wxLogin', {
+              target: '#login.failed',
+              actions: { type: 'recordTimeout', params: { step: 'wxLogin' } },
+            }),
           },
         },
-        retrying: { after: { retryBackoff: { target: 'running' } } },
+        retrying: RETRYING,
       },
     },
 
@@ -274,52 +370,36 @@ export const loginMachine = setup({
           invoke: {
             id: 'serverLogin',
             src: 'serverLogin',
-            input: ({ context }) => ({ code: context.code as string }),
+            input: ({ context }) => ({ effects: context.effects, code: context.code as string }),
             onDone: {
               target: '#login.authenticated',
               actions: [
                 { type: 'storeSession', params: ({ event }) => ({ session: event.output }) },
-                { type: 'storeConfirmedAt', params: () => ({ at: Date.now() }) },
-                { type: 'persistSession', params: ({ event }) => ({ session: event.output, confirmedAt: Date.now() }) },
+                'confirmNow',
+                'persistSession',
                 'forgetCode',
                 'clearError',
               ],
             },
             onError: [
               {
-                guard: { type: 'isRejectedCodeWithFreshCodeLeft', params: ({ event }) => ({ error: event.error }) },
+                guard: 'isRejectedCodeWithFreshCodeLeft',
                 target: '#login.wxLogin',
-                actions: [{ type: 'recordError', params: ({ event }) => ({ error: event.error }) }, 'countFreshCode', 'forgetCode'],
+                actions: ['recordError', 'countFreshCode', 'forgetCode'],
               },
-              {
-                // Keeps the transient error recorded when this code was retried.
-                guard: { type: 'isRejectedCodeAfterRetry', params: ({ event }) => ({ error: event.error }) },
-                target: '#login.failed',
-                actions: 'forgetCode',
-              },
-              {
-                guard: { type: 'canRetry', params: ({ event }) => ({ error: event.error }) },
-                target: 'retrying',
-                actions: [{ type: 'recordError', params: ({ event }) => ({ error: event.error }) }, 'nextAttempt'],
-              },
-              {
-                target: '#login.failed',
-                actions: [{ type: 'recordError', params: ({ event }) => ({ error: event.error }) }, 'forgetCode'],
-              },
+              // Keeps the transient error recorded when this code was retried.
+              { guard: 'isRejectedCodeAfterRetry', target: '#login.failed', actions: 'forgetCode' },
+              ...retryOnError({ target: '#login.failed', actions: ['recordError', 'forgetCode'] }),
             ],
           },
           after: {
-            serverLoginTimeout: [
-              {
-                guard: 'hasAttemptsLeft',
-                target: 'retrying',
-                actions: [{ type: 'recordTimeout', params: { step: 'serverLogin' } }, 'nextAttempt'],
-              },
-              { target: '#login.failed', actions: [{ type: 'recordTimeout', params: { step: 'serverLogin' } }, 'forgetCode'] },
-            ],
+            serverLoginTimeout: retryOnTimeout('serverLogin', {
+              target: '#login.failed',
+              actions: [{ type: 'recordTimeout', params: { step: 'serverLogin' } }, 'forgetCode'],
+            }),
           },
         },
-        retrying: { after: { retryBackoff: { target: 'running' } } },
+        retrying: RETRYING,
       },
     },
 
@@ -328,8 +408,7 @@ export const loginMachine = setup({
       tags: ['authenticated'],
       on: {
         SESSION_EXPIRED: { target: 'wxLogin', actions: ['beginFlow', 'forgetSession', 'clearSession'] },
-        // A refresh asks the server whatever it said recently.
-        REFRESH: { target: 'checkingWx', actions: ['beginFlow', { type: 'storeConfirmedAt', params: { at: null } }] },
+        REFRESH: { target: 'checkingWx', actions: 'beginRefresh' },
       },
     },
 

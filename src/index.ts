@@ -26,5 +26,7 @@ export type {
 } from './client/http-session-server/index.ts'
 export { wechatPlatform } from './platform/wechat.ts'
 export type { Platform, PlatformRequestOptions, PlatformResponse, PlatformStorage } from './platform/index.ts'
+export { createRequestScheduler, DEFAULT_MAX_CONCURRENT_REQUESTS } from './platform/request-scheduler.ts'
+export type { RequestPriority, RequestScheduler, RequestSchedulerOptions, ScheduleOptions } from './platform/request-scheduler.ts'
 export { loginMachine, DEFAULT_RETRY_POLICY, DEFAULT_STEP_TIMEOUTS } from '../machines/index.ts'
-export type { LoginContext, LoginEvent, LoginStateName, LoginStep, RetryPolicy, StepTimeouts } from '../machines/index.ts'
+export type { LoginContext, LoginEffects, LoginEvent, LoginStateName, LoginStep, RetryPolicy, StepTimeouts } from '../machines/index.ts'

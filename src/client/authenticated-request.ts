@@ -1,13 +1,26 @@
 import type { Actor } from 'xstate'
+import type { LoginMachine } from '../../machines/index.ts'
 import { LoginError, toLoginError } from '../contract/index.ts'
+import type { RequestScheduler } from '../platform/request-scheduler.ts'
 import type { Platform, PlatformRequestOptions, PlatformResponse } from '../platform/types.ts'
 import { resolveUrl, tokenHeaderFor } from './http-session-server/http-session-server.ts'
 import type { Session } from './http-session-server/types.ts'
-import type { ProvidedLoginMachine } from './provide-machine.ts'
+
+/**
+ * Which stretch of logged-in life a request belongs to: `logout()` starts a
+ * new one. Queued requests of the old one are cancelled through `owner`.
+ */
+export interface LoginEra {
+  readonly owner: object
+}
 
 export interface AuthenticatedRequestDeps {
-  actor: Actor<ProvidedLoginMachine>
+  actor: Actor<LoginMachine>
   platform: Platform
+  scheduler: RequestScheduler
+  /** The current era; a new object after every `logout()`. */
+  era: () => LoginEra
+  /** The session, logging in first if needed; rejects with `aborted` after a logout until the app logs in again. */
   ensureLogin: () => Promise<Session>
   /** Base for relative URLs; its origin may receive the token. */
   apiBaseUrl: string | undefined
@@ -31,6 +44,9 @@ export function originOf(url: string): string | undefined {
  * `request()` of the client: waits for a session, adds its token, and on a 401
  * re-logs in once for all concurrent 401s and replays each request once. A
  * second 401 rejects with `unauthorized`; any other status is the caller's.
+ * Requests wait for a slot of the scheduler behind the login's own requests.
+ * A request that a `logout()` overtakes rejects with `aborted` (waiting for a
+ * session, for a slot, or answered 401) and never starts a login.
  */
 export function createAuthenticatedRequest(deps: AuthenticatedRequestDeps) {
   const { actor, platform } = deps
@@ -53,14 +69,11 @@ export function createAuthenticatedRequest(deps: AuthenticatedRequestDeps) {
     return url
   }
 
-  async function send(options: PlatformRequestOptions, session: Session): Promise<PlatformResponse> {
+  async function send(options: PlatformRequestOptions, session: Session, era: LoginEra): Promise<PlatformResponse> {
     const url = targetOf(options)
+    const header = { ...options.header, ...tokenHeaderFor(session.token, deps.tokenHeader) }
     try {
-      return await platform.request({
-        ...options,
-        url,
-        header: { ...options.header, ...tokenHeaderFor(session.token, deps.tokenHeader) },
-      })
+      return await deps.scheduler.schedule(() => platform.request({ ...options, url, header }), { priority: 'app', owner: era.owner })
     } catch (error) {
       throw toLoginError(error, 'network')
     }
@@ -76,12 +89,20 @@ export function createAuthenticatedRequest(deps: AuthenticatedRequestDeps) {
 
   return async function request(options: PlatformRequestOptions): Promise<PlatformResponse> {
     targetOf(options)
+    const era = deps.era()
     const session = await deps.ensureLogin()
-    const first = await send(options, session)
+    const first = await send(options, session, era)
     if (first.statusCode !== 401) return first
+    if (deps.era() !== era) {
+      throw new LoginError(
+        'aborted',
+        `${options.method ?? 'GET'} ${options.url} was refused (401) after a logout; no login is started for it`,
+      )
+    }
     expire(session)
     const fresh = await deps.ensureLogin()
-    const replay = await send(options, fresh)
+    if (deps.era() !== era) throw new LoginError('aborted', `${options.method ?? 'GET'} ${options.url}: logged out before the replay`)
+    const replay = await send(options, fresh, era)
     if (replay.statusCode === 401) {
       throw new LoginError('unauthorized', `${options.method ?? 'GET'} ${options.url} was refused (401) even after a fresh login`)
     }

@@ -5,7 +5,7 @@ import type { LoginError } from '../contract/index.ts'
  * outcome of the login (the user stays logged in, or stays logged out).
  */
 export type LoginClientEvent =
-  { type: 'storage_error'; operation: 'write' | 'remove'; error: LoginError } | { type: 'logout_error'; error: LoginError }
+  { type: 'storage_error'; operation: 'read' | 'write' | 'remove'; error: LoginError } | { type: 'logout_error'; error: LoginError }
 
 export type LoginClientEventType = LoginClientEvent['type']
 export type LoginClientEventListener<T extends LoginClientEventType> = (event: Extract<LoginClientEvent, { type: T }>) => void

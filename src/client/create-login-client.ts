@@ -1,13 +1,15 @@
 import { createActor, type InspectionEvent, type Observer, type SnapshotFrom } from 'xstate'
-import type { RetryPolicy, StepTimeouts } from '../../machines/index.ts'
+import { DEFAULT_STEP_TIMEOUTS, loginMachine, type LoginMachine, type RetryPolicy, type StepTimeouts } from '../../machines/index.ts'
+import { LoginError, toLoginError } from '../contract/index.ts'
+import { createRequestScheduler, type RequestScheduler } from '../platform/request-scheduler.ts'
 import type { Platform, PlatformRequestOptions, PlatformResponse } from '../platform/types.ts'
 import { type HttpSessionServerConfig, httpSessionServer, isSessionServer } from './http-session-server/http-session-server.ts'
 import type { Session, SessionServer } from './http-session-server/types.ts'
-import { createAuthenticatedRequest } from './authenticated-request.ts'
+import { createAuthenticatedRequest, type LoginEra } from './authenticated-request.ts'
 import { createClientEvents, type LoginClientEventListener, type LoginClientEventType } from './client-events.ts'
-import { type ProvidedLoginMachine, provideLoginMachine } from './provide-machine.ts'
-import { DEFAULT_STORAGE_KEY } from './session-storage.ts'
-import { settledOrAfter } from './settled-or-after.ts'
+import { createLoginEffects } from './login-effects.ts'
+import { createServerClock } from './server-clock.ts'
+import { DEFAULT_STORAGE_KEY, readStoredSession } from './session-storage.ts'
 import { createSingleFlight } from './single-flight.ts'
 
 export interface LoginClientOptions {
@@ -22,9 +24,9 @@ export interface LoginClientOptions {
   retry?: Partial<RetryPolicy>
   /**
    * At launch, skip the developer-server check when the server confirmed the
-   * stored session less than this many ms ago; `wx.checkSession` still runs,
-   * and a session the server revoked meanwhile is caught by the 401 replay of
-   * `request()`. 0 (the default) asks the server at every launch.
+   * stored session less than this many ms ago (in server time); `wx.checkSession`
+   * still runs, and a session the server revoked meanwhile is caught by the 401
+   * replay of `request()`. 0 (the default) asks the server at every launch.
    */
   serverCheckWindowMs?: number
   /** Base URL for `request()` with relative URLs; defaults to `server.baseUrl` when `server` is the HTTP options. */
@@ -37,36 +39,58 @@ export interface LoginClientOptions {
   trustedOrigins?: readonly string[]
   /** Header that carries the token on `request()`; defaults to `server.tokenHeader`, else `Authorization`. */
   tokenHeader?: string
+  /**
+   * At most this many of the client's platform requests at once (default 10,
+   * `wx.request`'s limit); the login's own requests go ahead of queued
+   * `request()` calls. Ignored when `requestScheduler` is given.
+   */
+  maxConcurrentRequests?: number
+  /** A scheduler to share with the app's own `wx.request`/`uploadFile`/`downloadFile` calls (`createRequestScheduler`). */
+  requestScheduler?: RequestScheduler
   /** XState's inspection hook (for `@statelyai/inspect` or the mini-program inspector). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
   /** Jitter source for the retry backoff; defaults to `Math.random`. */
   random?: () => number
+  /** The device's clock; defaults to `Date.now`. The client judges time in the server's clock, measured from this one. */
+  now?: () => number
 }
 
-export type LoginSnapshot = SnapshotFrom<ProvidedLoginMachine>
+export type LoginSnapshot = SnapshotFrom<LoginMachine>
 
 /** A function that unsubscribes, with XState's `unsubscribe()` too. */
 export type Unsubscribe = (() => void) & { unsubscribe(): void }
 
 export interface LoginClient {
-  /** Starts the flow if it is at rest in `idle`; does nothing otherwise. */
+  /** Starts the flow if it is at rest in `idle`; does nothing otherwise. Ends a `logout()`'s hold. */
   start(): void
-  /** The session, logging in first if needed. Concurrent callers share one flow. Always settles. */
+  /** The session, logging in first if needed. Concurrent callers share one flow. Always settles. Ends a `logout()`'s hold. */
   ensureLogin(): Promise<Session>
-  /** Re-checks a live session with WeChat and the developer server now (say, in `onShow` after a long background). */
+  /**
+   * Re-checks a live session with WeChat and the developer server now (say, in
+   * `onShow` after a long background). A failure that does not say the
+   * session is gone rejects the refresh and keeps the session.
+   */
   refresh(): Promise<Session>
   /** An HTTP request with the session's token; re-logs in and replays once on a 401. */
   request(options: PlatformRequestOptions): Promise<PlatformResponse>
-  /** Clears the session locally at once, tells the server, and resolves when the server answered (or failed; see `on('logout_error')`). */
+  /**
+   * Clears the session locally at once, tells the server, and resolves when
+   * the server answered (or failed, or timed out; see `on('logout_error')`).
+   * Works after `stop()` too. Until `ensureLogin()` or `start()`, nothing logs
+   * in again by itself: waiting and later `request()`s reject with `aborted`.
+   */
   logout(): Promise<void>
   getSnapshot(): LoginSnapshot
+  /** Calls `listener` with every snapshot; a listener that throws is reported on the console, never thrown into the client. */
   subscribe(listener: (snapshot: LoginSnapshot) => void): Unsubscribe
-  /** Failures that do not change the outcome: a storage write that failed, a server logout that failed. */
+  /** Failures that do not change the outcome: a storage read or write that failed, a server logout that failed. */
   on<T extends LoginClientEventType>(type: T, listener: LoginClientEventListener<T>): () => void
   /** Stops the machine; whoever still waits is rejected with `aborted`. */
   stop(): void
+  /** The scheduler of the client's platform requests: `inFlight`, `queued`, and `schedule()` for the app's own calls. */
+  readonly requestScheduler: RequestScheduler
   /** The running XState actor, for inspection. */
-  readonly actor: ReturnType<typeof createActor<ProvidedLoginMachine>>
+  readonly actor: ReturnType<typeof createActor<LoginMachine>>
 }
 
 function toUnsubscribe(unsubscribe: () => void): Unsubscribe {
@@ -74,27 +98,37 @@ function toUnsubscribe(unsubscribe: () => void): Unsubscribe {
   return Object.assign(fn, { unsubscribe: fn })
 }
 
+function loggedOutError(what: string): LoginError {
+  return new LoginError('aborted', `${what}: logged out; call ensureLogin() or start() to log in again`)
+}
+
 export function createLoginClient(options: LoginClientOptions): LoginClient {
   const { platform } = options
-  const server = isSessionServer(options.server)
-    ? options.server
-    : httpSessionServer({ ...options.server, request: (opts) => platform.request(opts) })
+  const storageKey = options.storageKey ?? DEFAULT_STORAGE_KEY
+  const clock = createServerClock(options.now ?? Date.now)
+  const scheduler = options.requestScheduler ?? createRequestScheduler({ maxConcurrent: options.maxConcurrentRequests })
   const serverConfig = isSessionServer(options.server) ? undefined : options.server
+  const server = serverConfig
+    ? httpSessionServer({
+        ...serverConfig,
+        request: (opts) => scheduler.schedule(() => platform.request(opts), { priority: 'login' }),
+        onServerTime: (serverNow) => clock.observe(serverNow),
+      })
+    : (options.server as SessionServer)
   const events = createClientEvents()
-  let serverLogout: Promise<void> = Promise.resolve()
-
-  const machine = provideLoginMachine({
+  const effects = createLoginEffects({
     platform,
     server,
-    storageKey: options.storageKey ?? DEFAULT_STORAGE_KEY,
+    storageKey,
     events,
+    clock,
     random: options.random ?? Math.random,
-    onServerLogout: (pending) => {
-      serverLogout = pending
-    },
+    logoutTimeoutMs: options.timeouts?.serverLogin ?? DEFAULT_STEP_TIMEOUTS.serverLogin,
   })
-  const actor = createActor(machine, {
+
+  const actor = createActor(loginMachine, {
     input: {
+      effects,
       ...(options.timeouts && { timeouts: options.timeouts }),
       ...(options.retry && { retry: options.retry }),
       ...(options.serverCheckWindowMs !== undefined && { serverCheckWindowMs: options.serverCheckWindowMs }),
@@ -103,34 +137,70 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
   })
   actor.start()
 
-  const flight = createSingleFlight(actor)
+  /** Set by `logout()`, ended by `ensureLogin()` or `start()`: no login starts by itself meanwhile. */
+  let loggedOut = false
+  let era: LoginEra = { owner: {} }
+  const flight = createSingleFlight(actor, (session) => clock.hasPassed(session.expiresAt))
   const request = createAuthenticatedRequest({
     actor,
     platform,
-    ensureLogin: flight.ensureLogin,
+    scheduler,
+    era: () => era,
+    ensureLogin: () => (loggedOut ? Promise.reject(loggedOutError('request()')) : flight.ensureLogin()),
     apiBaseUrl: options.apiBaseUrl ?? serverConfig?.baseUrl,
     trustedOrigins: options.trustedOrigins ?? [],
     tokenHeader: options.tokenHeader ?? serverConfig?.tokenHeader ?? 'Authorization',
   })
 
+  /** Logout once the actor is stopped: the same effects, run by hand. */
+  async function logoutStopped(): Promise<void> {
+    let session: Session | null = actor.getSnapshot().context.session
+    if (!session) {
+      try {
+        session = await readStoredSession(platform.storage, storageKey)
+      } catch (error) {
+        events.emit({ type: 'storage_error', operation: 'read', error: toLoginError(error, 'storage_error') })
+      }
+    }
+    effects.clearSession()
+    effects.notifyServerLogout(session)
+  }
+
   return {
     actor,
+    requestScheduler: scheduler,
     start() {
+      loggedOut = false
       if (actor.getSnapshot().status === 'active' && actor.getSnapshot().matches('idle')) actor.send({ type: 'START' })
     },
-    ensureLogin: flight.ensureLogin,
-    refresh: flight.refresh,
+    ensureLogin() {
+      loggedOut = false
+      return flight.ensureLogin()
+    },
+    refresh() {
+      return loggedOut ? Promise.reject(loggedOutError('refresh()')) : flight.refresh()
+    },
     request,
     async logout() {
-      serverLogout = Promise.resolve()
-      const limitMs = actor.getSnapshot().context.timeouts.serverLogin
-      actor.send({ type: 'LOGOUT' })
+      loggedOut = true
+      const ended = era
+      era = { owner: {} }
+      scheduler.cancelQueued(ended.owner, loggedOutError('request()'))
+      if (actor.getSnapshot().status === 'active') actor.send({ type: 'LOGOUT' })
+      else await logoutStopped()
       // Locally the user is logged out already; the server gets as long as a server login would.
-      await settledOrAfter(serverLogout, limitMs)
+      await effects.takePendingLogout()
     },
     getSnapshot: () => actor.getSnapshot(),
     subscribe(listener) {
-      const subscription = actor.subscribe(listener)
+      const subscription = actor.subscribe((snapshot) => {
+        try {
+          listener(snapshot)
+        } catch (error) {
+          // A broken listener must not break the login; surface it where developers look.
+          console.error('miniprogram-login: a subscribe() listener threw', error)
+        }
+      })
       return toUnsubscribe(() => subscription.unsubscribe())
     },
     on: events.on,

@@ -1,7 +1,7 @@
 import { LoginError } from '../contract/index.ts'
 import type { StoredSession } from '../../machines/index.ts'
 import type { PlatformStorage } from '../platform/types.ts'
-import { isSessionShape } from '../contract/index.ts'
+import { isEpochMs, isSessionShape } from '../contract/index.ts'
 
 export const DEFAULT_STORAGE_KEY = 'miniprogram-login:session'
 
@@ -9,10 +9,14 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
 
+function finiteNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined
+}
+
 /**
  * The stored session, or `null` when there is none or what is stored is not a
- * session (corrupt data is treated as no session, to be overwritten by the
- * next login). A storage that throws is reported as `storage_error`. A
+ * session (corrupt data, or an `expiresAt` that is not milliseconds, is
+ * treated as no session, to be overwritten by the next login). A storage that throws is reported as `storage_error`. A
  * storage whose `get` answers a promise (an asynchronous or remote store) is
  * awaited; the machine's `readSession` timeout bounds it.
  */
@@ -31,19 +35,21 @@ export async function readStoredSession(storage: PlatformStorage, key: string): 
       return null
     }
   }
-  if (!isSessionShape(raw)) return null
-  const { confirmedAt } = raw as { confirmedAt?: unknown }
-  return {
-    token: raw.token,
-    expiresAt: raw.expiresAt,
-    ...(typeof confirmedAt === 'number' && Number.isFinite(confirmedAt) ? { confirmedAt } : {}),
-  }
+  if (!isSessionShape(raw) || !isEpochMs(raw.expiresAt)) return null
+  const fields = raw as { confirmedAt?: unknown; serverOffsetMs?: unknown }
+  const confirmedAt = finiteNumber(fields.confirmedAt)
+  const serverOffsetMs = finiteNumber(fields.serverOffsetMs)
+  const session: StoredSession = { token: raw.token, expiresAt: raw.expiresAt }
+  if (confirmedAt !== undefined) session.confirmedAt = confirmedAt
+  if (serverOffsetMs !== undefined) session.serverOffsetMs = serverOffsetMs
+  return session
 }
 
 /** Writes the whole session as one value, so storage never holds half of one. */
 export function writeStoredSession(storage: PlatformStorage, key: string, session: StoredSession): void {
   const value: StoredSession = { token: session.token, expiresAt: session.expiresAt }
   if (session.confirmedAt !== undefined) value.confirmedAt = session.confirmedAt
+  if (session.serverOffsetMs !== undefined) value.serverOffsetMs = session.serverOffsetMs
   try {
     storage.set(key, value)
   } catch (cause) {

@@ -1,10 +1,13 @@
 import type { Actor, SnapshotFrom } from 'xstate'
+import type { LoginMachine } from '../../machines/index.ts'
 import { LoginError } from '../contract/index.ts'
 import type { Session } from './http-session-server/types.ts'
-import type { ProvidedLoginMachine } from './provide-machine.ts'
 
-type LoginActor = Actor<ProvidedLoginMachine>
-type LoginSnapshot = SnapshotFrom<ProvidedLoginMachine>
+type LoginActor = Actor<LoginMachine>
+type LoginSnapshot = SnapshotFrom<LoginMachine>
+
+/** Who waits: an `ensureLogin()` wants a session; a `refresh()` wants this re-check to have succeeded. */
+type WaiterKind = 'login' | 'refresh'
 
 interface Waiter {
   promise: Promise<Session>
@@ -30,27 +33,40 @@ function isInFlight(snapshot: LoginSnapshot): boolean {
 /**
  * Single flight over the login machine: every caller that arrives while a
  * flow runs shares that flow's outcome, so any number of concurrent callers
- * cause one `wx.login` and one server login. The shared promise settles when
- * the machine reaches `authenticated` (resolve), `failed` (reject with its
- * error), `idle` (logged out meanwhile) or stops; the machine's own timeouts
- * guarantee it gets there.
+ * cause one `wx.login` and one server login. The shared promises settle when
+ * the machine reaches `authenticated` (resolve; a refresh that failed without
+ * the session being gone rejects its `refresh()` callers and still resolves
+ * the `ensureLogin()` ones), `failed` (reject with its error), `idle` (logged
+ * out meanwhile) or stops; the machine's own timeouts guarantee it gets there.
+ *
+ * `hasExpired` judges a session's expiry in the server's time.
  */
-export function createSingleFlight(actor: LoginActor, now: () => number = () => Date.now()) {
-  let waiter: Waiter | null = null
+export function createSingleFlight(actor: LoginActor, hasExpired: (session: Session) => boolean) {
+  const waiters: Record<WaiterKind, Waiter | null> = { login: null, refresh: null }
   let stoppedError: LoginError | null = null
 
+  function take(kind: WaiterKind): Waiter | null {
+    const waiter = waiters[kind]
+    waiters[kind] = null
+    return waiter
+  }
+
+  function rejectAll(error: LoginError): void {
+    take('login')?.reject(error)
+    take('refresh')?.reject(error)
+  }
+
   function settle(snapshot: LoginSnapshot): void {
-    if (!waiter) return
-    const current = waiter
-    if (snapshot.matches('authenticated') && snapshot.context.session) {
-      waiter = null
-      current.resolve(snapshot.context.session)
+    if (!waiters.login && !waiters.refresh) return
+    const { session, error } = snapshot.context
+    if (snapshot.matches('authenticated') && session) {
+      take('login')?.resolve(session)
+      if (error) take('refresh')?.reject(error)
+      else take('refresh')?.resolve(session)
     } else if (snapshot.matches('failed')) {
-      waiter = null
-      current.reject(snapshot.context.error ?? new LoginError('server_error', 'the login failed without a reason'))
+      rejectAll(error ?? new LoginError('server_error', 'the login failed without a reason'))
     } else if (snapshot.matches('idle')) {
-      waiter = null
-      current.reject(new LoginError('aborted', 'logged out before the login finished'))
+      rejectAll(new LoginError('aborted', 'logged out before the login finished'))
     }
   }
 
@@ -62,13 +78,11 @@ export function createSingleFlight(actor: LoginActor, now: () => number = () => 
 
   function abort(error: LoginError): void {
     stoppedError = error
-    const current = waiter
-    waiter = null
-    current?.reject(error)
+    rejectAll(error)
   }
 
-  function join(): Promise<Session> {
-    waiter ??= createWaiter()
+  function join(kind: WaiterKind): Promise<Session> {
+    const waiter = (waiters[kind] ??= createWaiter())
     return waiter.promise
   }
 
@@ -77,13 +91,13 @@ export function createSingleFlight(actor: LoginActor, now: () => number = () => 
     const snapshot = actor.getSnapshot()
     const session = snapshot.context.session
     if (snapshot.matches('authenticated') && session) {
-      if (session.expiresAt > now()) return Promise.resolve(session)
-      const pending = join()
+      if (!hasExpired(session)) return Promise.resolve(session)
+      const pending = join('login')
       actor.send({ type: 'SESSION_EXPIRED' })
       return pending
     }
-    if (isInFlight(snapshot)) return join()
-    const pending = join()
+    if (isInFlight(snapshot)) return join('login')
+    const pending = join('login')
     actor.send(snapshot.matches('failed') ? { type: 'RETRY' } : { type: 'START' })
     // Nothing above settles synchronously (every step is asynchronous), but never rely on it.
     settle(actor.getSnapshot())
@@ -96,8 +110,10 @@ export function createSingleFlight(actor: LoginActor, now: () => number = () => 
     /** Re-checks the session with WeChat and the server now (from `authenticated`); otherwise the same as `ensureLogin`. */
     refresh(): Promise<Session> {
       if (stoppedError) return Promise.reject(stoppedError)
-      if (!actor.getSnapshot().matches('authenticated')) return ensureLogin()
-      const pending = join()
+      const snapshot = actor.getSnapshot()
+      if (isInFlight(snapshot) && snapshot.context.refreshing) return join('refresh')
+      if (!snapshot.matches('authenticated')) return ensureLogin()
+      const pending = join('refresh')
       actor.send({ type: 'REFRESH' })
       return pending
     },

@@ -5,7 +5,7 @@
  */
 export { LoginError, LOGIN_ERROR_CODES, isLoginError, isLoginErrorCode, toLoginError } from './login-error.ts'
 export type { LoginErrorCode, LoginErrorOptions } from './login-error.ts'
-export { isSessionShape, toSession } from './session.ts'
+export { isEpochMs, isSessionShape, toSession } from './session.ts'
 export type { Session } from './session.ts'
 export { AUTH_ROUTES } from './routes.ts'
 export type { AuthRoutes } from './routes.ts'

@@ -1,5 +1,7 @@
 export type { Platform, PlatformRequestOptions, PlatformResponse, PlatformStorage } from './types.ts'
 export { DEFAULT_PLATFORM_TIMEOUTS } from './timeouts.ts'
+export { createRequestScheduler, DEFAULT_MAX_CONCURRENT_REQUESTS } from './request-scheduler.ts'
+export type { RequestPriority, RequestScheduler, RequestSchedulerOptions, ScheduleOptions } from './request-scheduler.ts'
 export type { PlatformOptions, PlatformTimeouts } from './timeouts.ts'
 export type { HttpMethod } from './http-answer.ts'
 

@@ -30,9 +30,9 @@ describe('stored session', () => {
     client.stop()
   })
 
-  it('treats a locally expired session as none, without asking WeChat or the server', async () => {
+  it('treats a session expired in server time as none, without asking WeChat or the server', async () => {
     const services = createFakeServices()
-    services.storage.set(DEFAULT_STORAGE_KEY, { token: 'old', expiresAt: Date.now() - 1 })
+    services.storage.set(DEFAULT_STORAGE_KEY, { token: 'old', expiresAt: Date.now() - 1, serverOffsetMs: 0 })
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await expect(client.ensureLogin()).resolves.toMatchObject({ token: 'token-1' })
     expect(services.counts.checkSession + services.counts.serverCheck).toBe(0)

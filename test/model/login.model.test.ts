@@ -7,21 +7,27 @@ import { createTestModel } from '@xstate/graph'
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type AnyMachineSnapshot, type EventObject, initialTransition, transition } from 'xstate'
 import { loginMachine } from '../../machines/index.ts'
-import { backoffDelay } from '../../src/contract/index.ts'
-import type { LoginStep } from '../../machines/index.ts'
 import { DEFAULT_STORAGE_KEY, createLoginClient } from '../../src/client/index.ts'
 import type { LoginClient } from '../../src/client/index.ts'
 import { isLoginError } from '../../src/contract/index.ts'
 import { type ScriptedServices, type ScriptedStep, createScriptedServices } from '../support/scripted-services.ts'
 import { toEventDrivenMachine } from './event-driven-machine.ts'
-import { EXPIRED_SESSION, FRESH_SESSION, LIVE_SESSION, MODEL_EVENTS, MODEL_INPUT, MODEL_NOW, type ModelEvent } from './model-events.ts'
+import {
+  EXPIRED_SESSION,
+  FRESH_SESSION,
+  LIVE_SESSION,
+  MODEL_EVENTS,
+  MODEL_INPUT,
+  MODEL_NOW,
+  MODEL_OPTIONS,
+  type ModelEvent,
+} from './model-events.ts'
 import { allStateNodes, allTransitionKeys, createCoverage } from './transition-coverage.ts'
 
 const testMachine = toEventDrivenMachine(loginMachine)
 
-// The machine stamps `confirmedAt` with the clock: generation runs on a frozen clock (the
+// The machine reads time only from its effects: generation runs on their frozen clock (the
 // one the runs start from), so the same machine always yields the same paths.
-vi.useFakeTimers({ now: MODEL_NOW, toFake: ['Date'] })
 const model = createTestModel(testMachine, { events: MODEL_EVENTS as never })
 const traversal = { input: MODEL_INPUT } as never
 
@@ -54,15 +60,16 @@ function replay(events: readonly EventObject[]): Array<{ event: EventObject; sta
 
 const coverage = createCoverage(testMachine)
 for (const { path } of paths) coverage.record(initialSnapshot, path.steps)
-vi.useRealTimers()
 
-const STEP_OF_STATE: Record<string, ScriptedStep> = {
-  checkingStorage: 'readSession',
-  'checkingServer.running': 'checkServerSession',
-  checkingWx: 'checkWxSession',
-  'wxLogin.running': 'wxLogin',
-  'serverLogin.running': 'serverLogin',
+/** The calls the machine waits for in each state: in `checkingWx` the server check runs beside `wx.checkSession`. */
+const STEPS_OF_STATE: Record<string, readonly ScriptedStep[]> = {
+  checkingStorage: ['readSession'],
+  'checkingServer.running': ['checkServerSession'],
+  checkingWx: ['checkWxSession', 'checkServerSession'],
+  'wxLogin.running': ['wxLogin'],
+  'serverLogin.running': ['serverLogin'],
 }
+const ALL_STEPS: readonly ScriptedStep[] = ['readSession', 'checkWxSession', 'checkServerSession', 'wxLogin', 'serverLogin']
 
 /** What a service answers when it answers after the machine moved on. */
 const LATE_ANSWERS: Record<ScriptedStep, unknown> = {
@@ -73,9 +80,20 @@ const LATE_ANSWERS: Record<ScriptedStep, unknown> = {
   serverLogin: { token: 'late-token', expiresAt: FRESH_SESSION.expiresAt },
 }
 
-function activeStep(client: LoginClient): ScriptedStep | undefined {
+function activeSteps(client: LoginClient): readonly ScriptedStep[] {
   const snapshot = client.getSnapshot()
-  return Object.entries(STEP_OF_STATE).find(([state]) => snapshot.matches(state as never))?.[1]
+  return Object.entries(STEPS_OF_STATE).find(([state]) => snapshot.matches(state as never))?.[1] ?? []
+}
+
+/** How many calls of a step must be in flight: one for each the machine waits for (none for a server check the window made unnecessary). */
+function expectedPending(step: ScriptedStep, active: readonly ScriptedStep[], snapshot: AnyMachineSnapshot): number {
+  if (!active.includes(step)) return 0
+  if (step === 'checkServerSession' && snapshot.matches('checkingWx')) {
+    const { confirmedAt, serverCheckWindowMs } = snapshot.context as { confirmedAt: number | null; serverCheckWindowMs: number }
+    const fresh = confirmedAt !== null && Date.now() - confirmedAt >= 0 && Date.now() - confirmedAt < serverCheckWindowMs
+    return fresh ? 0 : 1
+  }
+  return 1
 }
 
 async function flush(): Promise<void> {
@@ -96,14 +114,12 @@ function track(promise: Promise<unknown>, into: Tracked[]): void {
   )
 }
 
+/** How long the machine's delay of this event is now, by the machine's own definition of it. */
 function delayOf(eventType: string, client: LoginClient): number {
-  const delay = eventType.split('.')[2] ?? ''
-  const context = client.getSnapshot().context
-  if (delay === 'retryBackoff') {
-    return backoffDelay({ attempt: context.attempt, policy: context.retry, retryAfterMs: context.error?.retryAfterMs, random: 0.5 })
-  }
-  const step = delay.replace(/Timeout$/, '') as LoginStep
-  return context.timeouts[step]
+  const name = eventType.split('.')[2] ?? ''
+  const delay = (loginMachine.implementations.delays as Record<string, unknown>)[name]
+  if (typeof delay !== 'function') throw new Error(`the machine has no delay '${name}'`)
+  return (delay as (args: { context: unknown; event: unknown }) => number)({ context: client.getSnapshot().context, event: { type: '' } })
 }
 
 async function execute(event: ModelEvent, client: LoginClient, services: ScriptedServices, promises: Tracked[]): Promise<void> {
@@ -165,9 +181,9 @@ describe('login machine, model-based', () => {
     const client = createLoginClient({
       platform: services.platform,
       server: services.server,
-      timeouts: MODEL_INPUT.timeouts,
-      retry: MODEL_INPUT.retry,
-      serverCheckWindowMs: MODEL_INPUT.serverCheckWindowMs,
+      timeouts: MODEL_OPTIONS.timeouts,
+      retry: MODEL_OPTIONS.retry,
+      serverCheckWindowMs: MODEL_OPTIONS.serverCheckWindowMs,
       apiBaseUrl: 'https://api.example.com',
       random: () => 0.5,
     })
@@ -186,16 +202,16 @@ describe('login machine, model-based', () => {
         expect(actual.context.code, where).toBe(expected.context.code)
 
         // Calls the machine no longer waits for answer late; the client must ignore them.
-        const active = activeStep(client)
-        for (const call of services.calls.filter((c) => !c.answer.settled && c.step !== active)) {
+        const active = activeSteps(client)
+        for (const call of services.calls.filter((c) => !c.answer.settled && !active.includes(c.step))) {
           call.answer.resolve(LATE_ANSWERS[call.step])
         }
         await flush()
         expect(client.getSnapshot().value, `${where}, then late answers`).toEqual(expected.value)
 
-        // One call in flight for the step the machine is in, none otherwise: single flight.
-        for (const s of Object.values(STEP_OF_STATE)) {
-          expect(services.pending(s).length, `${where}: pending ${s}`).toBe(s === active ? 1 : 0)
+        // One call in flight for each step the machine waits for, none otherwise: single flight.
+        for (const s of ALL_STEPS) {
+          expect(services.pending(s).length, `${where}: pending ${s}`).toBe(expectedPending(s, active, actual))
         }
 
         // Storage holds exactly the session the client holds, whole, or nothing.

@@ -36,7 +36,8 @@ export function createFakeServices(overrides: Partial<FakeBehaviour> = {}): Fake
   const behaviour: FakeBehaviour = {
     checkSession: async () => {},
     login: async () => ({ code: `code-${++codes}` }),
-    serverLogin: async () => ({ token: `token-${++tokens}`, expiresAt: Date.now() + HOUR }),
+    // As the reference server answers: the expiry, and the life left (which tells the client the server's time).
+    serverLogin: async () => ({ token: `token-${++tokens}`, expiresAt: Date.now() + HOUR, expiresIn: HOUR }),
     serverCheck: async () => true,
     serverLogout: async () => {},
     request: async () => ({ statusCode: 200, data: { ok: true } }),

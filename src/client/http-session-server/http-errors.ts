@@ -1,7 +1,8 @@
 import { CLIENT_CODE_OF_SERVER_ERROR, LoginError, isServerErrorCode } from '../../contract/index.ts'
 import type { PlatformResponse } from '../../platform/types.ts'
 
-function headerValue(header: Record<string, string> | undefined, name: string): string | undefined {
+/** A response header, whatever its case. */
+export function headerValue(header: Record<string, string> | undefined, name: string): string | undefined {
   if (!header) return undefined
   const wanted = name.toLowerCase()
   for (const [key, value] of Object.entries(header)) {

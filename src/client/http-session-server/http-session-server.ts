@@ -1,6 +1,6 @@
 import { AUTH_ROUTES, toLoginError, toSession, type AuthRoutes } from '../../contract/index.ts'
 import type { Platform, PlatformResponse } from '../../platform/types.ts'
-import { errorFromResponse } from './http-errors.ts'
+import { errorFromResponse, headerValue } from './http-errors.ts'
 import type { Session, SessionServer } from './types.ts'
 
 export type SessionServerPaths = AuthRoutes
@@ -24,6 +24,31 @@ export interface HttpSessionServerConfig {
 
 export interface HttpSessionServerOptions extends HttpSessionServerConfig {
   request: Platform['request']
+  /**
+   * Called with the server's time (ms since the epoch) whenever a session check
+   * answer says it: `expiresAt - expiresIn`, else the `Date` header. The login
+   * answer carries it in the session's `expiresIn` instead.
+   */
+  onServerTime?: (serverNowMs: number) => void
+}
+
+/** The `Date` header's time; it has whole seconds, so the middle of that second. */
+function dateHeaderTime(response: PlatformResponse): number | undefined {
+  const raw = headerValue(response.header, 'date')
+  const parsed = raw === undefined ? Number.NaN : Date.parse(raw)
+  return Number.isNaN(parsed) ? undefined : parsed + 500
+}
+
+function numberField(data: unknown, name: string): number | undefined {
+  const value = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[name] : undefined
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined
+}
+
+/** The server's time an answer states: `expiresAt - expiresIn` of its body, else its `Date` header. */
+function serverTimeOfAnswer(response: PlatformResponse): number | undefined {
+  const expiresAt = numberField(response.data, 'expiresAt')
+  const expiresIn = numberField(response.data, 'expiresIn')
+  return expiresAt !== undefined && expiresIn !== undefined ? expiresAt - expiresIn : dateHeaderTime(response)
 }
 
 /** Joins a base URL and a path without doubling or dropping the slash; absolute URLs pass through. */
@@ -62,12 +87,20 @@ export function httpSessionServer(options: HttpSessionServerOptions): SessionSer
     async login(code: string): Promise<Session> {
       const response = await post(paths.login, { data: { code } })
       if (response.statusCode !== 200) throw errorFromResponse(response, 'login')
-      return toSession(response.data)
+      const session = toSession(response.data)
+      if (session.expiresIn !== undefined) return session
+      // A server without expiresIn: its Date header says the same, to the second.
+      const serverNow = dateHeaderTime(response)
+      return serverNow === undefined ? session : { ...session, expiresIn: session.expiresAt - serverNow }
     },
 
     async check(session: Session): Promise<boolean> {
       const response = await post(paths.check, { header: tokenHeaderFor(session.token, tokenHeaderName) })
-      if (response.statusCode === 200) return true
+      if (response.statusCode === 200) {
+        const serverNow = serverTimeOfAnswer(response)
+        if (serverNow !== undefined) options.onServerTime?.(serverNow)
+        return true
+      }
       if (response.statusCode === 401) return false
       throw errorFromResponse(response, 'session check')
     },
