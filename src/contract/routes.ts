@@ -1,8 +1,8 @@
 /** Where the developer server's login routes live, relative to its base URL (or to a plugin prefix). */
 export interface AuthRoutes {
-  /** `POST { code }` → `200 { token, expiresAt }`. */
+  /** `POST { code }` → `200 { token, expiresAt, expiresIn }` (`expiresIn`: ms of life left). */
   login: string
-  /** `POST`, Bearer token → `200 { expiresAt }` while the session lives, `401 session_expired` after. */
+  /** `POST`, Bearer token → `200 { expiresAt, expiresIn }` while the session lives, `401 session_expired` after. */
   check: string
   /** `POST`, Bearer token → `204`; `401` when the session was already gone. */
   logout: string

@@ -46,10 +46,11 @@ export const loginSchema = {
   response: {
     200: {
       type: 'object',
-      required: ['token', 'expiresAt'],
+      required: ['token', 'expiresAt', 'expiresIn'],
       properties: {
         token: { type: 'string' },
         expiresAt: { type: 'integer' },
+        expiresIn: { type: 'integer' },
       },
     },
     ...errorResponses,
@@ -61,8 +62,8 @@ export const sessionSchema = {
   response: {
     200: {
       type: 'object',
-      required: ['expiresAt'],
-      properties: { expiresAt: { type: 'integer' } },
+      required: ['expiresAt', 'expiresIn'],
+      properties: { expiresAt: { type: 'integer' }, expiresIn: { type: 'integer' } },
     },
     ...errorResponses,
   },

@@ -25,7 +25,10 @@ describe('first launch', () => {
     expect(backend.emulator.stats()).toMatchObject({ login: 1, code2Session: 1, code2SessionOk: 1, code2SessionErrors: {} })
     expect(first.stored()).toMatchObject({ token, expiresAt: snapshot.context.session?.expiresAt })
 
-    expect(await checkToken(backend.baseUrl, token)).toEqual({ status: 200, body: { expiresAt: snapshot.context.session?.expiresAt } })
+    expect(await checkToken(backend.baseUrl, token)).toEqual({
+      status: 200,
+      body: { expiresAt: snapshot.context.session?.expiresAt, expiresIn: expect.any(Number) },
+    })
     const response = await first.auth.request({ url: ME_PATH })
     expect(response.statusCode).toBe(200)
     expect(response.data).toEqual({ openid: device.openid })

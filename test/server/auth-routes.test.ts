@@ -23,8 +23,11 @@ describe('POST /auth/login', () => {
     const before = Date.now()
     const response = await fixture.app.inject({ method: 'POST', url: '/auth/login', payload: { code } })
     expect(response.statusCode).toBe(200)
-    const body = response.json<{ token: string; expiresAt: number }>()
-    expect(Object.keys(body).sort()).toEqual(['expiresAt', 'token'])
+    const body = response.json<{ token: string; expiresAt: number; expiresIn: number }>()
+    expect(Object.keys(body).sort()).toEqual(['expiresAt', 'expiresIn', 'token'])
+    // The life left, as the server's clock sees it: the client learns the server's time from it.
+    expect(body.expiresIn).toBeGreaterThan(DEFAULT_SESSION_TTL_MS - 60_000)
+    expect(body.expiresIn).toBeLessThanOrEqual(DEFAULT_SESSION_TTL_MS)
     expect(body.token).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(Buffer.from(body.token, 'base64url')).toHaveLength(32)
     expect(body.expiresAt).toBeGreaterThanOrEqual(before + DEFAULT_SESSION_TTL_MS)
@@ -88,12 +91,14 @@ describe('POST /auth/login', () => {
 })
 
 describe('POST /auth/session', () => {
-  it('answers 200 { expiresAt } for a live session', async () => {
+  it('answers 200 { expiresAt, expiresIn } for a live session', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
     fixture = await startFixture()
     const { token, expiresAt } = await login(fixture, newUser())
+    vi.setSystemTime(Date.now() + 5_000)
     const response = await fixture.app.inject({ method: 'POST', url: '/auth/session', headers: bearer(token) })
     expect(response.statusCode).toBe(200)
-    expect(response.json()).toEqual({ expiresAt })
+    expect(response.json()).toEqual({ expiresAt, expiresIn: expiresAt - Date.now() })
   })
 
   it('keeps a fixed expiry: checking a session does not extend it', async () => {
@@ -101,7 +106,7 @@ describe('POST /auth/session', () => {
     const { token, expiresAt } = await login(fixture, newUser())
     await fixture.app.inject({ method: 'POST', url: '/auth/session', headers: bearer(token) })
     const again = await fixture.app.inject({ method: 'POST', url: '/auth/session', headers: bearer(token) })
-    expect(again.json()).toEqual({ expiresAt })
+    expect(again.json()).toMatchObject({ expiresAt })
   })
 
   it('answers 401 session_expired once the session expired', async () => {
@@ -131,7 +136,7 @@ describe('POST /auth/session', () => {
       payload: '',
     })
     expect(response.statusCode).toBe(200)
-    expect(response.json()).toEqual({ expiresAt })
+    expect(response.json()).toMatchObject({ expiresAt })
   })
 })
 

@@ -15,6 +15,11 @@ interface LoginBody {
   code: string
 }
 
+/** The contract's `expiresIn` beside `expiresAt`: the life left now, which tells the client the server's time. */
+function withExpiresIn<T extends { expiresAt: number }>(session: T): T & { expiresIn: number } {
+  return { ...session, expiresIn: Math.max(0, session.expiresAt - Date.now()) }
+}
+
 export function loginSessionOf(request: FastifyRequest): SessionRecord {
   if (request.loginSession === null) throw new Error('the route needs the authenticate preHandler')
   return request.loginSession
@@ -32,14 +37,14 @@ export async function authRoutes(fastify: FastifyInstance, options: AuthRoutesOp
       const identity = await fastify.code2Session.exchange(request.body.code)
       const session = await fastify.loginSessions.issue(identity)
       request.log.info('login succeeded')
-      return session
+      return withExpiresIn(session)
     },
   )
 
   fastify.post(
     AUTH_ROUTES.check,
     { schema: sessionSchema, bodyLimit: BODY_LIMITS.session, preHandler: fastify.authenticate },
-    async (request) => ({ expiresAt: loginSessionOf(request).expiresAt }),
+    async (request) => withExpiresIn({ expiresAt: loginSessionOf(request).expiresAt }),
   )
 
   fastify.post(AUTH_ROUTES.logout, { schema: logoutSchema, bodyLimit: BODY_LIMITS.session }, async (request, reply) => {
