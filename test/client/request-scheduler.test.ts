@@ -1,0 +1,180 @@
+/** wx.request's 10 slots: the client never uses more, and the login's own requests go first. */
+import { describe, expect, it } from 'vitest'
+import { createLoginClient, createRequestScheduler, LoginError, wechatPlatform } from '../../src/index.ts'
+import type { PlatformRequestOptions, PlatformResponse } from '../../src/index.ts'
+import { deferred, type Deferred } from '../support/scripted-services.ts'
+import { createFakeServices, HOUR } from '../support/fake-services.ts'
+import { fakeWx } from '../platform/fakes/fake-wx.ts'
+
+const API = 'https://api.example.com'
+
+async function ticks(n = 5): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+describe('createRequestScheduler', () => {
+  it('runs at most `limit` tasks at once and starts the next as one settles', async () => {
+    const scheduler = createRequestScheduler({ maxConcurrent: 2 })
+    const gates: Deferred<number>[] = []
+    let peak = 0
+    const results = Array.from({ length: 5 }, (_, i) =>
+      scheduler.schedule(() => {
+        peak = Math.max(peak, scheduler.inFlight)
+        const gate = deferred<number>()
+        gates[i] = gate
+        return gate.promise
+      }),
+    )
+    await ticks()
+    expect([scheduler.inFlight, scheduler.queued]).toEqual([2, 3])
+    gates[0]?.resolve(0)
+    await ticks()
+    expect([scheduler.inFlight, scheduler.queued]).toEqual([2, 2])
+    gates[1]?.reject(new Error('failed'))
+    await ticks()
+    for (let i = 2; i < 5; i++) {
+      gates[i]?.resolve(i)
+      await ticks()
+    }
+    await expect(Promise.allSettled(results)).resolves.toMatchObject([
+      { status: 'fulfilled', value: 0 },
+      { status: 'rejected' },
+      { status: 'fulfilled', value: 2 },
+      { status: 'fulfilled', value: 3 },
+      { status: 'fulfilled', value: 4 },
+    ])
+    expect(peak).toBe(2)
+    expect([scheduler.inFlight, scheduler.queued]).toEqual([0, 0])
+  })
+
+  it('starts queued login tasks before queued app tasks, each kind in order; a task that throws frees its slot', async () => {
+    const scheduler = createRequestScheduler({ maxConcurrent: 1 })
+    const started: string[] = []
+    const blocker = deferred<void>()
+    const first = scheduler.schedule(() => blocker.promise)
+    const run = (name: string, priority: 'login' | 'app') =>
+      scheduler.schedule(
+        async () => {
+          started.push(name)
+        },
+        { priority },
+      )
+    const queued = [run('app-1', 'app'), run('login-1', 'login'), run('app-2', 'app'), run('login-2', 'login')]
+    const throwing = scheduler.schedule(() => {
+      throw new Error('sync throw')
+    })
+    const after = run('app-3', 'app')
+    blocker.resolve()
+    await first
+    await Promise.all(queued)
+    await expect(throwing).rejects.toThrow('sync throw')
+    await after
+    expect(started).toEqual(['login-1', 'login-2', 'app-1', 'app-2', 'app-3'])
+  })
+
+  it('cancelQueued rejects only the waiting tasks of that owner', async () => {
+    const scheduler = createRequestScheduler({ maxConcurrent: 1 })
+    const mine = {}
+    const blocker = deferred<string>()
+    const running = scheduler.schedule(() => blocker.promise, { owner: mine })
+    const waitingMine = scheduler.schedule(async () => 'mine', { owner: mine })
+    const waitingOther = scheduler.schedule(async () => 'other', { owner: {} })
+    expect(scheduler.cancelQueued(mine, new LoginError('aborted'))).toBe(1)
+    await expect(waitingMine).rejects.toMatchObject({ code: 'aborted' })
+    blocker.resolve('running')
+    await expect(running).resolves.toBe('running')
+    await expect(waitingOther).resolves.toBe('other')
+  })
+
+  it.each([0, -1, 2.5, Number.NaN])('refuses a limit of %s', (limit) => {
+    expect(() => createRequestScheduler({ maxConcurrent: limit })).toThrow(RangeError)
+  })
+
+  it('defaults to WeChat’s 10', () => {
+    expect(createRequestScheduler().limit).toBe(10)
+  })
+})
+
+describe('the client over the scheduler', () => {
+  it('a 401 storm of 30 requests: never more than 10 at the platform, one re-login, the login request ahead of the queued replays', async () => {
+    const services = createFakeServices()
+    const order: string[] = []
+    let inFlight = 0
+    let peak = 0
+    let current = 'tok-1'
+    let logins = 0
+    services.behaviour.request = async (options: PlatformRequestOptions): Promise<PlatformResponse> => {
+      inFlight += 1
+      peak = Math.max(peak, inFlight)
+      order.push(options.url.replace(API, ''))
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      inFlight -= 1
+      if (options.url.endsWith('/auth/login')) {
+        logins += 1
+        current = `tok-${logins}`
+        return { statusCode: 200, data: { token: current, expiresAt: Date.now() + HOUR, expiresIn: HOUR } }
+      }
+      if (options.url.endsWith('/auth/session')) return { statusCode: 200, data: {} }
+      return options.header?.Authorization === `Bearer ${current}` ? { statusCode: 200, data: {} } : { statusCode: 401, data: {} }
+    }
+    const client = createLoginClient({ platform: services.platform, server: { baseUrl: API } })
+    await client.ensureLogin()
+    current = 'revoked'
+    const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => client.request({ url: `${API}/r/${i}` })))
+    expect(responses.every((r) => r.statusCode === 200)).toBe(true)
+    expect(peak).toBeLessThanOrEqual(10)
+    expect(logins).toBe(2)
+    // The re-login went out ahead of the first tries still queued: at most the one that took the
+    // slot freed by the first 401 (before the login was even asked for) started before it.
+    const relogin = order.lastIndexOf('/auth/login')
+    expect(order.slice(relogin + 1).filter((url) => url.startsWith('/r/')).length).toBeGreaterThanOrEqual(30 + 19)
+    client.stop()
+  })
+
+  it('shares a scheduler the app passes in, and shows how many slots are in use', async () => {
+    const scheduler = createRequestScheduler({ maxConcurrent: 3 })
+    const services = createFakeServices()
+    const hold = deferred<PlatformResponse>()
+    services.behaviour.request = () => hold.promise
+    const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API, requestScheduler: scheduler })
+    expect(client.requestScheduler).toBe(scheduler)
+    await client.ensureLogin()
+    // The app's own wx.uploadFile, say, takes two slots.
+    const upload = deferred<void>()
+    const uploads = [scheduler.schedule(() => upload.promise), scheduler.schedule(() => upload.promise)]
+    const requests = [client.request({ url: `${API}/a` }), client.request({ url: `${API}/b` })]
+    await ticks()
+    expect([scheduler.inFlight, scheduler.queued]).toEqual([3, 1])
+    expect(services.counts.request).toBe(1)
+    upload.resolve()
+    hold.resolve({ statusCode: 200, data: {} })
+    await Promise.all([...uploads, ...requests])
+    expect(services.counts.request).toBe(2)
+    client.stop()
+  })
+})
+
+describe('request:fail interrupted (the app went to the background with the request running)', () => {
+  it('is a transient network error for request(), which is not replayed', async () => {
+    const { wx } = fakeWx()
+    let calls = 0
+    wx.request = ((option: WechatMiniprogram.RequestOption) => {
+      calls += 1
+      setTimeout(() => option.fail?.({ errMsg: 'request:fail interrupted', errno: 600003 } as never), 0)
+      return { abort() {} } as WechatMiniprogram.RequestTask
+    }) as typeof wx.request
+    const services = createFakeServices()
+    const client = createLoginClient({
+      platform: { ...wechatPlatform(wx), storage: services.platform.storage },
+      server: services.server,
+      apiBaseUrl: API,
+    })
+    await client.ensureLogin()
+    const error = (await client.request({ url: `${API}/orders` }).catch((e: unknown) => e)) as LoginError
+    expect(error).toBeInstanceOf(LoginError)
+    expect(error).toMatchObject({ code: 'network', transient: true })
+    expect(error.message).toContain('interrupted')
+    expect(calls).toBe(1)
+    client.stop()
+  })
+})
