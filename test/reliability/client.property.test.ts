@@ -9,6 +9,15 @@
  * handed must settle once time passes, and a fresh `ensureLogin` over
  * healthy services must succeed.
  *
+ * The phone's clock may be off by minutes or days (the services keep the
+ * server's time), answers may be odd (a check that is not a boolean, a
+ * session in seconds or already expired, an empty code), and a logout may
+ * come at any point. Beyond the invariants of every step: after `logout()`
+ * nothing is stored and no login starts until the app asks; no
+ * `ensureLogin()` resolves with a session expired in the server's time; a
+ * burst of 401s costs one re-login; never more platform requests at once than
+ * `maxConcurrentRequests`.
+ *
  * On failure fast-check prints the seed and the shrunk sequence; replay with
  * `fc.assert(..., { seed, path })`.
  */
@@ -35,6 +44,8 @@ type Outcome =
   | { kind: 'ok'; ttlMs: number }
   /** checkSession expired, a login without a code, server says invalid, a malformed session, a 401. */
   | { kind: 'negative' }
+  /** An answer the contract does not allow: a check that is not a boolean, a session in seconds or already over, a code that is a number. */
+  | { kind: 'odd'; variant: number }
   | { kind: 'status'; status: number }
   | { kind: 'error'; error: ErrorSpec }
 
@@ -49,14 +60,19 @@ type Op =
   | { op: 'storageFull'; on: boolean }
   | { op: 'storageReadFails'; on: boolean }
 
-type Seed = 'none' | 'live' | 'expired' | 'corrupt-text' | 'half-session'
+type Seed = 'none' | 'live' | 'expired' | 'legacy' | 'corrupt-text' | 'half-session'
 
 interface Scenario {
   seed: Seed
   jitter: number
   serverCheckWindowMs: number
+  /** How far the phone's clock is off the server's (positive: ahead). */
+  skewMs: number
+  maxConcurrentRequests: number
   ops: Op[]
 }
+
+const DAY_MS = 86_400_000
 
 const errorSpecArb: fc.Arbitrary<ErrorSpec> = fc.oneof(
   {
@@ -80,6 +96,7 @@ const outcomeArb: fc.Arbitrary<Outcome> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.constant({ kind: 'negative' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('odd' as const), variant: fc.nat({ max: 2 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('status' as const), status: fc.constantFrom(403, 429, 500, 503) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('error' as const), error: errorSpecArb }) },
 )
@@ -113,10 +130,18 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('storageReadFails' as const), on: fc.boolean() }) },
 )
 
+const skewArb = fc.oneof(
+  fc.constant(0),
+  fc.constantFrom(10 * DAY_MS, -10 * DAY_MS, 5 * 60_000, -5 * 60_000),
+  fc.integer({ min: -DAY_MS, max: DAY_MS }),
+)
+
 const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
-  seed: fc.constantFrom<Seed>('none', 'live', 'expired', 'corrupt-text', 'half-session'),
+  seed: fc.constantFrom<Seed>('none', 'live', 'expired', 'legacy', 'corrupt-text', 'half-session'),
   jitter: fc.double({ min: 0, max: 0.999, noNaN: true }),
   serverCheckWindowMs: fc.constantFrom(0, 60_000),
+  skewMs: skewArb,
+  maxConcurrentRequests: fc.constantFrom(1, 2, 10),
   ops: fc.array(opArb, { minLength: 1, maxLength: 40 }),
 })
 
@@ -139,6 +164,7 @@ function answer(services: HeldServices, call: HeldCall, outcome: Outcome): void 
       return call.resolve({ statusCode: outcome.status, data: { error: 'scripted' }, header: {} } satisfies PlatformResponse)
     return call.reject(new LoginError(outcome.status === 429 ? 'rate_limited' : 'server_error', `scripted HTTP ${outcome.status}`))
   }
+  if (outcome.kind === 'odd') return call.resolve(oddAnswer(services, call, outcome.variant))
   const negative = outcome.kind === 'negative'
   switch (call.step) {
     case 'checkWxSession':
@@ -148,7 +174,8 @@ function answer(services: HeldServices, call: HeldCall, outcome: Outcome): void 
     case 'wxLogin':
       return call.resolve({ code: negative ? '' : `prop-code-${call.id}` })
     case 'checkServerSession':
-      return call.resolve(!negative)
+      // The server tells the truth about its own sessions.
+      return call.resolve(!negative && services.isLive(call.input as Session))
     case 'serverLogin':
       return negative
         ? call.resolve({ token: '', expiresAt: 'tomorrow' })
@@ -157,6 +184,30 @@ function answer(services: HeldServices, call: HeldCall, outcome: Outcome): void 
       return negative ? call.reject(new LoginError('network', 'scripted logout failure')) : call.resolve(undefined)
     case 'request':
       return call.resolve({ statusCode: negative ? 401 : 200, data: {}, header: {} } satisfies PlatformResponse)
+  }
+}
+
+/** Answers the contract does not allow, per step. */
+function oddAnswer(services: HeldServices, call: HeldCall, variant: number): unknown {
+  switch (call.step) {
+    case 'checkServerSession':
+      return [{ valid: false }, 'false', 1][variant]
+    case 'wxLogin':
+      return [{ code: 42 }, {}, null][variant]
+    case 'serverLogin': {
+      const live = services.issueSession(86_400_000)
+      // In seconds; already over; over by the server's clock (no expiresIn) an hour ago.
+      return [
+        { token: live.token, expiresAt: Math.floor(live.expiresAt / 1000), expiresIn: live.expiresIn },
+        { token: live.token, expiresAt: Date.now(), expiresIn: 0 },
+        { token: live.token, expiresAt: Date.now() - 3_600_000, expiresIn: -3_600_000 },
+      ][variant]
+    }
+    case 'request':
+      return { statusCode: 200, data: undefined, header: {} }
+    case 'checkWxSession':
+    case 'serverLogout':
+      return ['unexpected', 0, {}][variant]
   }
 }
 
@@ -171,7 +222,8 @@ async function flush(): Promise<void> {
   for (let i = 0; i < 5; i++) await vi.advanceTimersByTimeAsync(0)
 }
 
-function seedStorage(services: HeldServices, seed: Seed): unknown {
+/** What an earlier run of the same phone stored: the offset it had to the server's time is minus its skew. */
+function seedStorage(services: HeldServices, seed: Seed, skewMs: number): unknown {
   const now = Date.now()
   let value: unknown
   switch (seed) {
@@ -179,11 +231,16 @@ function seedStorage(services: HeldServices, seed: Seed): unknown {
       return undefined
     case 'live':
       services.issuedTokens.add('seed-live-token')
-      value = { token: 'seed-live-token', expiresAt: now + 86_400_000 }
+      value = { token: 'seed-live-token', expiresAt: now + 86_400_000, serverOffsetMs: -skewMs }
       break
     case 'expired':
       services.issuedTokens.add('seed-expired-token')
-      value = { token: 'seed-expired-token', expiresAt: now - 1 }
+      value = { token: 'seed-expired-token', expiresAt: now - 1, serverOffsetMs: -skewMs }
+      break
+    case 'legacy':
+      // An older app version: no offset, so the phone cannot judge it; the server does.
+      services.issuedTokens.add('seed-legacy-token')
+      value = { token: 'seed-legacy-token', expiresAt: now + 86_400_000, confirmedAt: now + 3_600_000 }
       break
     case 'corrupt-text':
       value = '{"token":"seed-corrupt'
@@ -204,11 +261,18 @@ class Run {
   readonly seedValue: unknown
   client: LoginClient
   writeErrorEvents = 0
+  /** Set by logout(), ended by ensureLogin(), start() or a relaunch: no login may start meanwhile. */
+  loggedOutAt: { wxLogin: number; serverLogin: number } | null = null
   private unsubscribe: () => void = () => {}
 
   constructor(readonly scenario: Scenario) {
-    this.seedValue = seedStorage(this.services, scenario.seed)
+    this.seedValue = seedStorage(this.services, scenario.seed, scenario.skewMs)
     this.client = this.launch()
+  }
+
+  private loginCalls(): { wxLogin: number; serverLogin: number } {
+    const { calls } = this.services
+    return { wxLogin: calls.filter((c) => c.step === 'wxLogin').length, serverLogin: calls.filter((c) => c.step === 'serverLogin').length }
   }
 
   launch(): LoginClient {
@@ -220,6 +284,8 @@ class Run {
       random: () => this.scenario.jitter,
       serverCheckWindowMs: this.scenario.serverCheckWindowMs,
       apiBaseUrl: 'https://api.example.com',
+      now: () => Date.now() + this.scenario.skewMs,
+      maxConcurrentRequests: this.scenario.maxConcurrentRequests,
     })
     const subscription = client.subscribe((snapshot) => {
       if (snapshot.matches('authenticated')) {
@@ -246,6 +312,10 @@ class Run {
       (value) => {
         entry.settled = true
         entry.value = value
+        // The services keep the server's time: Date.now() is what the server's clock says.
+        if (label.endsWith('ensureLogin') && !this.services.isLive(value as Session)) {
+          this.violations.push(`${label} resolved with a session the server does not accept now (expired in server time, or never issued)`)
+        }
       },
       (error: unknown) => {
         entry.settled = true
@@ -270,9 +340,11 @@ class Run {
     const { client, services } = this
     switch (op.op) {
       case 'start':
+        this.loggedOutAt = null
         client.start()
         break
       case 'ensureLogin':
+        this.loggedOutAt = null
         this.track('ensureLogin', client.ensureLogin())
         break
       case 'refresh':
@@ -285,6 +357,7 @@ class Run {
         // A wx.login cannot be cancelled: one still running belongs to the flow the logout ended,
         // and still counts as in flight; the client must not start another before it settles.
         this.track('logout', client.logout())
+        this.loggedOutAt ??= this.loginCalls()
         // Locally the user is out at once, before the server answers.
         if (services.storage.has(DEFAULT_STORAGE_KEY)) this.violations.push('storage still holds a session right after logout()')
         if (client.getSnapshot().context.session !== null) this.violations.push('the client still holds a session right after logout()')
@@ -294,6 +367,7 @@ class Run {
         this.unsubscribe()
         client.stop()
         for (const call of services.pending()) call.abandoned = true
+        this.loggedOutAt = null
         this.client = this.launch()
         break
       case 'answer': {
@@ -347,6 +421,20 @@ class Run {
         }
       }
     }
+    if (this.loggedOutAt) {
+      const now = this.loginCalls()
+      if (now.wxLogin > this.loggedOutAt.wxLogin || now.serverLogin > this.loggedOutAt.serverLogin) {
+        this.violations.push('a login started after logout() before the app asked for one')
+      }
+      if (stored !== undefined) this.violations.push(`storage holds ${JSON.stringify(stored)} after logout()`)
+    }
+
+    if (services.peakRequestsInFlight > this.scenario.maxConcurrentRequests) {
+      this.violations.push(
+        `${services.peakRequestsInFlight} platform requests at once, above the limit of ${this.scenario.maxConcurrentRequests}`,
+      )
+    }
+
     if (services.failedWrites !== this.writeErrorEvents) {
       this.violations.push(`${services.failedWrites} storage writes failed but ${this.writeErrorEvents} storage_error events were reported`)
     }
@@ -392,8 +480,9 @@ async function runScenario(scenario: Scenario): Promise<void> {
     }
     await run.drain()
 
-    // Whatever happened, healthy services give a session.
+    // Whatever happened, healthy services give a session once the app asks for one.
     run.services.beHealthy()
+    run.loggedOutAt = null
     const login = await run.settle('final ensureLogin', run.client.ensureLogin())
     if (!login.settled || login.error !== undefined) {
       throw new Error(`ensureLogin over healthy services did not succeed: ${login.settled ? String(login.error) : 'never settled'}`)
@@ -435,7 +524,7 @@ describe('login client under random events and service outcomes (fast-check)', (
   it('answers concurrent callers with one wx.login and one server login', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.constantFrom('ensureLogin', 'request', 'refresh'), { minLength: 2, maxLength: 12 }), async (callers) => {
-        const run = new Run({ seed: 'none', jitter: 0.5, serverCheckWindowMs: 0, ops: [] })
+        const run = new Run({ seed: 'none', jitter: 0.5, serverCheckWindowMs: 0, skewMs: 0, maxConcurrentRequests: 10, ops: [] })
         try {
           for (const caller of callers) {
             if (caller === 'ensureLogin') run.track(caller, run.client.ensureLogin())
@@ -461,9 +550,68 @@ describe('login client under random events and service outcomes (fast-check)', (
     )
   })
 
+  it('never hands out a session expired in server time, whatever the phone clock says', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 5_000 }), fc.integer({ min: 0, max: 10_000 }), skewArb, async (ttlMs, waitMs, skewMs) => {
+        const ops: Op[] = [
+          { op: 'ensureLogin' },
+          { op: 'answer', step: 'wxLogin', pick: 0, outcome: { kind: 'ok', ttlMs } },
+          { op: 'answer', step: 'serverLogin', pick: 0, outcome: { kind: 'ok', ttlMs } },
+          { op: 'advance', ms: waitMs },
+          { op: 'ensureLogin' },
+          { op: 'request' },
+        ]
+        await runScenario({ seed: 'none', jitter: 0.5, serverCheckWindowMs: 0, skewMs, maxConcurrentRequests: 10, ops })
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('a burst of 401s costs one re-login, within the request limit, whatever the phone clock says', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 40 }),
+        skewArb,
+        fc.constantFrom(1, 3, 10),
+        async (burst, skewMs, maxConcurrentRequests) => {
+          const run = new Run({ seed: 'none', jitter: 0.5, serverCheckWindowMs: 0, skewMs, maxConcurrentRequests, ops: [] })
+          try {
+            run.services.beHealthy()
+            const login = await run.settle('ensureLogin', run.client.ensureLogin())
+            expect(login.error).toBeUndefined()
+            // The server revokes the session: every first try gets a 401.
+            const revoked = (login.value as Session).token
+            run.services.issuedTokens.delete(revoked)
+            const originalRequest = run.services.platform.request
+            run.services.platform.request = async (options) => {
+              const answer = await originalRequest(options)
+              return options.header?.['Authorization'] === `Bearer ${revoked}` ? { ...answer, statusCode: 401 } : answer
+            }
+            const before = run.services.calls.filter((call) => call.step === 'serverLogin').length
+            for (let i = 0; i < burst; i++) run.track('request', run.client.request({ url: `https://api.example.com/r/${i}` }))
+            await run.drain()
+            expect(run.services.calls.filter((call) => call.step === 'serverLogin').length - before).toBe(1)
+            expect(
+              run.tracked
+                .filter((entry) => entry.label === 'request')
+                .every((entry) => (entry.value as PlatformResponse | undefined)?.statusCode === 200),
+            ).toBe(true)
+            expect(run.services.peakRequestsInFlight).toBeLessThanOrEqual(maxConcurrentRequests)
+            run.check('after the burst')
+          } finally {
+            run.client.stop()
+            await flush()
+            vi.clearAllTimers()
+          }
+        },
+      ),
+      { numRuns: 40 },
+    )
+  })
+
   it('catches a broken invariant: the audit flags half a session written to storage', async () => {
     // The checks above must be able to fail; this proves the storage audit does.
-    const run = new Run({ seed: 'none', jitter: 0.5, serverCheckWindowMs: 0, ops: [] })
+    const run = new Run({ seed: 'none', jitter: 0.5, serverCheckWindowMs: 0, skewMs: 0, maxConcurrentRequests: 10, ops: [] })
     try {
       run.services.platform.storage.set(DEFAULT_STORAGE_KEY, { token: 'held-token-half' })
       expect(() => run.check('after a half write')).toThrow(/half a session \(no expiresAt\)/)

@@ -64,6 +64,11 @@ export interface HeldServices {
   requestTokens: string[]
   /** Issues a session as the developer server would. */
   issueSession(ttlMs: number): Session
+  /** Whether the developer server accepts this session now (it issued it, and it has not expired in its time). */
+  isLive(session: Session): boolean
+  /** Platform requests of the app and of the login running now, most at once so far. */
+  readonly requestsInFlight: number
+  peakRequestsInFlight: number
 }
 
 function isFiniteNumber(value: unknown): value is number {
@@ -90,11 +95,16 @@ export function createHeldServices(options: { now: () => number }): HeldServices
   const requestTokens: string[] = []
   let healthy = false
 
+  /** As the reference server answers: the expiry in the server's time, and the life left. */
   function issueSession(ttlMs: number): Session {
     tokenCounter += 1
     const token = `held-token-${tokenCounter}`
     issuedTokens.add(token)
-    return { token, expiresAt: options.now() + ttlMs }
+    return { token, expiresAt: options.now() + ttlMs, expiresIn: ttlMs }
+  }
+
+  function isLive(session: Session): boolean {
+    return issuedTokens.has(session.token) && session.expiresAt > options.now()
   }
 
   /** The answer a healthy service gives. */
@@ -108,11 +118,9 @@ export function createHeldServices(options: { now: () => number }): HeldServices
         codeCounter += 1
         call.resolve({ code: `held-code-${codeCounter}` })
         return
-      case 'checkServerSession': {
-        const session = call.input as Session
-        call.resolve(issuedTokens.has(session.token) && session.expiresAt > options.now())
+      case 'checkServerSession':
+        call.resolve(isLive(call.input as Session))
         return
-      }
       case 'serverLogin':
         call.resolve(issueSession(24 * 60 * 60 * 1000))
         return
@@ -162,6 +170,11 @@ export function createHeldServices(options: { now: () => number }): HeldServices
     storageReadFails: false,
     failedWrites: 0,
     issueSession,
+    isLive,
+    get requestsInFlight() {
+      return calls.filter((call) => call.step === 'request' && !call.settled && !call.abandoned).length
+    },
+    peakRequestsInFlight: 0,
     pending: (step) => calls.filter((call) => !call.settled && (step === undefined || call.step === step)),
     beHealthy() {
       healthy = true
@@ -175,7 +188,9 @@ export function createHeldServices(options: { now: () => number }): HeldServices
       request: (opts: PlatformRequestOptions) => {
         const auth = opts.header?.['Authorization']
         if (auth !== undefined) requestTokens.push(auth)
-        return hold('request', opts, opts.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS)
+        const answer = hold<PlatformResponse>('request', opts, opts.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS)
+        services.peakRequestsInFlight = Math.max(services.peakRequestsInFlight, services.requestsInFlight)
+        return answer
       },
       storage: {
         get(key) {
