@@ -22,6 +22,7 @@ import {
   type LoginStep,
   type StoredSession,
 } from './login.types.ts'
+import { DESCRIPTIONS } from './login.descriptions.ts'
 
 function notProvided(): Promise<never> {
   return Promise.reject(new Error('loginMachine was started without effects in its input'))
@@ -222,8 +223,7 @@ export const loginMachine = setup({
   },
 }).createMachine({
   id: 'login',
-  description:
-    'The login life cycle of a WeChat mini-program: stored session, wx.checkSession, developer-server check, wx.login, server login.',
+  description: DESCRIPTIONS.login,
   context: ({ input }) => ({
     session: null,
     confirmedAt: null,
@@ -246,13 +246,12 @@ export const loginMachine = setup({
   },
   states: {
     idle: {
-      description: 'Not started, or logged out.',
+      description: DESCRIPTIONS.idle,
       on: { START: { target: 'checkingStorage', actions: 'beginFlow' } },
     },
 
     checkingStorage: {
-      description:
-        'Read the stored developer-server session. None, corrupt, expired in server time, unreadable or too slow: log in afresh.',
+      description: DESCRIPTIONS.checkingStorage,
       invoke: {
         id: 'readSession',
         src: 'readSession',
@@ -274,8 +273,7 @@ export const loginMachine = setup({
     },
 
     checkingWx: {
-      description:
-        "wx.checkSession: is WeChat's side of the session still alive? The server check, when needed, starts beside it; its answer counts only if WeChat's is yes.",
+      description: DESCRIPTIONS.checkingWx,
       entry: 'prefetchServerCheck',
       invoke: {
         id: 'checkWxSession',
@@ -296,7 +294,7 @@ export const loginMachine = setup({
     },
 
     checkingServer: {
-      description: 'Ask the developer server whether its side of the session is still alive.',
+      description: DESCRIPTIONS.checkingServer,
       initial: 'running',
       entry: 'resetAttempts',
       states: {
@@ -335,7 +333,7 @@ export const loginMachine = setup({
     },
 
     wxLogin: {
-      description: 'wx.login: get a one-time code (valid five minutes, single use).',
+      description: DESCRIPTIONS.wxLogin,
       initial: 'running',
       entry: 'resetAttempts',
       states: {
@@ -362,7 +360,7 @@ export const loginMachine = setup({
     },
 
     serverLogin: {
-      description: 'Trade the code for a developer-server session (the server calls code2Session), then persist it.',
+      description: DESCRIPTIONS.serverLogin,
       initial: 'running',
       entry: 'resetAttempts',
       states: {
@@ -404,7 +402,7 @@ export const loginMachine = setup({
     },
 
     authenticated: {
-      description: 'Logged in: the session token is in context and in storage.',
+      description: DESCRIPTIONS.authenticated,
       tags: ['authenticated'],
       on: {
         SESSION_EXPIRED: { target: 'wxLogin', actions: ['beginFlow', 'forgetSession', 'clearSession'] },
@@ -413,7 +411,7 @@ export const loginMachine = setup({
     },
 
     failed: {
-      description: 'The flow gave up; context.error says why.',
+      description: DESCRIPTIONS.failed,
       on: { RETRY: { target: 'checkingStorage', actions: 'beginFlow' } },
     },
   },

@@ -25,6 +25,7 @@ describe('createRequestScheduler', () => {
         return gate.promise
       }),
     )
+    const outcomes = Promise.allSettled(results)
     await ticks()
     expect([scheduler.inFlight, scheduler.queued]).toEqual([2, 3])
     gates[0]?.resolve(0)
@@ -36,7 +37,7 @@ describe('createRequestScheduler', () => {
       gates[i]?.resolve(i)
       await ticks()
     }
-    await expect(Promise.allSettled(results)).resolves.toMatchObject([
+    await expect(outcomes).resolves.toMatchObject([
       { status: 'fulfilled', value: 0 },
       { status: 'rejected' },
       { status: 'fulfilled', value: 2 },

@@ -1,0 +1,24 @@
+/**
+ * Mutation testing of the client and the machine (`npm run test:mutation`):
+ * StrykerJS changes the code in small ways (a guard flipped, an action
+ * dropped, a condition inverted) and runs the tests that cover each change;
+ * a mutant no test notices is a gap in the tests. The run fails below 90%.
+ * See docs/flow.md, "How it is tested".
+ */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.ts' },
+  plugins: ['@stryker-mutator/vitest-runner'],
+  mutate: ['machines/**/*.ts', 'src/client/**/*.ts', '!**/index.ts', '!machines/login.descriptions.ts'],
+  // Each mutant runs only the tests that reach it.
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  incremental: false,
+  timeoutMS: 20_000,
+  thresholds: { high: 95, low: 90, break: 90 },
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+}
