@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks'
 import type { PlatformResponse, Session } from '../src/index.ts'
 import type { SimulatedLatency } from './config.ts'
 import { createLauncher, type Variant } from './launchers.ts'
-import { API_URL, createSimulatedServices, type ServiceCounts } from './simulated-services.ts'
+import { API_URL, createSimulatedServices, WECHAT_LIMITS, type ServiceCounts, type WechatLimits } from './simulated-services.ts'
 import { median } from './stats.ts'
 
 export type BurstKind = 'ensureLogin' | 'request401'
@@ -115,13 +115,78 @@ export async function runUnauthorizedBurst(
   }
 }
 
+/** A 401 burst in a world with WeChat's limits: 10 wx.request slots, code2Session's 100 calls per user per minute. */
+export interface LimitedBurstResult extends BurstResult {
+  limits: WechatLimits
+  /** The most wx.request calls in flight at once. */
+  peakRequestsInFlight: number
+  /**
+   * The least time these requests can take through the slots: every slot busy
+   * from the first request to the last (API requests and server logins, each
+   * for its round trip), and nothing else.
+   */
+  idealMs: number
+}
+
 export interface ConcurrencyResult {
   latency: SimulatedLatency
   /** Runs per burst; `bursts` holds the run with the median `totalMs`. */
   repeats: number
   bursts: BurstResult[]
+  /** The largest 401 burst again, once per variant, under WeChat's limits. */
+  limited: LimitedBurstResult[]
   /** Why our client broke its promise of one login per burst, in any run; empty when it kept it. */
   violations: string[]
+}
+
+/** The ideal time of a burst through `slots` wx.request slots, from what it sent. */
+export function idealThroughSlots(counts: ServiceCounts, latency: SimulatedLatency, slots: number): number {
+  const slotMs =
+    (counts.apiRequest + counts.serverCheck + counts.serverLogout) * latency.serverMs +
+    counts.serverLogin * (latency.serverMs + latency.code2SessionMs)
+  return slotMs / slots
+}
+
+/**
+ * A logged-in app whose server session was revoked, then N concurrent API
+ * requests, with WeChat's limits kept. The seed's N logins now cost slots and
+ * code2Session quota; ours must still make one login and answer everyone.
+ */
+export async function runLimitedUnauthorizedBurst(
+  variant: BurstResult['variant'],
+  concurrency: number,
+  latency: SimulatedLatency,
+  limits: WechatLimits = WECHAT_LIMITS,
+): Promise<LimitedBurstResult> {
+  const services = createSimulatedServices({ limits })
+  const launcher = createLauncher(variant, services)
+  try {
+    await launcher.login()
+    services.revokeServerSessions()
+    services.setLatency(latency)
+    services.resetCounts()
+    const { results, totalMs, medianMs } = await timed<PlatformResponse>(concurrency, () =>
+      launcher.request({ url: API_URL, method: 'GET' }),
+    )
+    const succeeded = results.filter((result) => result.status === 'fulfilled' && result.value.statusCode === 200).length
+    const counts = { ...services.counts }
+    return {
+      kind: 'request401',
+      variant,
+      concurrency,
+      totalMs,
+      medianMs,
+      counts,
+      succeeded,
+      failed: results.length - succeeded,
+      distinctTokens: null,
+      limits,
+      peakRequestsInFlight: services.peakRequestsInFlight,
+      idealMs: idealThroughSlots(counts, latency, limits.requestSlots),
+    }
+  } finally {
+    launcher.dispose()
+  }
 }
 
 /** What must hold for our client: one `wx.login`, one server login, every caller served. */
@@ -167,5 +232,12 @@ export async function runConcurrencyBench(options: {
       bursts.push(medianRun(byVariant.seed), medianRun(byVariant.ours))
     }
   }
-  return { latency: options.latency, repeats, bursts, violations: [...violations] }
+  const largest = Math.max(...options.sizes)
+  const limited: LimitedBurstResult[] = []
+  for (const variant of ['seed', 'ours'] as const) {
+    const burst = await runLimitedUnauthorizedBurst(variant, largest, options.latency)
+    limited.push(burst)
+    for (const violation of singleFlightViolations(burst)) violations.add(`under WeChat's limits: ${violation}`)
+  }
+  return { latency: options.latency, repeats, bursts, limited, violations: [...violations] }
 }

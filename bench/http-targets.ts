@@ -9,10 +9,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
-import { createServer, createSqliteStore } from '../src/server/index.ts'
+import { createServer, createSqliteStore, generateSessionToken, hashSessionToken, type SessionStore } from '../src/server/index.ts'
 import { createRedisStore } from '../src/server/redis/index.ts'
 
-export type HttpTargetName = 'hello' | 'sqlite' | 'redis'
+/**
+ * `hello`: the ceiling of `/auth/session`. `login-ceiling-sqlite` and
+ * `login-ceiling-redis`: the ceilings of `/auth/login`, one per store.
+ */
+export type HttpTargetName = 'hello' | 'sqlite' | 'redis' | 'login-ceiling-sqlite' | 'login-ceiling-redis'
 
 export interface HttpTargetsOptions {
   /** The WeChat emulator the developer servers call for code2Session. */
@@ -42,6 +46,41 @@ export const HELLO_PATH = '/hello'
 function helloWorld(): FastifyInstance {
   const app = Fastify({ logger: false })
   app.post(HELLO_PATH, async () => ({ hello: 'world' }))
+  return app
+}
+
+export const LOGIN_CEILING_PATH = '/ceiling/login'
+
+/**
+ * The fair ceiling of `POST /auth/login`: the least any login can do, in the
+ * same process layout: one HTTP call to WeChat's code2Session (the emulator)
+ * and one store write, with none of the developer server's checks, limits,
+ * error mapping or logging.
+ */
+function loginCeiling(wechat: HttpTargetsOptions['wechat'], store: SessionStore): FastifyInstance {
+  const app = Fastify({ logger: false })
+  app.post<{ Body: { code: string } }>(LOGIN_CEILING_PATH, async (request, reply) => {
+    const url = new URL('/sns/jscode2session', wechat.apiBase)
+    url.search = new URLSearchParams({
+      appid: wechat.appId,
+      secret: wechat.secret,
+      js_code: request.body.code,
+      grant_type: 'authorization_code',
+    }).toString()
+    const answer = (await (await fetch(url)).json()) as { openid?: string; session_key?: string }
+    if (typeof answer.openid !== 'string' || typeof answer.session_key !== 'string') return reply.code(502).send({ error: 'code2Session' })
+    const token = generateSessionToken()
+    const createdAt = Date.now()
+    await store.create({
+      tokenHash: hashSessionToken(token),
+      openid: answer.openid,
+      sessionKey: answer.session_key,
+      expiresAt: createdAt + BENCH_SESSION_TTL_MS,
+      createdAt,
+    })
+    return { token, expiresAt: createdAt + BENCH_SESSION_TTL_MS }
+  })
+  app.addHook('onClose', async () => store.close())
   return app
 }
 
@@ -99,10 +138,19 @@ export async function startHttpTargets(options: HttpTargetsOptions): Promise<Htt
     const sqlite = await developerServer(createSqliteStore({ path: join(sqliteDir, 'sessions.db'), sweepIntervalMs: false }))
     apps.push(sqlite)
     const urls: Partial<Record<HttpTargetName, string>> = { hello: await listen(hello), sqlite: await listen(sqlite) }
+    const sqliteCeiling = loginCeiling(options.wechat, createSqliteStore({ path: join(sqliteDir, 'ceiling.db'), sweepIntervalMs: false }))
+    apps.push(sqliteCeiling)
+    urls['login-ceiling-sqlite'] = await listen(sqliteCeiling)
     if (!redisUnavailable) {
       const redis = await developerServer(createRedisStore({ url: options.redisUrl, keyPrefix: options.redisKeyPrefix }))
       apps.push(redis)
       urls.redis = await listen(redis)
+      const redisCeiling = loginCeiling(
+        options.wechat,
+        createRedisStore({ url: options.redisUrl, keyPrefix: `${options.redisKeyPrefix}ceiling:` }),
+      )
+      apps.push(redisCeiling)
+      urls['login-ceiling-redis'] = await listen(redisCeiling)
     }
     return { urls, ...(redisUnavailable ? { redisUnavailable } : {}), close: closeAll }
   } catch (error) {

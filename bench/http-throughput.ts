@@ -20,7 +20,14 @@ import { performance } from 'node:perf_hooks'
 import { randomBytes, randomUUID } from 'node:crypto'
 import autocannon from 'autocannon'
 import { startWechatEmulator, type WechatEmulator } from '../src/emulator/index.ts'
-import { HELLO_PATH, startHttpTargets, type HttpTargetName, type HttpTargetsInfo, type HttpTargetsOptions } from './http-targets.ts'
+import {
+  HELLO_PATH,
+  LOGIN_CEILING_PATH,
+  startHttpTargets,
+  type HttpTargetName,
+  type HttpTargetsInfo,
+  type HttpTargetsOptions,
+} from './http-targets.ts'
 import { TARGET_OPTIONS_ENV, type TargetMessage } from './http-target-protocol.ts'
 import { redactUrl } from './config.ts'
 import { percentile, ratio } from './stats.ts'
@@ -41,7 +48,11 @@ export interface HttpRun {
   perSecond: number
   p50Ms: number
   p99Ms: number
-  /** `perSecond` over the ceiling's for the same route shape (1 for the ceiling itself). */
+  /**
+   * `perSecond` over the ceiling's (1 for a ceiling itself): for `/auth/session`
+   * a hello-world route; for `/auth/login` the same store's login ceiling (one
+   * code2Session call and one store write).
+   */
   ofCeiling: number
 }
 
@@ -321,7 +332,7 @@ export async function runHttpThroughput(options: HttpThroughputOptions): Promise
     const sliceLoad: Load = amount === undefined ? { connections, durationSec: options.durationSec / rounds } : { connections, amount }
 
     /** Warm-ups, then `rounds` slices per target in turn; merges and checks each target's slices. */
-    const measure = async (route: HttpRoute, plans: TargetPlan[]) => {
+    const measure = async (route: HttpRoute, plans: TargetPlan[], ceilingOf: (target: HttpTargetName) => HttpTargetName) => {
       const slices = new Map<HttpTargetName, Slice[]>(plans.map((plan) => [plan.target, []]))
       if (warmupSec > 0) {
         for (const plan of plans) {
@@ -337,7 +348,7 @@ export async function runHttpThroughput(options: HttpThroughputOptions): Promise
           slices.get(plan.target)?.push(slice)
           // Every successful login exchanged exactly one code with WeChat; nothing else exchanges any.
           const exchanged = emulator.stats().code2SessionOk - exchangedBefore
-          const expected = route === 'login' && plan.target !== 'hello' ? slice.ok : 0
+          const expected = route === 'login' ? slice.ok : 0
           if (exchanged !== expected)
             problems.push(`${route} on ${plan.target}: WeChat exchanged ${exchanged} codes for ${expected} successful logins`)
           if ('amount' in load && slice.ok !== load.amount)
@@ -345,8 +356,8 @@ export async function runHttpThroughput(options: HttpThroughputOptions): Promise
         }
       }
       const merged = plans.map((plan) => merge(route, plan.target, slices.get(plan.target) ?? []))
-      const ceiling = merged.find((run) => run.target === 'hello')
       for (const run of merged) {
+        const ceiling = merged.find((other) => other.target === ceilingOf(run.target))
         run.ofCeiling = ceiling ? ratio(run.perSecond, ceiling.perSecond) : Number.NaN
         problems.push(...runProblems(run))
         runs.push(run)
@@ -362,32 +373,39 @@ export async function runHttpThroughput(options: HttpThroughputOptions): Promise
       for (const code of await issueCodes(emulator, SESSION_TOKENS)) tokens.push(await loginOnce(baseUrl, code))
       sessionPlans.push({ target: store, baseUrl, slice: fixed(sessionRequest('/auth/session', tokens)) })
     }
-    await measure('session', sessionPlans)
+    await measure('session', sessionPlans, () => 'hello')
 
-    // POST /auth/login: a fresh code per request.
-    const fakeCode = () => randomBytes(16).toString('hex')
-    const loginPlans: TargetPlan[] = [{ target: 'hello', baseUrl: helloUrl, slice: fixed(loginRequest(HELLO_PATH, fakeCode)) }]
-    for (const { store, baseUrl } of stores) {
+    // POST /auth/login: a fresh code per request, against each store's login ceiling.
+    const loginTargets = stores.flatMap(({ store, baseUrl }) => {
+      const ceiling = `login-ceiling-${store}` as const
+      const ceilingUrl = urls[ceiling]
+      return [
+        { target: store as HttpTargetName, baseUrl, path: '/auth/login' },
+        ...(ceilingUrl === undefined ? [] : [{ target: ceiling as HttpTargetName, baseUrl: ceilingUrl, path: LOGIN_CEILING_PATH }]),
+      ]
+    })
+    const loginPlans: TargetPlan[] = []
+    for (const { target, baseUrl, path } of loginTargets) {
       let rate: number | undefined
       loginPlans.push({
-        target: store,
+        target,
         baseUrl,
         slice: async (load) => {
           if ('durationSec' in load && rate === undefined) {
             // The first timed slice: measure the rate with a counted run first (it warms up too).
             const calibration = Math.max(200, connections * 10)
             const pool = await issueCodes(emulator, calibration + connections * 2)
-            const slice = await fire(baseUrl, loginRequest('/auth/login', codeDispenser(pool)), { connections, amount: calibration })
+            const slice = await fire(baseUrl, loginRequest(path, codeDispenser(pool)), { connections, amount: calibration })
             rate = slice.ok / slice.durationSec
           }
           const count = 'amount' in load ? load.amount : Math.max(connections * 10, Math.round((rate ?? 0) * load.durationSec))
           // A few spare codes: autocannon may prepare one more request per connection than it sends.
           const pool = await issueCodes(emulator, count + connections * 2)
-          return { request: loginRequest('/auth/login', codeDispenser(pool)), load: { connections, amount: count } }
+          return { request: loginRequest(path, codeDispenser(pool)), load: { connections, amount: count } }
         },
       })
     }
-    await measure('login', loginPlans)
+    await measure('login', loginPlans, (target) => (target === 'sqlite' || target === 'redis' ? `login-ceiling-${target}` : target))
   } finally {
     try {
       if (targets) redisKeysDeleted = (await targets.close()).redisKeysDeleted

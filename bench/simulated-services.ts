@@ -50,13 +50,50 @@ export interface SimulatedServices {
   revokeServerSessions(): void
   /** Whether the developer server would accept this token now. */
   isServerSessionValid(token: string): boolean
+  /** The most `wx.request` calls that were ever in flight at once. */
+  readonly peakRequestsInFlight: number
 }
+
+/** `wx.request`'s slots: at most `size` calls run, the rest wait in the order they came. */
+function createSlots(size: number) {
+  let busy = 0
+  let peak = 0
+  const waiting: Array<() => void> = []
+  return {
+    get peak() {
+      return peak
+    },
+    async run<T>(call: () => Promise<T>): Promise<T> {
+      if (busy >= size) await new Promise<void>((resolve) => waiting.push(resolve))
+      busy += 1
+      peak = Math.max(peak, busy)
+      try {
+        return await call()
+      } finally {
+        busy -= 1
+        waiting.shift()?.()
+      }
+    },
+  }
+}
+
+/** WeChat's limits, when the simulation should keep them (the unlimited world has none). */
+export interface WechatLimits {
+  /** `wx.request` calls in flight at once (WeChat: 10, shared with uploads and downloads); more wait for a slot. */
+  requestSlots: number
+  /** code2Session calls per user per minute (WeChat: 100); past it WeChat answers 45011 and the login fails. */
+  code2SessionPerMinute: number
+}
+
+export const WECHAT_LIMITS: Readonly<WechatLimits> = Object.freeze({ requestSlots: 10, code2SessionPerMinute: 100 })
 
 export interface SimulatedServicesOptions {
   latency?: SimulatedLatency
   /** Lifetime of a developer-server session. Default 7 days. */
   sessionTtlMs?: number
   now?: () => number
+  /** Keep WeChat's limits on `wx.request` and code2Session; none by default. */
+  limits?: WechatLimits
 }
 
 export const CODE_TTL_MS = 5 * 60 * 1000
@@ -114,6 +151,10 @@ export function createSimulatedServices(options: SimulatedServicesOptions = {}):
   let latency: SimulatedLatency = { ...(options.latency ?? NO_LATENCY) }
   let counts = emptyCounts()
   let sequence = 0
+  const { limits } = options
+  // Every request to the developer server is a wx.request: login, check, logout and the app's own.
+  const slots = createSlots(limits?.requestSlots ?? Number.POSITIVE_INFINITY)
+  const code2SessionCalls: number[] = []
 
   const storage = new Map<string, unknown>()
   const codes = new Map<string, IssuedCode>()
@@ -126,19 +167,31 @@ export function createSimulatedServices(options: SimulatedServicesOptions = {}):
     return expiresAt !== undefined && expiresAt > now()
   }
 
-  /** The server side of a request: half the round trip there, the work, half back. */
-  async function atServer<T>(work: () => T | Promise<T>): Promise<T> {
-    const there = Math.floor(latency.serverMs / 2)
-    await wait(there)
-    const result = await work()
-    await wait(latency.serverMs - there)
-    return result
+  /** The server side of a request: half the round trip there, the work, half back; in a wx.request slot. */
+  function atServer<T>(work: () => T | Promise<T>): Promise<T> {
+    return slots.run(async () => {
+      const there = Math.floor(latency.serverMs / 2)
+      await wait(there)
+      const result = await work()
+      await wait(latency.serverMs - there)
+      return result
+    })
+  }
+
+  /** WeChat's per-user quota on code2Session (one user per simulated device). */
+  function withinQuota(): boolean {
+    if (!limits) return true
+    const minuteAgo = now() - 60_000
+    while (code2SessionCalls.length > 0 && (code2SessionCalls[0] ?? 0) <= minuteAgo) code2SessionCalls.shift()
+    code2SessionCalls.push(now())
+    return code2SessionCalls.length <= limits.code2SessionPerMinute
   }
 
   /** WeChat's code2Session, as the developer server calls it. */
   async function code2Session(code: string): Promise<void> {
     counts.code2Session++
     await wait(latency.code2SessionMs)
+    if (!withinQuota()) throw new LoginError('rate_limited', 'login answered HTTP 429 (code2Session: 45011, too many calls for this user)')
     const issued = codes.get(code)
     if (!issued || now() - issued.issuedAt >= CODE_TTL_MS) throw new LoginError('invalid_code', 'login answered HTTP 401 (invalid_code)')
     if (issued.used) throw new LoginError('code_used', 'login answered HTTP 401 (code_used)')
@@ -193,7 +246,8 @@ export function createSimulatedServices(options: SimulatedServicesOptions = {}):
       return atServer(async () => {
         await code2Session(code)
         sequence++
-        const session = { token: `token-${sequence}`, expiresAt: now() + sessionTtlMs }
+        // As the reference server answers: the expiry and the life left.
+        const session = { token: `token-${sequence}`, expiresAt: now() + sessionTtlMs, expiresIn: sessionTtlMs }
         sessions.set(session.token, session.expiresAt)
         return session
       })
@@ -230,5 +284,8 @@ export function createSimulatedServices(options: SimulatedServicesOptions = {}):
       sessions.clear()
     },
     isServerSessionValid,
+    get peakRequestsInFlight() {
+      return slots.peak
+    },
   }
 }

@@ -1,9 +1,16 @@
 /**
  * What each state of the login machine is for, in words: shown by the Stately
- * inspector and the relay's page beside the chart. Kept apart from the
+ * inspector beside the chart, and in docs/flow.md. Kept apart from the
  * machine's logic, which is what the tests and the mutation run hold to account.
+ *
+ * The mini-program builds leave them out (the build folds `process.env.NODE_ENV`
+ * to "production"): they are for people reading the chart, and a phone has no
+ * one reading it. Node (the `machines` entry, the inspector relay, the tests)
+ * keeps them.
  */
-export const DESCRIPTIONS = {
+declare const process: { readonly env: Readonly<Record<string, string | undefined>> }
+
+const WORDS = {
   login: 'The login life cycle of a WeChat mini-program: stored session, wx.checkSession, developer-server check, wx.login, server login.',
   idle: 'Not started, or logged out.',
   checkingStorage:
@@ -16,3 +23,7 @@ export const DESCRIPTIONS = {
   authenticated: 'Logged in: the session token is in context and in storage.',
   failed: 'The flow gave up; context.error says why.',
 } as const
+
+type StateDescriptions = { readonly [K in keyof typeof WORDS]?: string }
+
+export const DESCRIPTIONS: StateDescriptions = process.env['NODE_ENV'] === 'production' ? {} : WORDS
