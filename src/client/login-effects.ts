@@ -60,6 +60,7 @@ export function createLoginEffects(deps: LoginEffectsDeps): ClientEffects {
   let prefetched: { token: string; answer: Promise<boolean> } | null = null
   let pendingLogout: Promise<void> = Promise.resolve()
 
+  /** Storage failures arrive as `storage_error` from session-storage.ts (or from the machine, for a read that timed out). */
   function reportStorage(operation: 'read' | 'write' | 'remove', error: unknown): void {
     events.emit({ type: 'storage_error', operation, error: toLoginError(error, 'storage_error') })
   }
@@ -96,7 +97,7 @@ export function createLoginEffects(deps: LoginEffectsDeps): ClientEffects {
         stored = await readStoredSession(platform.storage, storageKey)
       } catch (error) {
         reportStorage('read', error)
-        throw toLoginError(error, 'storage_error')
+        throw error
       }
       if (stored?.serverOffsetMs !== undefined) clock.adopt(stored.serverOffsetMs)
       return stored
@@ -131,8 +132,8 @@ export function createLoginEffects(deps: LoginEffectsDeps): ClientEffects {
           // Settling clears `wxLoginRunning` before `settledOrAfter` resolves; still set means it did not settle.
           if (wxLoginRunning === earlier) throw new LoginError('timeout', 'an earlier wx.login has not answered yet')
         }
-        // The machine moved on while this call waited its turn: no wx.login is needed.
-        if (signal.aborted) throw new LoginError('aborted', 'wx.login was no longer needed')
+        // The machine moved on while this call waited its turn: no wx.login is needed (nobody sees this error).
+        if (signal.aborted) throw new LoginError('aborted')
         const call = platform.login({ timeout })
         const running: Promise<void> = call.then(ignore, ignore).then(() => {
           if (wxLoginRunning === running) wxLoginRunning = null
@@ -157,7 +158,7 @@ export function createLoginEffects(deps: LoginEffectsDeps): ClientEffects {
       if (signal.aborted) {
         // Nobody waits for this session any more (a logout, a timeout, a stop): it must not stay alive at the server.
         pendingLogout = Promise.all([pendingLogout, endAtServer(session)]).then(ignore)
-        throw new LoginError('aborted', 'the login answered after the client stopped waiting for it')
+        throw new LoginError('aborted')
       }
       const over = session.expiresIn === undefined ? clock.hasPassed(session.expiresAt) : session.expiresIn <= 0
       if (over) throw new LoginError('invalid_response', 'the developer server answered a session that has already expired')

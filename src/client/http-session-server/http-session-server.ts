@@ -34,8 +34,7 @@ export interface HttpSessionServerOptions extends HttpSessionServerConfig {
 
 /** The `Date` header's time; it has whole seconds, so the middle of that second. */
 function dateHeaderTime(response: PlatformResponse): number | undefined {
-  const raw = headerValue(response.header, 'date')
-  const parsed = raw === undefined ? Number.NaN : Date.parse(raw)
+  const parsed = Date.parse(headerValue(response.header, 'date') ?? '')
   return Number.isNaN(parsed) ? undefined : parsed + 500
 }
 
