@@ -61,7 +61,7 @@ function malformedFrom(app: FastifyInstance, remoteAddress: string) {
 describe('the login rate limit behind a proxy', () => {
   it('refuses trustProxy: true, which lets a client pick its own address', async () => {
     const wechat = await fakeWechat()
-    await expect(server(wechat, { trustProxy: true })).rejects.toThrow(/trustProxy/)
+    await expect(server(wechat, { trustProxy: true as never })).rejects.toThrow(/trustProxy/)
   })
 
   it('with the proxy as a hop count, a rotating X-Forwarded-For does not pass', async () => {
@@ -74,6 +74,8 @@ describe('the login rate limit behind a proxy', () => {
       statuses.push((await loginAs(app, wechat, newUser(), '10.0.0.1', { 'x-forwarded-for': `${forged}, 192.0.2.77` })).statusCode)
     }
     expect(statuses).toEqual([200, 200, 429, 429, 429])
+    // Another client behind the same proxy has its own counter (the proxy's address is not what counts).
+    expect((await loginAs(app, wechat, newUser(), '10.0.0.1', { 'x-forwarded-for': '192.0.2.79' })).statusCode).toBe(200)
   })
 
   it("with the proxy's address, the same", async () => {
@@ -81,6 +83,9 @@ describe('the login rate limit behind a proxy', () => {
     const app = await server(wechat, { trustProxy: '10.0.0.1', rateLimit: { max: 1, timeWindow: 60_000 } })
     expect((await loginAs(app, wechat, newUser(), '10.0.0.1', { 'x-forwarded-for': 'forged-1, 192.0.2.78' })).statusCode).toBe(200)
     expect((await loginAs(app, wechat, newUser(), '10.0.0.1', { 'x-forwarded-for': 'forged-2, 192.0.2.78' })).statusCode).toBe(429)
+    expect((await loginAs(app, wechat, newUser(), '10.0.0.1', { 'x-forwarded-for': '192.0.2.79' })).statusCode).toBe(200)
+    // A client that reaches the server directly is not believed.
+    expect((await loginAs(app, wechat, newUser(), '192.0.2.78', { 'x-forwarded-for': '192.0.2.80' })).statusCode).toBe(429)
   })
 })
 
