@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -61,12 +61,12 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()))
 }
 
-async function spawnRedis(dir: string, extra: string[]): Promise<{ port: number; child: ChildProcess }> {
+async function spawnRedis(dir: string, extra: string[], leading: string[] = []): Promise<{ port: number; child: ChildProcess }> {
   for (let attempt = 0; ; attempt += 1) {
     const port = await freePort()
     const child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra],
+      [...leading, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra],
       { stdio: 'ignore' },
     )
     try {
@@ -147,6 +147,43 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterProces
     }
     return {
       nodes: ports.map((port) => ({ host: '127.0.0.1', port })),
+      async stop() {
+        await Promise.all(children.map(stopChild))
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  } catch (error) {
+    await Promise.all(children.map(stopChild))
+    rmSync(dir, { recursive: true, force: true })
+    throw error
+  }
+}
+
+export interface RedisSentinelProcesses {
+  /** The Sentinel to ask, and the name of the master it watches. */
+  readonly sentinels: ReadonlyArray<{ host: string; port: number }>
+  readonly name: string
+  stop(): Promise<void>
+}
+
+/** A master and one Sentinel watching it (quorum 1), for clients that find the master through Sentinel. */
+export async function startRedisSentinel(name = 'mpl-master'): Promise<RedisSentinelProcesses> {
+  const dir = mkdtempSync(join(tmpdir(), 'mpl-redis-sentinel-'))
+  const children: ChildProcess[] = []
+  try {
+    const masterDir = join(dir, 'master')
+    mkdirSync(masterDir)
+    const master = await spawnRedis(masterDir, [])
+    children.push(master.child)
+    const sentinelDir = join(dir, 'sentinel')
+    mkdirSync(sentinelDir)
+    const config = join(sentinelDir, 'sentinel.conf')
+    writeFileSync(config, `sentinel monitor ${name} 127.0.0.1 ${master.port} 1\nsentinel down-after-milliseconds ${name} 5000\n`)
+    const sentinel = await spawnRedis(sentinelDir, [], [config, '--sentinel'])
+    children.push(sentinel.child)
+    return {
+      sentinels: [{ host: '127.0.0.1', port: sentinel.port }],
+      name,
       async stop() {
         await Promise.all(children.map(stopChild))
         rmSync(dir, { recursive: true, force: true })
