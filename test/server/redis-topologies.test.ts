@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, hashSessionToken } from '../../src/server/index.ts'
 import type { SessionRecord } from '../../src/server/index.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
+import { SIM_LOGIN_PATH } from '../../src/emulator/index.ts'
+import { readDevServerConfig, startDevServer } from '../../src/local-dev/index.ts'
 import { startFakeWechat } from './helpers/fake-wechat.ts'
 import type { FakeWechat } from './helpers/fake-wechat.ts'
 import { startRedisSentinel } from './helpers/redis-servers.ts'
@@ -117,6 +119,44 @@ describe('on Redis Cluster', () => {
       for (const [i, app] of [a, b, a].entries()) byOpenid.push((await attempt(app, `192.0.2.${30 + i}`, user)).statusCode)
       expect(byOpenid).toEqual([200, 200, 429])
     })
+  })
+})
+
+describe('npm start with REDIS_CLUSTER_NODES', () => {
+  it('keeps sessions in the Cluster, session_keys sealed with the generated key', async () => {
+    const keyPrefix = `npm-start-${randomBytes(4).toString('hex')}:`
+    const server = await startDevServer(
+      readDevServerConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        REDIS_CLUSTER_NODES: cluster.nodes.map((node) => `${node.host}:${node.port}`).join(','),
+        REDIS_KEY_PREFIX: keyPrefix,
+      }),
+    )
+    const probe = new Cluster([...cluster.nodes])
+    try {
+      expect(server.store).toMatchObject({ kind: 'redis-cluster', keyPrefix })
+      const emulator = server.emulator!
+      const issued = await fetch(`${emulator.url}${SIM_LOGIN_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ openid: 'oNpmStartCluster' }),
+      })
+      const { code } = (await issued.json()) as { code: string }
+      const login = await fetch(`${server.urls.local}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code }),
+      })
+      expect(login.status).toBe(200)
+      const { token } = (await login.json()) as { token: string }
+      const stored = await probe.get(`${keyPrefix}{u:oNpmStartCluster}:s:${hashSessionToken(token)}`)
+      expect(JSON.parse(stored ?? '{}')).toMatchObject({ openid: 'oNpmStartCluster', sessionKey: expect.stringMatching(/^v1\.dev-/) })
+    } finally {
+      probe.disconnect()
+      await server.close()
+    }
   })
 })
 
