@@ -11,7 +11,6 @@
  * - Per openid too: one user cannot log in more than `maxPerOpenid` times per
  *   window, from however many addresses.
  */
-import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createServer, createSqliteStore } from '../../src/server/index.ts'
@@ -129,7 +128,7 @@ describe('the in-memory login rate limit', () => {
 describe('the login rate limit with the Redis store', () => {
   it('is shared by every instance: attempts on one count on the other', async () => {
     const wechat = await fakeWechat()
-    const keyPrefix = `rl-shared-${randomBytes(4).toString('hex')}:`
+    const keyPrefix = redis.prefix('rl-shared')
     const limit = { max: 2, timeWindow: 60_000, maxPerOpenid: 3 }
     const a = await server(wechat, { store: createRedisStore({ url: redis.url, keyPrefix }), rateLimit: limit })
     const b = await server(wechat, { store: createRedisStore({ url: redis.url, keyPrefix }), rateLimit: limit })

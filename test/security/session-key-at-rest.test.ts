@@ -165,7 +165,7 @@ describe('Redis with encryption', () => {
   }
 
   it('keeps neither a session_key nor a token in any key or value, and reads across a rotation', async () => {
-    const keyPrefix = `at-rest-${randomBytes(4).toString('hex')}:`
+    const keyPrefix = redis.prefix('at-rest')
     const sealedV1 = createRedisStore({ url: redis.url, keyPrefix, encryption: boxV1 })
     const sealedV2 = createRedisStore({ url: redis.url, keyPrefix, encryption: boxV2 })
     const stranger = createRedisStore({ url: redis.url, keyPrefix, encryption: otherDeployment })

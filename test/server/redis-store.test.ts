@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
-import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createServer, hashSessionToken, SessionStoreError } from '../../src/server/index.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import type { SessionRecord } from '../../src/server/index.ts'
@@ -11,12 +11,8 @@ import { newUser } from './helpers/server-fixture.ts'
 import { startTcpProxy } from './helpers/tcp-proxy.ts'
 
 const redis = useStandaloneRedis()
-const prefix = 'redis-store:'
-let REDIS_URL = ''
-
-beforeAll(() => {
-  REDIS_URL = redis.url
-})
+const prefix = redis.prefix('redis-store')
+const REDIS_URL = redis.url
 
 async function keysUnder(keyPrefix: string): Promise<string[]> {
   const probe = new Redis(REDIS_URL)

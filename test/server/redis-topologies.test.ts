@@ -37,7 +37,7 @@ function record(openid: string): SessionRecord {
 
 describe('on Redis Cluster', () => {
   it('puts every key of one user in one slot, and spreads users over the masters', async () => {
-    const keyPrefix = `topology-${randomBytes(4).toString('hex')}:`
+    const keyPrefix = cluster.prefix('topology')
     const store = createRedisStore({ cluster: cluster.nodes, keyPrefix })
     const probe = new Cluster([...cluster.nodes])
     try {
@@ -75,7 +75,7 @@ describe('on Redis Cluster', () => {
 
     beforeAll(async () => {
       wechat = await startFakeWechat()
-      const keyPrefix = `two-servers-${randomBytes(4).toString('hex')}:`
+      const keyPrefix = cluster.prefix('two-servers')
       for (let i = 0; i < 2; i += 1) {
         const app = await createServer({
           wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
@@ -124,7 +124,7 @@ describe('on Redis Cluster', () => {
 
 describe('npm start with REDIS_CLUSTER_NODES', () => {
   it('keeps sessions in the Cluster, session_keys sealed with the generated key', async () => {
-    const keyPrefix = `npm-start-${randomBytes(4).toString('hex')}:`
+    const keyPrefix = cluster.prefix('npm-start')
     const server = await startDevServer(
       readDevServerConfig({
         PORT: '0',

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createSqliteStore, hashSessionToken } from '../../src/server/index.ts'
 import type { SessionRecord, SessionStore } from '../../src/server/index.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
+import { startRedisServer } from './helpers/redis-servers.ts'
 import { useStandaloneRedis } from './helpers/redis-targets.ts'
 
 const redis = useStandaloneRedis()
@@ -41,7 +42,7 @@ function session(openid: string, n: number): SessionRecord {
 
 const stores: Array<{ name: string; open(): SessionStore }> = [
   { name: 'SQLite', open: () => createSqliteStore({ path: ':memory:', sweepIntervalMs: false }) },
-  { name: 'Redis', open: () => createRedisStore({ url: redis.url, keyPrefix: `cap-${randomBytes(4).toString('hex')}:` }) },
+  { name: 'Redis', open: () => createRedisStore({ url: redis.url, keyPrefix: redis.prefix('cap') }) },
 ]
 
 describe.each(stores)('maxSessionsPerUser: $name', ({ open }) => {
@@ -64,9 +65,10 @@ describe.each(stores)('maxSessionsPerUser: $name', ({ open }) => {
 
 describe('a Redis login costs the same whatever the user history', () => {
   it('runs as many Redis commands at the 201st login of a user as at the 11th', async () => {
-    const store = createRedisStore({ url: redis.url, keyPrefix: `cap-cost-${randomBytes(4).toString('hex')}:` })
-    opened.push(store)
-    const probe = new Redis(redis.url)
+    // A server of this test's own: its command statistics count this store's commands only.
+    const own = await startRedisServer()
+    const store = createRedisStore({ url: own.url, keyPrefix: 'cap-cost:' })
+    const probe = new Redis(own.url)
     try {
       const openid = newOpenid()
       const commandsFor = async (record: SessionRecord): Promise<number> => {
@@ -87,6 +89,8 @@ describe('a Redis login costs the same whatever the user history', () => {
       expect(at11th).toBeLessThan(25)
     } finally {
       await probe.quit()
+      await store.close()
+      await own.stop()
     }
   })
 })

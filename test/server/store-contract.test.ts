@@ -25,6 +25,12 @@ interface StoreUnderTest {
 const sqliteDir = mkdtempSync(join(tmpdir(), 'mpl-store-contract-'))
 let sqliteFiles = 0
 let redisStores = 0
+let redisPrefix = ''
+const nextRedisPrefix = (target: { prefix(label: string): string }): string => {
+  redisStores += 1
+  redisPrefix = target.prefix(`contract-${redisStores}`)
+  return redisPrefix
+}
 const ownedClusters: Cluster[] = []
 
 const sqliteFile = (): string => join(sqliteDir, `contract-${sqliteFiles}.db`)
@@ -50,34 +56,27 @@ const implementations: StoreUnderTest[] = [
   },
   {
     name: 'Redis (standalone)',
-    open: () => {
-      redisStores += 1
-      return createRedisStore({ url: standalone.url, keyPrefix: `contract-${redisStores}:` })
-    },
-    reopen: () => createRedisStore({ url: standalone.url, keyPrefix: `contract-${redisStores}:` }),
+    open: () => createRedisStore({ url: standalone.url, keyPrefix: nextRedisPrefix(standalone) }),
+    reopen: () => createRedisStore({ url: standalone.url, keyPrefix: redisPrefix }),
     cleanup: async () => {},
   },
   {
     name: 'Redis Cluster ({ cluster: nodes }, sealed session_keys)',
-    open: () => {
-      redisStores += 1
-      return createRedisStore({ cluster: cluster.nodes, keyPrefix: `contract-${redisStores}:`, encryption })
-    },
-    reopen: () => createRedisStore({ cluster: cluster.nodes, keyPrefix: `contract-${redisStores}:`, encryption }),
+    open: () => createRedisStore({ cluster: cluster.nodes, keyPrefix: nextRedisPrefix(cluster), encryption }),
+    reopen: () => createRedisStore({ cluster: cluster.nodes, keyPrefix: redisPrefix, encryption }),
     cleanup: async () => {},
   },
   {
     name: 'Redis Cluster ({ client: new Cluster(...) })',
     open: () => {
-      redisStores += 1
       const client = new Cluster([...cluster.nodes], { redisOptions: { maxRetriesPerRequest: 1 } })
       ownedClusters.push(client)
-      return createRedisStore({ client, keyPrefix: `contract-${redisStores}:` })
+      return createRedisStore({ client, keyPrefix: nextRedisPrefix(cluster) })
     },
     reopen: () => {
       const client = new Cluster([...cluster.nodes], { redisOptions: { maxRetriesPerRequest: 1 } })
       ownedClusters.push(client)
-      return createRedisStore({ client, keyPrefix: `contract-${redisStores}:` })
+      return createRedisStore({ client, keyPrefix: redisPrefix })
     },
     cleanup: async () => {
       for (const client of ownedClusters.splice(0)) client.disconnect()

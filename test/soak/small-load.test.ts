@@ -42,7 +42,7 @@ describe('load, small', () => {
 
   it('100 users against two servers sharing Redis: log in on one, checked on the other', async () => {
     await withStack(
-      () => twoRedisServers({ redis: { url: redis.url, keyPrefix: 'small-load:' } }),
+      () => twoRedisServers({ redis: { url: redis.url, keyPrefix: redis.prefix('small-load') } }),
       async ({ emulator, targets }) => {
         const report = await runLoad({ label: 'small-redis', emulator, targets, users: 100, concurrency: 50, warmupUsers: 25 })
         console.log(`small load, two Redis servers: ${summary(report)}`)

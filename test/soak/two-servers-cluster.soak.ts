@@ -47,7 +47,7 @@ describe('soak: two servers sharing a Redis Cluster', () => {
       })
     }
     const stack: LoadStack = await twoRedisServers({
-      redis: { cluster: cluster.nodes, keyPrefix: 'soak:' },
+      redis: { cluster: cluster.nodes, keyPrefix: cluster.prefix('soak') },
       rateLimit: { max: ADDRESS_BUDGET, timeWindow: '1 hour', maxPerOpenid: MAX_PER_OPENID },
       beforeListen: countLogins,
     })

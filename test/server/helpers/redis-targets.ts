@@ -1,51 +1,75 @@
 /**
- * The one place the server tests get their Redis from: a standalone server
- * and a three-master Cluster, each started for the test file that asks
- * (before its tests, stopped after them). When the project's harness
- * (test/support/redis) provides them, only this file changes.
+ * The one place the server tests get their Redis from: the run's standalone
+ * server and three-master Cluster, started by the project's harness
+ * (test/support/redis, a vitest global set-up). Each test file works under
+ * prefixes of its own (`prefix()`) and removes what it wrote when it ends.
+ * Tests that must own a server (to stop it, or to read its command
+ * statistics) start one with ./redis-servers.ts instead.
  */
-import { afterAll, beforeAll } from 'vitest'
-import { startRedisCluster, startRedisServer } from './redis-servers.ts'
-import type { RedisClusterProcesses, RedisProcess } from './redis-servers.ts'
+import { Cluster } from 'ioredis'
+import { afterAll } from 'vitest'
+import { REDIS_CLUSTER_NODES, REDIS_URL, removeAllUnder, uniquePrefix } from '../../support/redis/index.ts'
 
 export interface StandaloneRedis {
   readonly url: string
+  /** A key prefix of this file's own, whose keys are removed after its tests. */
+  prefix(label: string): string
 }
 
 export interface ClusterRedis {
   readonly nodes: ReadonlyArray<{ host: string; port: number }>
+  /** A key prefix of this file's own, whose keys (on every master) are removed after its tests. */
+  prefix(label: string): string
 }
 
-/** Call at the top of a test file: a standalone Redis for its tests. */
+/** Deletes every key under `prefix` on every master of the Cluster; fails when any is left. */
+export async function removeAllUnderInCluster(prefix: string): Promise<void> {
+  const cluster = new Cluster([...REDIS_CLUSTER_NODES], { redisOptions: { maxRetriesPerRequest: 1 } })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      cluster.once('ready', () => resolve())
+      cluster.once('error', reject)
+    })
+    const left: string[] = []
+    for (const node of cluster.nodes('master')) {
+      const keys = await node.keys(`${prefix}*`)
+      for (const key of keys) await node.del(key)
+      left.push(...(await node.keys(`${prefix}*`)))
+    }
+    if (left.length > 0) throw new Error(`${left.length} Redis Cluster keys under ${prefix} survived the clean-up`)
+  } finally {
+    cluster.disconnect()
+  }
+}
+
+/** Call at the top of a test file: the run's standalone Redis. */
 export function useStandaloneRedis(): StandaloneRedis {
-  let server: RedisProcess | undefined
-  beforeAll(async () => {
-    server = await startRedisServer()
-  })
+  const prefixes: string[] = []
   afterAll(async () => {
-    await server?.stop()
+    for (const prefix of prefixes) await removeAllUnder(prefix)
   })
   return {
-    get url() {
-      if (server === undefined) throw new Error('the standalone Redis is not started yet (use it inside a test)')
-      return server.url
+    url: REDIS_URL,
+    prefix(label) {
+      const prefix = uniquePrefix(label)
+      prefixes.push(prefix)
+      return prefix
     },
   }
 }
 
-/** Call at the top of a test file: a Redis Cluster of three masters for its tests. */
+/** Call at the top of a test file: the run's Redis Cluster of three masters. */
 export function useRedisCluster(): ClusterRedis {
-  let cluster: RedisClusterProcesses | undefined
-  beforeAll(async () => {
-    cluster = await startRedisCluster(3)
-  }, 60_000)
+  const prefixes: string[] = []
   afterAll(async () => {
-    await cluster?.stop()
+    for (const prefix of prefixes) await removeAllUnderInCluster(prefix)
   })
   return {
-    get nodes() {
-      if (cluster === undefined) throw new Error('the Redis Cluster is not started yet (use it inside a test)')
-      return cluster.nodes
+    nodes: REDIS_CLUSTER_NODES,
+    prefix(label) {
+      const prefix = uniquePrefix(label)
+      prefixes.push(prefix)
+      return prefix
     },
   }
 }
