@@ -33,7 +33,12 @@ export async function removeAllUnderInCluster(prefix: string): Promise<void> {
     const left: string[] = []
     for (const node of cluster.nodes('master')) {
       const keys = await node.keys(`${prefix}*`)
-      for (const key of keys) await node.del(key)
+      // One DEL per key (a DEL of several keys must stay in one slot), sent as one pipeline per master.
+      for (let i = 0; i < keys.length; i += 1000) {
+        const batch = node.pipeline()
+        for (const key of keys.slice(i, i + 1000)) batch.del(key)
+        await batch.exec()
+      }
       left.push(...(await node.keys(`${prefix}*`)))
     }
     if (left.length > 0) throw new Error(`${left.length} Redis Cluster keys under ${prefix} survived the clean-up`)
