@@ -10,7 +10,8 @@ import { APP_ID, APP_SECRET, startEmulator } from './support/backend.ts'
 import { deferCleanup, runCleanups } from './support/cleanup.ts'
 import { startWechatGate } from './support/gated-wechat.ts'
 import { launchApp, newDevice, tokenOf } from './support/mini-program.ts'
-import { keysUnder, REDIS_URL, redisPrefixForTest } from './support/redis.ts'
+import { keysUnder, REDIS_URL } from '../support/redis/index.ts'
+import { redisPrefixForTest } from './support/cleanup.ts'
 import { tmpDirForTest } from './support/tmp-dir.ts'
 
 afterEach(runCleanups)

@@ -5,7 +5,7 @@ import { createServer, hashSessionToken, SessionStoreError } from '../../src/ser
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import type { SessionRecord } from '../../src/server/index.ts'
 import { closedPort, startFakeWechat } from './helpers/fake-wechat.ts'
-import { countKeys, deleteKeys, REDIS_URL, uniquePrefix } from './helpers/redis.ts'
+import { countKeys, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis/index.ts'
 import { newUser } from './helpers/server-fixture.ts'
 import { startTcpProxy } from './helpers/tcp-proxy.ts'
 

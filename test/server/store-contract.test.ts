@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createSqliteStore, hashSessionToken, SessionStoreError } from '../../src/server/index.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import type { SessionRecord, SessionStore } from '../../src/server/index.ts'
-import { deleteKeys, REDIS_URL, uniquePrefix } from './helpers/redis.ts'
+import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis/index.ts'
 
 interface StoreUnderTest {
   name: string
@@ -35,7 +35,9 @@ const implementations: StoreUnderTest[] = [
       redisStores += 1
       return createRedisStore({ url: REDIS_URL, keyPrefix: `${redisPrefix}${redisStores}:` })
     },
-    cleanup: () => deleteKeys(redisPrefix),
+    cleanup: async () => {
+      await deleteKeys(redisPrefix)
+    },
   },
 ]
 

@@ -6,7 +6,7 @@ import type { WechatEmulator } from '../../src/emulator/index.ts'
 import { createSqliteStore } from '../../src/server/index.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import { startDevServer, startEmulator, tempDir } from '../reliability/support/e2e-stack.ts'
-import { deleteKeys, REDIS_URL, runPrefix } from '../reliability/support/redis.ts'
+import { deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis/index.ts'
 import type { LoadTargets } from './load-run.ts'
 
 export interface LoadStack {
@@ -43,7 +43,7 @@ export async function oneSqliteServer(): Promise<LoadStack> {
 /** Two instances over one Redis: users log in on one and are checked on the other. */
 export async function twoRedisServers(): Promise<LoadStack> {
   const emulator = await loadEmulator()
-  const keyPrefix = runPrefix('load')
+  const keyPrefix = uniquePrefix('load')
   const servers = [
     await startDevServer(emulator, createRedisStore({ url: REDIS_URL, keyPrefix }), { code2SessionTimeoutMs: CODE2SESSION_TIMEOUT_MS }),
     await startDevServer(emulator, createRedisStore({ url: REDIS_URL, keyPrefix }), { code2SessionTimeoutMs: CODE2SESSION_TIMEOUT_MS }),
