@@ -14,6 +14,7 @@ export const README_SOURCED = [
   'node-server/server.mjs',
   'miniprogram/app.js',
   'webpack5/src/auth.ts',
+  'tsc/src/taro-auth.ts',
   'esbuild/src/taro/auth.ts',
   'webpack4/src/auth.js',
   'vite/src/auth.js',
