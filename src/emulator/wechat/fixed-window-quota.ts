@@ -1,9 +1,10 @@
 /**
- * WeChat's per-user frequency limit on code2Session ("api minute-quota reach
- * limit, must slower, retry next minute"): at most `max` calls per user in
- * each fixed window of `windowMs`; the count starts over in the next window.
+ * A WeChat frequency limit: at most `max` calls per key in each fixed window
+ * of `windowMs` (a minute for "api minute-quota reach limit", a day for
+ * "reach max api daily quota limit"); the count starts over in the next
+ * window. Windows are aligned to the epoch, so a day starts at 00:00 UTC.
  */
-export class MinuteQuota {
+export class FixedWindowQuota {
   readonly #counts = new Map<string, { windowStart: number; count: number }>()
   #max: number
   #windowMs: number
