@@ -28,8 +28,8 @@ const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)))
 const FIXTURES = path.join(ROOT, 'test', 'consumers', 'fixtures')
 /** Installs in flight at once: two cores, shared with the checks that run beside them. */
 const PARALLEL = 2
-/** The slowest installs first (better-sqlite3 compiles; webpack 4 is 375 packages), so the pool ends together. */
-const CONSUMERS = ['node-server', 'miniprogram-ci', 'webpack4', 'webpack5', 'tsc', 'vite', 'esbuild', 'commonjs'] as const
+/** The two slowest first (better-sqlite3 compiles on install; tsc type-checks ten times), so the pool ends together. */
+const CONSUMERS = ['node-server', 'tsc', 'miniprogram-ci', 'webpack4', 'webpack5', 'vite', 'esbuild', 'commonjs'] as const
 
 type Consumer = (typeof CONSUMERS)[number]
 
