@@ -9,6 +9,7 @@ export default defineConfig({
   test: {
     include: ['test/soak/**/*.soak.ts'],
     environment: 'node',
+    globalSetup: ['test/support/redis/global-setup.ts'],
     pool: 'forks',
     // The two soak files run side by side, one per core.
     maxWorkers: 2,

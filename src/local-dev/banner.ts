@@ -16,6 +16,20 @@ export function startupNotice(config: DevServerConfig): string {
   return `[dev-server] Using WeChat at ${target} for AppID ${config.wechat.appId} (WX_APPID/WX_SECRET are set)`
 }
 
+/** What the server says about session_keys at rest; never a key. */
+function encryptionLines(server: DevServer): string[] {
+  const { encryption } = server
+  if (encryption.kind === 'plaintext') {
+    return ['[dev-server] SESSION_ENCRYPTION_KEYS=none: session_keys are stored in PLAINTEXT (a leaked database holds usable keys)']
+  }
+  if (!encryption.generated) return [`[dev-server] session_keys are sealed at rest (AES-256-GCM) with key ${encryption.keyId}`]
+  return [
+    `[dev-server] SESSION_ENCRYPTION_KEYS is not set: session_keys are sealed with a DEVELOPMENT key generated for this run (${encryption.keyId}).`,
+    '  Sessions stored by an earlier run cannot be read (their users log in again, silently). In production set',
+    "  SESSION_ENCRYPTION_KEYS=<id>:<32 random bytes, base64>, e.g. node -e \"console.log('k1:' + require('crypto').randomBytes(32).toString('base64'))\"",
+  ]
+}
+
 /** The lines printed once the server listens. */
 export function describeDevServer(server: DevServer): string[] {
   const { urls } = server
@@ -26,11 +40,15 @@ export function describeDevServer(server: DevServer): string[] {
   } else {
     lines.push(`[dev-server] code2Session goes to ${server.wechat.apiBase}`)
   }
+  const { store } = server
   lines.push(
-    server.store.kind === 'sqlite'
-      ? `[dev-server] Sessions are kept in SQLite at ${server.store.path}`
-      : `[dev-server] Sessions are kept in Redis at ${server.store.url} (key prefix ${JSON.stringify(server.store.keyPrefix)})`,
+    store.kind === 'sqlite'
+      ? `[dev-server] Sessions are kept in SQLite at ${store.path}`
+      : store.kind === 'redis'
+        ? `[dev-server] Sessions are kept in Redis at ${store.url} (key prefix ${JSON.stringify(store.keyPrefix)})`
+        : `[dev-server] Sessions are kept in the Redis Cluster at ${store.nodes} (key prefix ${JSON.stringify(store.keyPrefix)})`,
   )
+  lines.push(...encryptionLines(server))
 
   lines.push(`[dev-server] Listening on ${server.host}:${server.port}`)
   lines.push(`  This computer (WeChat DevTools, Node): ${urls.local}`)

@@ -3,7 +3,8 @@
  * is reported at once as a `DevServerConfigError` that names the variable;
  * the value of `WX_SECRET` is never quoted.
  */
-import { DEFAULT_SQLITE_PATH } from '../server/index.ts'
+import { createSecretBox, DEFAULT_SQLITE_PATH, parseSecretBoxKeys } from '../server/index.ts'
+import type { SecretBox } from '../server/index.ts'
 
 export const DEFAULT_DEV_PORT = 3000
 /** All interfaces, so a phone on the same LAN can reach the server. */
@@ -16,7 +17,17 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
 /** Where code2Session goes: the real WeChat API (or `apiBase`), or an emulator started beside the server. */
 export type DevWechatConfig = { kind: 'wechat'; appId: string; secret: string; apiBase?: string } | { kind: 'emulator'; port: number }
 
-export type DevStoreConfig = { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string; keyPrefix?: string }
+export type DevStoreConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'redis'; url: string; keyPrefix?: string }
+  | { kind: 'redis-cluster'; nodes: Array<{ host: string; port: number }>; keyPrefix?: string }
+
+/**
+ * How session_keys are kept at rest: sealed with the configured keys, sealed
+ * with a key generated for this run (development), or in plaintext because
+ * `SESSION_ENCRYPTION_KEYS=none` says so.
+ */
+export type DevEncryptionConfig = { kind: 'keys'; box: SecretBox } | { kind: 'generate' } | { kind: 'plaintext' }
 
 export interface DevServerConfig {
   host: string
@@ -24,6 +35,7 @@ export interface DevServerConfig {
   port: number
   wechat: DevWechatConfig
   store: DevStoreConfig
+  encryption: DevEncryptionConfig
   /** The server's default (7 days) when absent. */
   sessionTtlMs?: number
   logLevel: LogLevel
@@ -39,7 +51,9 @@ export const DEV_SERVER_ENV_VARS = [
   'WX_EMULATOR_PORT',
   'SQLITE_PATH',
   'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
   'REDIS_KEY_PREFIX',
+  'SESSION_ENCRYPTION_KEYS',
   'SESSION_TTL_MS',
   'LOG_LEVEL',
 ] as const
@@ -144,21 +158,46 @@ function readWechat(env: DevServerEnv): DevWechatConfig {
   return { kind: 'wechat', appId, secret, ...(apiBase === undefined ? {} : { apiBase }) }
 }
 
+function readClusterNodes(raw: string): Array<{ host: string; port: number }> {
+  const nodes = raw.split(',').map((entry) => {
+    const match = /^\s*([^\s:]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\s*$/.exec(entry)
+    const port = Number(match?.[2])
+    if (match?.[1] === undefined || !(port > 0 && port <= 65_535)) {
+      throw new DevServerConfigError('REDIS_CLUSTER_NODES', 'REDIS_CLUSTER_NODES must list host:port pairs, comma-separated')
+    }
+    return { host: match[1].replace(/^\[|\]$/g, ''), port }
+  })
+  return nodes
+}
+
 function readStore(env: DevServerEnv): DevStoreConfig {
   const redisUrl = valueOf(env, 'REDIS_URL')
+  const clusterNodes = valueOf(env, 'REDIS_CLUSTER_NODES')
   const keyPrefix = valueOf(env, 'REDIS_KEY_PREFIX')
-  if (redisUrl === undefined) {
+  if (redisUrl === undefined && clusterNodes === undefined) {
     if (keyPrefix !== undefined) {
-      throw new DevServerConfigError('REDIS_KEY_PREFIX', 'REDIS_KEY_PREFIX is set but REDIS_URL is not')
+      throw new DevServerConfigError('REDIS_KEY_PREFIX', 'REDIS_KEY_PREFIX is set but neither REDIS_URL nor REDIS_CLUSTER_NODES is')
     }
     return { kind: 'sqlite', path: valueOf(env, 'SQLITE_PATH') ?? DEFAULT_SQLITE_PATH }
   }
   if (valueOf(env, 'SQLITE_PATH') !== undefined) {
-    throw new DevServerConfigError('SQLITE_PATH', 'SQLITE_PATH and REDIS_URL are both set: choose one session store')
+    throw new DevServerConfigError(
+      'SQLITE_PATH',
+      `SQLITE_PATH and ${redisUrl === undefined ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL'} are both set: choose one session store`,
+    )
   }
+  if (keyPrefix !== undefined && /[{}]/.test(keyPrefix)) {
+    throw new DevServerConfigError('REDIS_KEY_PREFIX', 'REDIS_KEY_PREFIX must not contain { or } (Redis Cluster reads them as a hash tag)')
+  }
+  if (clusterNodes !== undefined) {
+    if (redisUrl !== undefined)
+      throw new DevServerConfigError('REDIS_CLUSTER_NODES', 'REDIS_URL and REDIS_CLUSTER_NODES are both set: choose one')
+    return { kind: 'redis-cluster', nodes: readClusterNodes(clusterNodes), ...(keyPrefix === undefined ? {} : { keyPrefix }) }
+  }
+  const url = redisUrl as string
   let protocol: string
   try {
-    protocol = new URL(redisUrl).protocol
+    protocol = new URL(url).protocol
   } catch {
     // The URL may hold a password: do not quote it.
     throw new DevServerConfigError('REDIS_URL', 'REDIS_URL must look like redis://[user:password@]host:port[/db]')
@@ -166,7 +205,37 @@ function readStore(env: DevServerEnv): DevStoreConfig {
   if (protocol !== 'redis:' && protocol !== 'rediss:') {
     throw new DevServerConfigError('REDIS_URL', 'REDIS_URL must start with redis:// or rediss://')
   }
-  return { kind: 'redis', url: redisUrl, ...(keyPrefix === undefined ? {} : { keyPrefix }) }
+  return { kind: 'redis', url, ...(keyPrefix === undefined ? {} : { keyPrefix }) }
+}
+
+/**
+ * `SESSION_ENCRYPTION_KEYS`: `id:base64key[,id:base64key...]` (the first
+ * seals), or `none` for plaintext on purpose. Unset: a key generated for the
+ * run, except under `NODE_ENV=production`, which refuses to start without one.
+ * No message ever quotes a key.
+ */
+function readEncryption(env: DevServerEnv): DevEncryptionConfig {
+  const raw = valueOf(env, 'SESSION_ENCRYPTION_KEYS')
+  if (raw === undefined) {
+    if (env['NODE_ENV']?.trim() === 'production') {
+      throw new DevServerConfigError(
+        'SESSION_ENCRYPTION_KEYS',
+        'NODE_ENV is production and SESSION_ENCRYPTION_KEYS is not set: set it to id:base64key (32 random bytes) to seal session_keys at rest, ' +
+          'or to "none" to store them in plaintext on purpose',
+      )
+    }
+    return { kind: 'generate' }
+  }
+  if (raw.toLowerCase() === 'none') return { kind: 'plaintext' }
+  try {
+    return { kind: 'keys', box: createSecretBox(parseSecretBoxKeys(raw)) }
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.replace(/^(createSecretBox|secret box keys): /, '') : 'invalid'
+    throw new DevServerConfigError(
+      'SESSION_ENCRYPTION_KEYS',
+      `SESSION_ENCRYPTION_KEYS must be id:base64key[,id:base64key...] or none (${reason})`,
+    )
+  }
 }
 
 /** Reads the configuration of `npm start` from `env` (normally `process.env`). */
@@ -177,6 +246,7 @@ export function readDevServerConfig(env: DevServerEnv): DevServerConfig {
     port: readPort(env, 'PORT', DEFAULT_DEV_PORT),
     wechat: readWechat(env),
     store: readStore(env),
+    encryption: readEncryption(env),
     ...(ttl === undefined ? {} : { sessionTtlMs: ttl }),
     logLevel: readLogLevel(env),
   }

@@ -12,9 +12,17 @@ export {
   LOG_LEVELS,
   readDevServerConfig,
 } from './config.ts'
-export type { DevServerConfig, DevServerEnv, DevServerEnvVar, DevStoreConfig, DevWechatConfig, LogLevel } from './config.ts'
+export type {
+  DevEncryptionConfig,
+  DevServerConfig,
+  DevServerEnv,
+  DevServerEnvVar,
+  DevStoreConfig,
+  DevWechatConfig,
+  LogLevel,
+} from './config.ts'
 export { DEV_EMULATOR_APP_ID, maskUrlPassword, startDevServer } from './start-dev-server.ts'
-export type { DevServer, DevStoreTarget, DevWechatTarget, StartDevServerOptions } from './start-dev-server.ts'
+export type { DevEncryptionTarget, DevServer, DevStoreTarget, DevWechatTarget, StartDevServerOptions } from './start-dev-server.ts'
 export { describeDevServer, startupNotice } from './banner.ts'
 export { lanIPv4Addresses, reachableUrls } from './reachable-urls.ts'
 export type { ReachableUrls } from './reachable-urls.ts'

@@ -8,10 +8,10 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { startWechatEmulator } from '../emulator/index.ts'
 import type { WechatEmulator } from '../emulator/index.ts'
-import { createServer, createSqliteStore, DEFAULT_WECHAT_API_BASE } from '../server/index.ts'
+import { createSecretBox, createServer, createSqliteStore, DEFAULT_WECHAT_API_BASE, generateSecretBoxKey } from '../server/index.ts'
 import { createRedisStore } from '../server/redis/index.ts'
-import type { ServerLoggerOption, SessionStore } from '../server/index.ts'
-import type { DevServerConfig, DevStoreConfig } from './config.ts'
+import type { SecretBox, ServerLoggerOption, SessionStore } from '../server/index.ts'
+import type { DevEncryptionConfig, DevServerConfig, DevStoreConfig } from './config.ts'
 import { reachableUrls } from './reachable-urls.ts'
 import type { ReachableUrls } from './reachable-urls.ts'
 
@@ -31,7 +31,13 @@ export interface StartDevServerOptions {
 export type DevWechatTarget = { kind: 'emulator'; url: string; appId: string } | { kind: 'wechat'; apiBase: string; appId: string }
 
 /** Where sessions are kept. A Redis password is masked. */
-export type DevStoreTarget = { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string; keyPrefix: string }
+export type DevStoreTarget =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'redis'; url: string; keyPrefix: string }
+  | { kind: 'redis-cluster'; nodes: string; keyPrefix: string }
+
+/** How session_keys are kept at rest. Holds no key. */
+export type DevEncryptionTarget = { kind: 'sealed'; keyId: string; generated: boolean } | { kind: 'plaintext' }
 
 export interface DevServer {
   readonly app: FastifyInstance
@@ -43,6 +49,7 @@ export interface DevServer {
   /** The emulator started beside the server; `undefined` when the server talks to WeChat. */
   readonly emulator: WechatEmulator | undefined
   readonly store: DevStoreTarget
+  readonly encryption: DevEncryptionTarget
   /**
    * Stops accepting connections, lets requests in flight finish, closes the
    * store, then the emulator. Idempotent.
@@ -62,12 +69,27 @@ export function maskUrlPassword(raw: string): string {
   }
 }
 
-function openStore(config: DevStoreConfig): { store: SessionStore; target: DevStoreTarget } {
+/** The configured keys, or one generated for this run (development: sessions then last as long as the process). */
+function sealingFor(config: DevEncryptionConfig): { encryption: SecretBox | false; target: DevEncryptionTarget } {
+  if (config.kind === 'plaintext') return { encryption: false, target: { kind: 'plaintext' } }
+  if (config.kind === 'keys')
+    return { encryption: config.box, target: { kind: 'sealed', keyId: config.box.currentKeyId, generated: false } }
+  const box = createSecretBox({ keys: [{ id: `dev-${randomBytes(4).toString('hex')}`, key: generateSecretBoxKey() }] })
+  return { encryption: box, target: { kind: 'sealed', keyId: box.currentKeyId, generated: true } }
+}
+
+function openStore(config: DevStoreConfig, encryption: SecretBox | false): { store: SessionStore; target: DevStoreTarget } {
   if (config.kind === 'sqlite') {
-    const store = createSqliteStore({ path: config.path })
+    const store = createSqliteStore({ path: config.path, encryption })
     return { store, target: { kind: 'sqlite', path: store.path } }
   }
-  const store = createRedisStore({ url: config.url, ...(config.keyPrefix === undefined ? {} : { keyPrefix: config.keyPrefix }) })
+  const keyPrefix = config.keyPrefix === undefined ? {} : { keyPrefix: config.keyPrefix }
+  if (config.kind === 'redis-cluster') {
+    const store = createRedisStore({ cluster: config.nodes, encryption, ...keyPrefix })
+    const nodes = config.nodes.map((node) => `${node.host}:${node.port}`).join(',')
+    return { store, target: { kind: 'redis-cluster', nodes, keyPrefix: store.keyPrefix } }
+  }
+  const store = createRedisStore({ url: config.url, encryption, ...keyPrefix })
   return { store, target: { kind: 'redis', url: maskUrlPassword(config.url), keyPrefix: store.keyPrefix } }
 }
 
@@ -119,7 +141,8 @@ export async function startDevServer(config: DevServerConfig, options: StartDevS
 
   let app: FastifyInstance | undefined
   try {
-    const { store, target } = openStore(config.store)
+    const sealing = sealingFor(config.encryption)
+    const { store, target } = openStore(config.store, sealing.encryption)
     try {
       app = await createServer({
         wechat: { appId, secret, ...(apiBase === undefined ? {} : { apiBase }) },
@@ -136,7 +159,12 @@ export async function startDevServer(config: DevServerConfig, options: StartDevS
     try {
       await store.ping()
     } catch (error) {
-      const where = target.kind === 'redis' ? `Redis at ${target.url}` : `SQLite at ${target.path}`
+      const where =
+        target.kind === 'redis'
+          ? `Redis at ${target.url}`
+          : target.kind === 'redis-cluster'
+            ? `the Redis Cluster at ${target.nodes}`
+            : `SQLite at ${target.path}`
       throw new Error(`the session store (${where}) does not answer`, { cause: error })
     }
 
@@ -157,6 +185,7 @@ export async function startDevServer(config: DevServerConfig, options: StartDevS
       wechat,
       emulator,
       store: target,
+      encryption: sealing.target,
       close() {
         closing ??= (async () => {
           try {

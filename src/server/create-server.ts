@@ -10,6 +10,8 @@ import { withSecretRedaction } from './logging.ts'
 import { loginPlugin } from './login-plugin.ts'
 import { errorHandlingPlugin } from './plugins/index.ts'
 import type { CreateServerOptions } from './types.ts'
+import { fastifyTrustProxy } from './trust-proxy.ts'
+import { answerClientError } from './client-errors.ts'
 
 /**
  * A configured Fastify instance, not yet listening; resolves once the plugin
@@ -19,9 +21,12 @@ import type { CreateServerOptions } from './types.ts'
 export async function createServer(options: CreateServerOptions): Promise<FastifyInstance> {
   if (typeof options !== 'object' || options === null) throw new TypeError('createServer: options are required')
   const { logger, trustProxy, ...pluginOptions } = options
+  const trusted = fastifyTrustProxy(trustProxy, 'createServer')
   const app = Fastify({
     logger: withSecretRedaction(logger),
-    ...(trustProxy === undefined ? {} : { trustProxy }),
+    ...(trusted === undefined ? {} : { trustProxy: trusted }),
+    // Requests Node's parser refuses are answered in the contract's shape, and their bytes never logged.
+    clientErrorHandler: answerClientError,
   })
 
   // A keep-alive connection whose request is in flight when close() begins would

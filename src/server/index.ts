@@ -12,8 +12,24 @@ export type { ServerLoggerOption } from './logging.ts'
 
 export { generateSessionToken, hashSessionToken, parseBearerToken, safeEqual, SESSION_TOKEN_BYTES } from './tokens.ts'
 
-export { createSqliteStore, DEFAULT_SQLITE_PATH, isSessionStoreError, SessionStoreError } from './store/index.ts'
-export type { CreateSessionOptions, SessionRecord, SessionStore, SqliteSessionStore, SqliteStoreOptions } from './store/index.ts'
+export {
+  createSqliteStore,
+  DEFAULT_MAX_SESSIONS_PER_USER,
+  DEFAULT_SQLITE_PATH,
+  DEFAULT_STORE_OPERATION_TIMEOUT_MS,
+  isSessionStoreError,
+  SessionStoreError,
+} from './store/index.ts'
+export type {
+  CreateSessionOptions,
+  RateLimitCounter,
+  RateLimitHit,
+  SessionKeyEncryption,
+  SessionRecord,
+  SessionStore,
+  SqliteSessionStore,
+  SqliteStoreOptions,
+} from './store/index.ts'
 
 export {
   Code2SessionError,
@@ -42,6 +58,11 @@ export type {
   WechatWatermark,
 } from './wechat/index.ts'
 
-export { DEFAULT_LOGIN_RATE_LIMIT } from './plugins/index.ts'
-export type { IssuedSession, LoginRateLimitOptions, LoginSessions } from './plugins/index.ts'
+export type { IssuedSession, LoginSessions } from './plugins/index.ts'
+export { addressKey, createMemoryRateLimitCounter, DEFAULT_LOGIN_RATE_LIMIT, DEFAULT_MAX_LOGINS_PER_OPENID } from './rate-limit/index.ts'
+export type { LoginRateLimitOptions } from './rate-limit/index.ts'
+export { answerClientError } from './client-errors.ts'
+export type { TrustProxyOption } from './trust-proxy.ts'
+export { createSecretBox, generateSecretBoxKey, isSecretBoxError, parseSecretBoxKeys, SecretBoxError } from './secret-box/index.ts'
+export type { SecretBox, SecretBoxFailure, SecretBoxKey, SecretBoxOptions } from './secret-box/index.ts'
 export { CODE_MAX_LENGTH } from './schemas.ts'

@@ -26,6 +26,10 @@ export const REDACTED_LOG_PATHS: readonly string[] = Object.freeze([
   '*.session_key',
   '*.js_code',
   '*.authorization',
+  // The raw bytes of a request Node's HTTP parser refused (tokens and codes included).
+  'rawPacket',
+  'err.rawPacket',
+  '*.rawPacket',
 ])
 
 type SerializedRequest = {

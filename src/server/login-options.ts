@@ -1,6 +1,6 @@
 /** Checks `loginPlugin`'s options at registration and fills in the defaults, so a mistake fails before the first request. */
-import { DEFAULT_LOGIN_RATE_LIMIT } from './plugins/index.ts'
-import type { LoginRateLimitOptions } from './plugins/index.ts'
+import { resolveLoginRateLimit } from './rate-limit/index.ts'
+import type { ResolvedLoginRateLimit } from './rate-limit/index.ts'
 import type { SessionStore } from './store/index.ts'
 import type { LoginPluginOptions } from './types.ts'
 import { createCode2SessionClient } from './wechat/index.ts'
@@ -15,7 +15,7 @@ export interface ResolvedLoginOptions {
   store: SessionStore
   code2Session: Code2SessionClient
   sessionTtlMs: number
-  rateLimit: LoginRateLimitOptions | false
+  rateLimit: ResolvedLoginRateLimit | false
   singleSessionPerUser: boolean
   closeStore: boolean
   prefix: string | undefined
@@ -29,17 +29,6 @@ function assertStore(store: unknown, caller: string): asserts store is SessionSt
       throw new TypeError(`${caller}: store.${method} must be a function`)
     }
   }
-}
-
-function rateLimitFrom(option: LoginPluginOptions['rateLimit'], caller: string): LoginRateLimitOptions | false {
-  if (option === false) return false
-  const limit = option ?? DEFAULT_LOGIN_RATE_LIMIT
-  if (!(Number.isInteger(limit.max) && limit.max > 0)) throw new RangeError(`${caller}: rateLimit.max must be a positive integer`)
-  const window = limit.timeWindow
-  if (!((typeof window === 'number' && window > 0) || (typeof window === 'string' && window.length > 0))) {
-    throw new RangeError(`${caller}: rateLimit.timeWindow must be a positive number of ms or a duration string`)
-  }
-  return { max: limit.max, timeWindow: window }
 }
 
 function prefixFrom(prefix: unknown, caller: string): string | undefined {
@@ -72,7 +61,7 @@ export function resolveLoginOptions(options: LoginPluginOptions, caller: string)
     store: options.store,
     code2Session,
     sessionTtlMs,
-    rateLimit: rateLimitFrom(options.rateLimit, caller),
+    rateLimit: resolveLoginRateLimit(options.rateLimit, caller),
     singleSessionPerUser: options.singleSessionPerUser === true,
     closeStore: options.closeStore !== false,
     prefix: prefixFrom(options.prefix, caller),

@@ -18,7 +18,8 @@
  */
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { errorHandlingPlugin, installSessionAuth, loginRateLimitPlugin, wechatClientPlugin } from './plugins/index.ts'
+import { errorHandlingPlugin, installSessionAuth, wechatClientPlugin } from './plugins/index.ts'
+import { createLoginRateLimiter, createMemoryRateLimitCounter, loginRateLimitPlugin } from './rate-limit/index.ts'
 import { loginRoutes } from './routes/index.ts'
 import { resolveLoginOptions } from './login-options.ts'
 import type { LoginPluginOptions } from './types.ts'
@@ -36,12 +37,18 @@ async function login(fastify: FastifyInstance, options: LoginPluginOptions): Pro
   installSessionAuth(fastify, { store, sessionTtlMs: resolved.sessionTtlMs, singleSessionPerUser: resolved.singleSessionPerUser })
   await fastify.register(wechatClientPlugin, { client: resolved.code2Session })
 
+  // Counted where the sessions are when the store can share counters (Redis: every instance sees every attempt).
+  const limiter =
+    resolved.rateLimit === false
+      ? false
+      : createLoginRateLimiter(resolved.rateLimit, store.rateLimitCounter ?? createMemoryRateLimitCounter())
+
   // The routes' own context: what is registered in it stays in it.
   await fastify.register(
     async (routes) => {
       await routes.register(errorHandlingPlugin)
-      if (resolved.rateLimit !== false) await routes.register(loginRateLimitPlugin)
-      await routes.register(loginRoutes, { rateLimit: resolved.rateLimit, appId: resolved.appId })
+      if (limiter !== false) await routes.register(loginRateLimitPlugin, { limiter })
+      await routes.register(loginRoutes, { rateLimit: limiter, appId: resolved.appId })
     },
     resolved.prefix === undefined ? {} : { prefix: resolved.prefix },
   )

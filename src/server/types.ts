@@ -1,6 +1,6 @@
-import type { FastifyServerOptions } from 'fastify'
 import type { ServerLoggerOption } from './logging.ts'
-import type { LoginRateLimitOptions } from './plugins/index.ts'
+import type { TrustProxyOption } from './trust-proxy.ts'
+import type { LoginRateLimitOptions } from './rate-limit/index.ts'
 import type { SessionStore } from './store/index.ts'
 
 export interface WechatAppOptions {
@@ -17,7 +17,11 @@ export interface LoginPluginOptions {
   store: SessionStore
   /** Fixed lifetime of a session from login. Default 7 days. */
   sessionTtlMs?: number
-  /** Per-address limit on `POST /auth/login`; `false` turns it off. Default 60 per minute. */
+  /**
+   * Limits on `POST /auth/login`: per client address (IPv6 per /64) and per
+   * openid. Counted in the store when it can share counters (Redis), else in
+   * memory. `false` turns it off. Default 60 per address and 20 per openid a minute.
+   */
   rateLimit?: LoginRateLimitOptions | false
   /** `true`: a new login deletes the user's other sessions. Default `false` (other devices stay logged in). */
   singleSessionPerUser?: boolean
@@ -35,6 +39,13 @@ export interface LoginPluginOptions {
 export interface CreateServerOptions extends LoginPluginOptions {
   /** Fastify's own `logger` option (`true`, or pino options such as `{ level, stream }`). Secrets are redacted either way. Default off. */
   logger?: ServerLoggerOption
-  /** Fastify's `trustProxy`: set it behind a reverse proxy so rate limiting sees the real client address. Default off. */
-  trustProxy?: FastifyServerOptions['trustProxy']
+  /**
+   * Behind a reverse proxy: which peers may say who the client is in
+   * `X-Forwarded-For`. The proxy's address (`'10.0.0.2'`), several or CIDR
+   * ranges (`'10.0.0.0/8, 127.0.0.1'` or an array), a hop count (only when
+   * nothing can reach the server but through the proxy) or a function
+   * `(address, hop) => boolean`. Never `true`: it lets any client choose its
+   * own address, and with it a fresh rate-limit counter per attempt. Default off.
+   */
+  trustProxy?: TrustProxyOption
 }

@@ -15,9 +15,11 @@ import {
   stopOnSignals,
 } from '../../src/local-dev/index.ts'
 import type { DevServer, ShutdownProcess } from '../../src/local-dev/index.ts'
-import { DEFAULT_SQLITE_PATH } from '../../src/server/index.ts'
+import { DEFAULT_SQLITE_PATH, generateSecretBoxKey } from '../../src/server/index.ts'
 
 const SECRET = 'config-test-secret-3f9a1c'
+const KEY_1 = generateSecretBoxKey()
+const KEY_2 = generateSecretBoxKey()
 
 function configError(env: Record<string, string>): DevServerConfigError {
   try {
@@ -36,6 +38,7 @@ describe('readDevServerConfig', () => {
       port: DEFAULT_DEV_PORT,
       wechat: { kind: 'emulator', port: 0 },
       store: { kind: 'sqlite', path: DEFAULT_SQLITE_PATH },
+      encryption: { kind: 'generate' },
       logLevel: 'info',
     })
     expect(DEFAULT_DEV_HOST).toBe('0.0.0.0')
@@ -63,9 +66,47 @@ describe('readDevServerConfig', () => {
       port: 0,
       wechat: { kind: 'wechat', appId: 'wx1234567890abcdef', secret: SECRET, apiBase: 'http://127.0.0.1:9999' },
       store: { kind: 'redis', url: 'redis://127.0.0.1:6379/2', keyPrefix: 'app:' },
+      encryption: { kind: 'generate' },
       sessionTtlMs: 60_000,
       logLevel: 'debug',
     })
+  })
+
+  it('reads a Redis Cluster from REDIS_CLUSTER_NODES', () => {
+    expect(readDevServerConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000, 10.0.0.2:7001', REDIS_KEY_PREFIX: 'app:' }).store).toEqual({
+      kind: 'redis-cluster',
+      nodes: [
+        { host: '127.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+      ],
+      keyPrefix: 'app:',
+    })
+  })
+
+  it('reads SESSION_ENCRYPTION_KEYS (the first key seals), or none for plaintext on purpose', () => {
+    const config = readDevServerConfig({ SESSION_ENCRYPTION_KEYS: `k2:${KEY_2},k1:${KEY_1}` })
+    expect(config.encryption.kind).toBe('keys')
+    if (config.encryption.kind !== 'keys') return
+    expect(config.encryption.box.currentKeyId).toBe('k2')
+    expect(config.encryption.box.keyIds).toEqual(['k2', 'k1'])
+    expect(readDevServerConfig({ SESSION_ENCRYPTION_KEYS: 'none' }).encryption).toEqual({ kind: 'plaintext' })
+  })
+
+  it('under NODE_ENV=production, refuses to start without SESSION_ENCRYPTION_KEYS, unless it says none', () => {
+    const error = configError({ NODE_ENV: 'production' })
+    expect(error.variable).toBe('SESSION_ENCRYPTION_KEYS')
+    expect(error.message).toContain('none')
+    expect(readDevServerConfig({ NODE_ENV: 'production', SESSION_ENCRYPTION_KEYS: 'none' }).encryption).toEqual({ kind: 'plaintext' })
+    expect(readDevServerConfig({ NODE_ENV: 'production', SESSION_ENCRYPTION_KEYS: `k1:${KEY_1}` }).encryption.kind).toBe('keys')
+  })
+
+  it('never quotes a key it refuses', () => {
+    for (const value of [`k1:${KEY_1.slice(0, 30)}`, `k1:${KEY_1},k1:${KEY_2}`, KEY_1]) {
+      const error = configError({ SESSION_ENCRYPTION_KEYS: value })
+      expect(error.variable).toBe('SESSION_ENCRYPTION_KEYS')
+      expect(error.message).not.toContain(KEY_1.slice(0, 30))
+      expect(error.message).not.toContain(KEY_2)
+    }
   })
 
   it.each([
@@ -81,6 +122,10 @@ describe('readDevServerConfig', () => {
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
     [{ REDIS_KEY_PREFIX: 'x:' }, 'REDIS_KEY_PREFIX'],
+    [{ REDIS_URL: 'redis://127.0.0.1', REDIS_KEY_PREFIX: 'app:{x}:' }, 'REDIS_KEY_PREFIX'],
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_URL: 'redis://127.0.0.1' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1:7000', SQLITE_PATH: './x.db' }, 'SQLITE_PATH'],
     [{ REDIS_URL: 'redis://127.0.0.1', SQLITE_PATH: './x.db' }, 'SQLITE_PATH'],
     [{ SESSION_TTL_MS: '0' }, 'SESSION_TTL_MS'],
     [{ SESSION_TTL_MS: '1.5' }, 'SESSION_TTL_MS'],
@@ -186,6 +231,7 @@ describe('describeDevServer', () => {
       wechat: { kind: 'emulator', url: 'http://127.0.0.1:4100', appId: 'wx0000000000000000' },
       emulator: undefined,
       store: { kind: 'sqlite', path: resolve('data/sessions.db') },
+      encryption: { kind: 'sealed', keyId: 'dev-0123abcd', generated: true },
       ...overrides,
     }) as DevServer
 
@@ -197,6 +243,16 @@ describe('describeDevServer', () => {
     expect(text).toContain(resolve('data/sessions.db'))
     expect(text).toContain('HOST=127.0.0.1')
     expect(text).toContain('Ctrl-C')
+  })
+
+  it('says when session_keys are sealed with a key generated for this run, and how to configure one', () => {
+    const text = describeDevServer(server({})).join('\n')
+    expect(text).toContain('DEVELOPMENT key generated for this run (dev-0123abcd)')
+    expect(text).toContain('SESSION_ENCRYPTION_KEYS=')
+    const configured = describeDevServer(server({ encryption: { kind: 'sealed', keyId: 'k7', generated: false } })).join('\n')
+    expect(configured).toContain('sealed at rest (AES-256-GCM) with key k7')
+    expect(configured).not.toContain('DEVELOPMENT')
+    expect(describeDevServer(server({ encryption: { kind: 'plaintext' } })).join('\n')).toContain('PLAINTEXT')
   })
 
   it('on loopback, points the client at loopback and says a phone cannot reach it', () => {

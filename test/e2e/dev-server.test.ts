@@ -1,16 +1,19 @@
 /** `startDevServer`, the heart of `npm start`, started and stopped in this process. */
 import { createServer as createNetServer, connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DEMO_ME_PATH, DEV_EMULATOR_APP_ID, readDevServerConfig, startDevServer } from '../../src/local-dev/index.ts'
 import type { DevServer } from '../../src/local-dev/index.ts'
-import { createSqliteStore, hashSessionToken } from '../../src/server/index.ts'
+import Database from 'better-sqlite3'
+import { hashSessionToken } from '../../src/server/index.ts'
 import { APP_ID, APP_SECRET, startEmulator } from './support/backend.ts'
 import { deferCleanup, runCleanups } from './support/cleanup.ts'
 import { startWechatGate } from './support/gated-wechat.ts'
 import { launchApp, newDevice, tokenOf } from './support/mini-program.ts'
-import { keysUnder, REDIS_URL, redisPrefixForTest } from './support/redis.ts'
+import { keysUnder, REDIS_URL } from '../support/redis/index.ts'
+import { redisPrefixForTest } from './support/cleanup.ts'
 import { tmpDirForTest } from './support/tmp-dir.ts'
 
 afterEach(runCleanups)
@@ -54,12 +57,14 @@ async function freePort(): Promise<number> {
   return port
 }
 
-async function storedRecord(path: string, token: string) {
-  const store = createSqliteStore({ path, sweepIntervalMs: false })
+/** The stored row of a token, as a leaked file would show it: the openid, and the session_key sealed. */
+function storedRecord(path: string, token: string): { openid: string; session_key: string } | undefined {
+  const db = new Database(path, { readonly: true })
   try {
-    return await store.get(hashSessionToken(token))
+    return db.prepare('SELECT openid, session_key FROM sessions WHERE token_hash = ?').get(hashSessionToken(token)) as
+      { openid: string; session_key: string } | undefined
   } finally {
-    await store.close()
+    db.close()
   }
 }
 
@@ -83,6 +88,8 @@ describe('without WX_APPID / WX_SECRET', () => {
     expect((await fetch(`${server.urls.local}/healthz`)).status).toBe(200)
     expect(lines.some((line) => line.startsWith('[wechat-emulator] GET /sns/jscode2session -> 200 ok'))).toBe(true)
     expect(lines.filter((line) => line.includes(token))).toEqual([])
+    const sessionKey = emulator.sessionKeyOf(device.openid)
+    expect(sessionKey).toBeDefined()
     app.auth.stop()
 
     const emulatorPort = Number(new URL(emulator.url).port)
@@ -90,7 +97,11 @@ describe('without WX_APPID / WX_SECRET', () => {
     expect(await isListening(server.port)).toBe(false)
     expect(await isListening(emulatorPort)).toBe(false)
     await server.close() // idempotent
-    expect(await storedRecord(path, token)).toMatchObject({ openid: device.openid })
+    // Sealed with the key npm start generated for this run.
+    expect(server.encryption).toEqual({ kind: 'sealed', keyId: expect.stringMatching(/^dev-[0-9a-f]{8}$/), generated: true })
+    expect(storedRecord(path, token)).toMatchObject({ openid: device.openid, session_key: expect.stringMatching(/^v1\.dev-/) })
+    const files = Buffer.concat([readFileSync(path), existsSync(`${path}-wal`) ? readFileSync(`${path}-wal`) : Buffer.alloc(0)])
+    expect(files.includes(Buffer.from(sessionKey!))).toBe(false)
   })
 
   it('answers codes only from its own emulator: a made-up code gets 401 invalid_code', async () => {
@@ -132,7 +143,7 @@ describe('with WX_APPID / WX_SECRET (WX_API_BASE points at a WeChat stand-in)', 
     const token = answer.body['token'] as string
     await closing
     expect(closed).toBe(true)
-    expect(await storedRecord(path, token)).toMatchObject({ openid })
+    expect(storedRecord(path, token)).toMatchObject({ openid })
   })
 })
 
@@ -145,7 +156,8 @@ describe('with REDIS_URL', () => {
     const device = newDevice()
     const app = launchApp({ emulatorUrl: server.emulator!.url, baseUrl: server.urls.local }, device)
     const token = tokenOf(await app.settled())
-    expect(await keysUnder(`${keyPrefix}session:${hashSessionToken(token)}`)).toHaveLength(1)
+    expect(await keysUnder(`${keyPrefix}t:${hashSessionToken(token)}`)).toHaveLength(1)
+    expect(await keysUnder(`${keyPrefix}{u:${device.openid}}:s:${hashSessionToken(token)}`)).toHaveLength(1)
     expect((await app.auth.request({ url: '/auth/session', method: 'POST' })).statusCode).toBe(200)
     app.auth.stop()
     await server.close()

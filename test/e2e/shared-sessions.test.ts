@@ -6,7 +6,8 @@ import { createRedisStore } from '../../src/server/redis/index.ts'
 import { checkToken, ME_PATH, startApiServer, startEmulator } from './support/backend.ts'
 import { runCleanups } from './support/cleanup.ts'
 import { launchApp, newDevice, tokenOf } from './support/mini-program.ts'
-import { keysUnder, REDIS_URL, redisPrefixForTest } from './support/redis.ts'
+import { keysUnder, REDIS_URL } from '../support/redis/index.ts'
+import { redisPrefixForTest } from './support/cleanup.ts'
 import { tmpDirForTest } from './support/tmp-dir.ts'
 
 afterEach(runCleanups)

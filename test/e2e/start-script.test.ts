@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEV_SERVER_ENV_VARS } from '../../src/local-dev/index.ts'
 import { SIM_LOGIN_PATH } from '../../src/emulator/index.ts'
-import { createSqliteStore, hashSessionToken } from '../../src/server/index.ts'
+import Database from 'better-sqlite3'
+import { hashSessionToken } from '../../src/server/index.ts'
 import { APP_ID, APP_SECRET, startEmulator } from './support/backend.ts'
 import { deferCleanup, runCleanups } from './support/cleanup.ts'
 import { tmpDirForTest } from './support/tmp-dir.ts'
@@ -129,12 +130,28 @@ describe('npm start (scripts/start.ts)', { timeout: 60_000 }, () => {
     await expect(fetch(`${serverUrl}/healthz`)).rejects.toThrow()
     await expect(fetch(`${emulatorUrl}${SIM_LOGIN_PATH}`, { method: 'POST' })).rejects.toThrow()
 
-    const store = createSqliteStore({ path, sweepIntervalMs: false })
+    // The session is on disk, its session_key sealed with the key this run generated (and said it did).
+    expect(run.output()).toMatch(
+      /SESSION_ENCRYPTION_KEYS is not set: session_keys are sealed with a DEVELOPMENT key generated for this run \(dev-[0-9a-f]{8}\)/,
+    )
+    const db = new Database(path, { readonly: true })
     try {
-      expect(await store.get(hashSessionToken(token))).toMatchObject({ openid: 'o-start-script' })
+      const row = db.prepare('SELECT openid, session_key FROM sessions WHERE token_hash = ?').get(hashSessionToken(token))
+      expect(row).toMatchObject({ openid: 'o-start-script', session_key: expect.stringMatching(/^v1\.dev-[0-9a-f]{8}\./) })
     } finally {
-      await store.close()
+      db.close()
     }
+  })
+
+  it('under NODE_ENV=production without SESSION_ENCRYPTION_KEYS: refuses to start, naming the variable', async () => {
+    const run = runStartScript({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+      SQLITE_PATH: join(tmpDirForTest('start-prod'), 's.db'),
+    })
+    expect(await run.exited).toEqual({ code: 1, signal: null })
+    expect(run.output()).toContain('[dev-server] could not start: NODE_ENV is production and SESSION_ENCRYPTION_KEYS is not set')
   })
 
   it('with WX_APPID / WX_SECRET: names the WeChat it uses, logs at trace without leaking a secret, and exits 0 on SIGTERM', async () => {

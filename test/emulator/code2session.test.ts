@@ -196,10 +196,19 @@ describe('GET /sns/jscode2session', () => {
     await code2Session(emulator, validParams(code))
     await code2Session(emulator, { ...validParams(code), appid: 'other' })
 
+    const code2SessionErrors = { [String(WECHAT_ERRCODES.codeUsed)]: 1, [String(WECHAT_ERRCODES.invalidAppId)]: 1 }
+    const untouched = { calls: 0, ok: 0, errors: {} }
     expect(emulator.stats()).toEqual({
       code2Session: 3,
       code2SessionOk: 1,
-      code2SessionErrors: { [String(WECHAT_ERRCODES.codeUsed)]: 1, [String(WECHAT_ERRCODES.invalidAppId)]: 1 },
+      code2SessionErrors,
+      apis: {
+        code2Session: { calls: 3, ok: 1, errors: code2SessionErrors },
+        stableToken: untouched,
+        getPhoneNumber: untouched,
+        checkSessionKey: untouched,
+        resetSessionKey: untouched,
+      },
       dropped: 0,
       login: 0,
       checkSession: 0,

@@ -89,3 +89,57 @@ export async function callbacksOf<S, F>(
   await new Promise((resolve) => setImmediate(resolve))
   return record
 }
+
+export interface WechatAnswer {
+  status: number
+  body: Record<string, unknown>
+}
+
+/** POSTs JSON to one of the emulator's WeChat APIs, with `query` in the URL; `body` as a string is sent as it is. */
+export async function wechatPost(
+  emulator: WechatEmulator,
+  path: string,
+  query: Record<string, string>,
+  body: unknown,
+  init: RequestInit = {},
+): Promise<WechatAnswer> {
+  const search = new URLSearchParams(query).toString()
+  const response = await fetch(`${emulator.url}${path}${search ? `?${search}` : ''}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...init,
+  })
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+}
+
+/** GETs one of the emulator's WeChat APIs. */
+export async function wechatGet(
+  emulator: WechatEmulator,
+  path: string,
+  query: Record<string, string>,
+  init: RequestInit = {},
+): Promise<WechatAnswer> {
+  const response = await fetch(`${emulator.url}${path}?${new URLSearchParams(query).toString()}`, init)
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+}
+
+/** Calls stable_token with the right credentials, plus `extra`. */
+export function stableToken(emulator: WechatEmulator, extra: Record<string, unknown> = {}): Promise<WechatAnswer> {
+  return wechatPost(emulator, '/cgi-bin/stable_token', {}, { grant_type: 'client_credential', appid: APP_ID, secret: SECRET, ...extra })
+}
+
+/** A fresh access_token from the emulator, in normal mode. */
+export async function accessTokenOf(emulator: WechatEmulator): Promise<string> {
+  const { body } = await stableToken(emulator)
+  if (typeof body.access_token !== 'string') throw new Error(`stable_token answered errcode ${String(body.errcode)}`)
+  return body.access_token
+}
+
+/** Logs `openid` in (wx.login + code2Session) and answers the session_key the developer server would hold. */
+export async function loginAs(emulator: WechatEmulator, openid: string): Promise<string> {
+  const code = await emulator.issueCode(openid)
+  const { body } = await code2Session(emulator, validParams(code))
+  if (typeof body.session_key !== 'string') throw new Error(`code2Session answered errcode ${String(body.errcode)}`)
+  return body.session_key
+}

@@ -23,7 +23,7 @@ export interface LoginBackend {
 
 export async function startLoginBackend(): Promise<LoginBackend> {
   const emulator = await startWechatEmulator({ appId: APP_ID, secret: APP_SECRET })
-  const app = createServer({
+  const app = await createServer({
     logger: false,
     wechat: { appId: APP_ID, secret: APP_SECRET, apiBase: emulator.url },
     store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),

@@ -20,10 +20,10 @@ import {
   type ServerHandle,
 } from './support/e2e-stack.ts'
 import { internalsIn } from './support/leaks.ts'
-import { deleteKeys, REDIS_PORT, runPrefix } from './support/redis.ts'
+import { deleteKeys, REDIS_PORT, uniquePrefix } from '../support/redis/index.ts'
 import { refusedPort, startRelay, type Relay } from './support/tcp-proxy.ts'
 
-const prefix = runPrefix('outage')
+const prefix = uniquePrefix('outage')
 let emulator: WechatEmulator
 const cleanups: Array<() => Promise<void> | void> = []
 

@@ -1,6 +1,6 @@
 /**
  * Regression (found by test/security/rate-limit.test.ts), in a dependency; worked around
- * with our own store, src/server/plugins/fixed-window-store.ts.
+ * with counters of our own, src/server/rate-limit/memory-counter.ts.
  *
  * `@fastify/rate-limit` 11.2.0, in-memory store: `LocalStore.incr` hands its
  * callback the counter object it keeps in the LRU, and `applyRateLimit`
@@ -11,7 +11,7 @@
  * one NAT address are refused when anyone there bursts.
  *
  * Expected: exactly `max` attempts of a burst get through. Possible fixes in
- * the server (src/server/plugins/login-rate-limit.ts): a custom store whose
+ * the server (src/server/rate-limit/login-rate-limit.ts): a custom store whose
  * `incr` answers a copy `{ current, ttl }`, or a fixed plugin version.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

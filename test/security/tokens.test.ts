@@ -14,14 +14,14 @@ import { createServer, createSqliteStore } from '../../src/server/index.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import type { SessionStore } from '../../src/server/index.ts'
 import { APP_ID, APP_SECRET, startEmulator, tempDir } from '../reliability/support/e2e-stack.ts'
-import { deleteKeys, dumpKeys, REDIS_URL, runPrefix } from '../reliability/support/redis.ts'
+import { deleteKeys, dumpKeys, REDIS_URL, uniquePrefix } from '../support/redis/index.ts'
 
 const USERS = 100
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex')
 
 let emulator: WechatEmulator
 const dir = tempDir('tokens')
-const redisPrefix = runPrefix('tokens')
+const redisPrefix = uniquePrefix('tokens')
 
 beforeAll(async () => {
   emulator = await startEmulator()

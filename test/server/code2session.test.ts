@@ -60,8 +60,8 @@ describe('createCode2SessionClient', () => {
 
   it('accepts a success that carries errcode 0, as WeChat sometimes sends', async () => {
     const code = freshCode()
-    wechat.issueCode(code, { raw: JSON.stringify({ openid: 'o-zero', session_key: 'a2V5', errcode: 0, errmsg: 'ok' }) })
-    await expect(client().exchange(code)).resolves.toEqual({ openid: 'o-zero', sessionKey: 'a2V5' })
+    wechat.issueCode(code, { raw: JSON.stringify({ openid: 'o-zero', session_key: 'a2V5a2V5a2V5a2V5a2V5aw==', errcode: 0, errmsg: 'ok' }) })
+    await expect(client().exchange(code)).resolves.toEqual({ openid: 'o-zero', sessionKey: 'a2V5a2V5a2V5a2V5a2V5aw==' })
   })
 
   it('retries errcode -1 (system busy) and succeeds', async () => {

@@ -15,8 +15,8 @@ function loginFrom(f: Fixture, remoteAddress: string) {
 }
 
 describe('login rate limit', () => {
-  it('is on by default at 60 per minute per address', () => {
-    expect(DEFAULT_LOGIN_RATE_LIMIT).toEqual({ max: 60, timeWindow: '1 minute' })
+  it('is on by default at 60 per minute per address and 20 per minute per openid', () => {
+    expect(DEFAULT_LOGIN_RATE_LIMIT).toEqual({ max: 60, timeWindow: '1 minute', maxPerOpenid: 20 })
   })
 
   it('answers 429 rate_limited with Retry-After once an address exceeds the limit', async () => {
@@ -41,7 +41,7 @@ describe('login rate limit', () => {
   })
 
   it('behind a trusted proxy, counts the forwarded client address', async () => {
-    fixture = await startFixture({ rateLimit: { max: 1, timeWindow: 60_000 }, trustProxy: true })
+    fixture = await startFixture({ rateLimit: { max: 1, timeWindow: 60_000 }, trustProxy: '10.0.0.1' })
     const from = (client: string) =>
       fixture!.app.inject({
         method: 'POST',
@@ -72,5 +72,7 @@ describe('login rate limit', () => {
   it('rejects a nonsensical configuration', async () => {
     await expect(startFixture({ rateLimit: { max: 0, timeWindow: 1000 } })).rejects.toBeInstanceOf(RangeError)
     await expect(startFixture({ rateLimit: { max: 5, timeWindow: '' } })).rejects.toBeInstanceOf(RangeError)
+    await expect(startFixture({ rateLimit: { max: 5, timeWindow: 'soon' } })).rejects.toBeInstanceOf(RangeError)
+    await expect(startFixture({ rateLimit: { max: 5, timeWindow: 1000, maxPerOpenid: 0 } })).rejects.toBeInstanceOf(RangeError)
   })
 })

@@ -1,20 +1,29 @@
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createServer, hashSessionToken, SessionStoreError } from '../../src/server/index.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import type { SessionRecord } from '../../src/server/index.ts'
+import { CREATE_SESSION, SET_POINTER, TOO_LATE } from '../../src/server/store/redis-scripts.ts'
 import { closedPort, startFakeWechat } from './helpers/fake-wechat.ts'
-import { countKeys, deleteKeys, REDIS_URL, uniquePrefix } from './helpers/redis.ts'
+import { useStandaloneRedis } from './helpers/redis-targets.ts'
 import { newUser } from './helpers/server-fixture.ts'
 import { startTcpProxy } from './helpers/tcp-proxy.ts'
 
-const prefix = uniquePrefix('redis-store')
+const redis = useStandaloneRedis()
+const prefix = redis.prefix('redis-store')
+const REDIS_URL = redis.url
 
-afterAll(async () => {
-  await deleteKeys(prefix)
-  expect(await countKeys(prefix)).toBe(0)
-})
+async function keysUnder(keyPrefix: string): Promise<string[]> {
+  const probe = new Redis(REDIS_URL)
+  try {
+    return (await probe.keys(`${keyPrefix}*`)).sort()
+  } finally {
+    await probe.quit()
+  }
+}
+
+const countKeys = async (keyPrefix: string): Promise<number> => (await keysUnder(keyPrefix)).length
 
 function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
   const now = Date.now()
@@ -51,11 +60,15 @@ describe('createRedisStore', () => {
     try {
       const r = record({ expiresAt: Date.now() + 30_000 })
       await store.create(r)
-      const ttl = await probe.pttl(`${keyPrefix}session:${r.tokenHash}`)
-      expect(ttl).toBeGreaterThan(25_000)
-      expect(ttl).toBeLessThanOrEqual(30_000)
-      const indexTtl = await probe.pttl(`${keyPrefix}openid:${r.openid}`)
-      expect(indexTtl).toBeGreaterThan(25_000)
+      for (const key of [
+        `${keyPrefix}{u:${r.openid}}:s:${r.tokenHash}`,
+        `${keyPrefix}t:${r.tokenHash}`,
+        `${keyPrefix}{u:${r.openid}}:idx`,
+      ]) {
+        const ttl = await probe.pttl(key)
+        expect(ttl).toBeGreaterThan(25_000)
+        expect(ttl).toBeLessThanOrEqual(30_000)
+      }
     } finally {
       await store.close()
       await probe.quit()
@@ -67,13 +80,25 @@ describe('createRedisStore', () => {
     const store = createRedisStore({ url: REDIS_URL, keyPrefix })
     try {
       const token = randomBytes(32).toString('base64url')
-      await store.create(record({ tokenHash: hashSessionToken(token) }))
-      expect(await countKeys(keyPrefix)).toBe(2)
+      const r = record({ tokenHash: hashSessionToken(token) })
+      await store.create(r)
+      const keys = await keysUnder(keyPrefix)
+      // The session and the user's index share the user's hash tag; the pointer finds the user from the token hash.
+      expect(keys).toEqual(
+        [`${keyPrefix}t:${r.tokenHash}`, `${keyPrefix}{u:${r.openid}}:idx`, `${keyPrefix}{u:${r.openid}}:s:${r.tokenHash}`].sort(),
+      )
       const probe = new Redis(REDIS_URL)
-      const keys = await probe.keys(`${keyPrefix}*`)
-      const values = await Promise.all(keys.filter((k) => k.includes(':session:')).map((k) => probe.get(k)))
+      const values = [
+        await probe.get(`${keyPrefix}{u:${r.openid}}:s:${r.tokenHash}`),
+        await probe.get(`${keyPrefix}t:${r.tokenHash}`),
+        await probe.zrange(`${keyPrefix}{u:${r.openid}}:idx`, 0, -1, 'WITHSCORES'),
+      ]
       await probe.quit()
+      expect(values[1]).toBe(r.openid)
+      expect(values[2]).toEqual([r.tokenHash, String(r.expiresAt)])
       expect(JSON.stringify({ keys, values })).not.toContain(token)
+      expect(await store.delete(r.tokenHash)).toBe(true)
+      expect(await keysUnder(keyPrefix)).toEqual([])
     } finally {
       await store.close()
     }
@@ -89,7 +114,8 @@ describe('createRedisStore', () => {
       await store.create(second, { replaceOpenidSessions: true })
       expect(await store.get(first.tokenHash)).toBeUndefined()
       expect(await store.get(second.tokenHash)).toEqual(second)
-      expect(await countKeys(`${prefix}client:app:`)).toBe(2)
+      // The session, the index and the pointer (the replaced session's pointer goes in the background).
+      await vi.waitFor(async () => expect(await countKeys(`${prefix}client:app:`)).toBe(3), { timeout: 2_000, interval: 10 })
       expect(await store.delete(second.tokenHash)).toBe(true)
       expect(await countKeys(`${prefix}client:app:`)).toBe(0)
       await store.close()
@@ -112,7 +138,7 @@ describe('createRedisStore', () => {
   })
 
   it('fails fast while Redis is gone, and recovers when it comes back', async () => {
-    const redisPort = Number(new URL(REDIS_URL).port || 6379)
+    const redisPort = Number(new URL(REDIS_URL).port)
     const proxy = await startTcpProxy(redisPort, new URL(REDIS_URL).hostname)
     const store = createRedisStore({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: `${prefix}flaky:` })
     try {
@@ -153,6 +179,37 @@ describe('createRedisStore', () => {
     expect(() => createRedisStore({ url: '' })).toThrow(TypeError)
     expect(() => createRedisStore({ client: {} as Redis })).toThrow(TypeError)
     expect(() => createRedisStore({ url: REDIS_URL, operationTimeoutMs: 0 })).toThrow(RangeError)
+    expect(() => createRedisStore({ url: REDIS_URL, maxSessionsPerUser: 0 })).toThrow(RangeError)
+    expect(() => createRedisStore({ url: REDIS_URL, keyPrefix: 'app:{tag}:' })).toThrow(/hash tag/)
+    expect(() => createRedisStore({ cluster: [] })).toThrow(TypeError)
+  })
+
+  it('writes nothing once the deadline a script carries has passed by Redis clock', async () => {
+    const probe = new Redis(REDIS_URL)
+    try {
+      const keyPrefix = `${prefix}late:`
+      const r = record()
+      const past = Date.now() - 1
+      const pointer = await probe.eval(SET_POINTER.source, 1, `${keyPrefix}t:${r.tokenHash}`, r.openid, r.expiresAt, past)
+      const created = await probe.eval(
+        CREATE_SESSION.source,
+        2,
+        `${keyPrefix}{u:${r.openid}}:s:${r.tokenHash}`,
+        `${keyPrefix}{u:${r.openid}}:idx`,
+        '{}',
+        r.expiresAt,
+        past,
+        10,
+        '0',
+        `${keyPrefix}{u:${r.openid}}:s:`,
+        r.tokenHash,
+      )
+      expect(pointer).toBe(TOO_LATE)
+      expect(created).toEqual([TOO_LATE])
+      expect(await keysUnder(keyPrefix)).toEqual([])
+    } finally {
+      await probe.quit()
+    }
   })
 })
 

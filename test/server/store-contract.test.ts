@@ -3,39 +3,84 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Cluster } from 'ioredis'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createSqliteStore, hashSessionToken, SessionStoreError } from '../../src/server/index.ts'
+import { createSecretBox, createSqliteStore, generateSecretBoxKey, hashSessionToken, SessionStoreError } from '../../src/server/index.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import type { SessionRecord, SessionStore } from '../../src/server/index.ts'
-import { deleteKeys, REDIS_URL, uniquePrefix } from './helpers/redis.ts'
+import { useRedisCluster, useStandaloneRedis } from './helpers/redis-targets.ts'
+
+const standalone = useStandaloneRedis()
+const cluster = useRedisCluster()
+const encryption = createSecretBox({ keys: [{ id: 'contract', key: generateSecretBoxKey() }] })
 
 interface StoreUnderTest {
   name: string
   open(): SessionStore
+  /** The same data again: the same SQLite file, the same Redis prefix. */
+  reopen(): SessionStore
   cleanup(): Promise<void>
 }
 
 const sqliteDir = mkdtempSync(join(tmpdir(), 'mpl-store-contract-'))
 let sqliteFiles = 0
-const redisPrefix = uniquePrefix('contract')
 let redisStores = 0
+let redisPrefix = ''
+const nextRedisPrefix = (target: { prefix(label: string): string }): string => {
+  redisStores += 1
+  redisPrefix = target.prefix(`contract-${redisStores}`)
+  return redisPrefix
+}
+const ownedClusters: Cluster[] = []
+
+const sqliteFile = (): string => join(sqliteDir, `contract-${sqliteFiles}.db`)
 
 const implementations: StoreUnderTest[] = [
   {
     name: 'SQLite',
     open: () => {
       sqliteFiles += 1
-      return createSqliteStore({ path: join(sqliteDir, `contract-${sqliteFiles}.db`), sweepIntervalMs: false })
+      return createSqliteStore({ path: sqliteFile(), sweepIntervalMs: false })
     },
+    reopen: () => createSqliteStore({ path: sqliteFile(), sweepIntervalMs: false }),
     cleanup: async () => rmSync(sqliteDir, { recursive: true, force: true }),
   },
   {
-    name: 'Redis',
+    name: 'SQLite, sealed session_keys',
     open: () => {
-      redisStores += 1
-      return createRedisStore({ url: REDIS_URL, keyPrefix: `${redisPrefix}${redisStores}:` })
+      sqliteFiles += 1
+      return createSqliteStore({ path: sqliteFile(), sweepIntervalMs: false, encryption })
     },
-    cleanup: () => deleteKeys(redisPrefix),
+    reopen: () => createSqliteStore({ path: sqliteFile(), sweepIntervalMs: false, encryption }),
+    cleanup: async () => rmSync(sqliteDir, { recursive: true, force: true }),
+  },
+  {
+    name: 'Redis (standalone)',
+    open: () => createRedisStore({ url: standalone.url, keyPrefix: nextRedisPrefix(standalone) }),
+    reopen: () => createRedisStore({ url: standalone.url, keyPrefix: redisPrefix }),
+    cleanup: async () => {},
+  },
+  {
+    name: 'Redis Cluster ({ cluster: nodes }, sealed session_keys)',
+    open: () => createRedisStore({ cluster: cluster.nodes, keyPrefix: nextRedisPrefix(cluster), encryption }),
+    reopen: () => createRedisStore({ cluster: cluster.nodes, keyPrefix: redisPrefix, encryption }),
+    cleanup: async () => {},
+  },
+  {
+    name: 'Redis Cluster ({ client: new Cluster(...) })',
+    open: () => {
+      const client = new Cluster([...cluster.nodes], { redisOptions: { maxRetriesPerRequest: 1 } })
+      ownedClusters.push(client)
+      return createRedisStore({ client, keyPrefix: nextRedisPrefix(cluster) })
+    },
+    reopen: () => {
+      const client = new Cluster([...cluster.nodes], { redisOptions: { maxRetriesPerRequest: 1 } })
+      ownedClusters.push(client)
+      return createRedisStore({ client, keyPrefix: redisPrefix })
+    },
+    cleanup: async () => {
+      for (const client of ownedClusters.splice(0)) client.disconnect()
+    },
   },
 ]
 
@@ -179,15 +224,20 @@ describe.each(implementations)('SessionStore contract: $name', (implementation) 
     const r = record({ unionid: 'u-shared' })
     await store.create(r)
     await store.close()
-    store = reopen(implementation)
+    store = implementation.reopen()
     expect(await store.get(r.tokenHash)).toEqual(r)
   })
-})
 
-/** Opens the same data again: same SQLite file, same Redis prefix. */
-function reopen(implementation: StoreUnderTest): SessionStore {
-  if (implementation.name === 'SQLite') {
-    return createSqliteStore({ path: join(sqliteDir, `contract-${sqliteFiles}.db`), sweepIntervalMs: false })
-  }
-  return createRedisStore({ url: REDIS_URL, keyPrefix: `${redisPrefix}${redisStores}:` })
-}
+  it('keeps at most 10 sessions per user by default, the oldest evicted, other users untouched', async () => {
+    const first = record()
+    const mine = [first, ...Array.from({ length: 11 }, (_, n) => record({ openid: first.openid, expiresAt: first.expiresAt + n + 1 }))]
+    const stranger = record()
+    await store.create(stranger)
+    for (const r of mine) await store.create(r)
+    const found = await Promise.all(mine.map((r) => store.get(r.tokenHash)))
+    expect(found.slice(0, 2)).toEqual([undefined, undefined])
+    expect(found.slice(2)).toEqual(mine.slice(2))
+    expect(await store.get(stranger.tokenHash)).toEqual(stranger)
+    expect(await store.deleteByOpenid(first.openid)).toBe(10)
+  })
+})

@@ -1,17 +1,23 @@
 /**
  * The server set-ups the load runs go against: one developer server over a
- * SQLite file, or two instances sharing one Redis. WeChat is the emulator.
+ * SQLite file, or two instances sharing Redis (standalone or Cluster). WeChat
+ * is the emulator.
  */
+import type { FastifyInstance } from 'fastify'
 import type { WechatEmulator } from '../../src/emulator/index.ts'
 import { createSqliteStore } from '../../src/server/index.ts'
+import type { LoginRateLimitOptions } from '../../src/server/index.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
+import type { RedisStoreOptions } from '../../src/server/redis/index.ts'
 import { startDevServer, startEmulator, tempDir } from '../reliability/support/e2e-stack.ts'
-import { deleteKeys, REDIS_URL, runPrefix } from '../reliability/support/redis.ts'
+import type { ServerHandle } from '../reliability/support/e2e-stack.ts'
 import type { LoadTargets } from './load-run.ts'
 
 export interface LoadStack {
   emulator: WechatEmulator
   targets: LoadTargets
+  /** The server instances, in the order the targets use them. */
+  servers: readonly ServerHandle[]
   close(): Promise<void>
 }
 
@@ -31,6 +37,7 @@ export async function oneSqliteServer(): Promise<LoadStack> {
   })
   return {
     emulator,
+    servers: [server],
     targets: { loginServer: () => server.baseUrl, checkServer: () => server.baseUrl },
     async close() {
       await server.app.close()
@@ -40,17 +47,31 @@ export async function oneSqliteServer(): Promise<LoadStack> {
   }
 }
 
+export interface TwoServerOptions {
+  /** Where both instances keep sessions: `{ url }` or `{ cluster: nodes }`, plus a key prefix of the run's own. */
+  redis: Pick<RedisStoreOptions, 'keyPrefix'> & ({ url: string } | { cluster: ReadonlyArray<{ host: string; port: number }> })
+  /** Default: off. */
+  rateLimit?: LoginRateLimitOptions | false
+  /** Called on each instance before it listens (to count answers, say). */
+  beforeListen?: (app: FastifyInstance) => void
+}
+
 /** Two instances over one Redis: users log in on one and are checked on the other. */
-export async function twoRedisServers(): Promise<LoadStack> {
+export async function twoRedisServers(options: TwoServerOptions): Promise<LoadStack> {
   const emulator = await loadEmulator()
-  const keyPrefix = runPrefix('load')
+  const serverOptions = {
+    code2SessionTimeoutMs: CODE2SESSION_TIMEOUT_MS,
+    rateLimit: options.rateLimit ?? false,
+    ...(options.beforeListen === undefined ? {} : { beforeListen: options.beforeListen }),
+  }
   const servers = [
-    await startDevServer(emulator, createRedisStore({ url: REDIS_URL, keyPrefix }), { code2SessionTimeoutMs: CODE2SESSION_TIMEOUT_MS }),
-    await startDevServer(emulator, createRedisStore({ url: REDIS_URL, keyPrefix }), { code2SessionTimeoutMs: CODE2SESSION_TIMEOUT_MS }),
+    await startDevServer(emulator, createRedisStore(options.redis), serverOptions),
+    await startDevServer(emulator, createRedisStore(options.redis), serverOptions),
   ] as const
   const [a, b] = servers
   return {
     emulator,
+    servers,
     targets: {
       loginServer: (index) => (index % 2 === 0 ? a : b).baseUrl,
       checkServer: (index) => (index % 2 === 0 ? b : a).baseUrl,
@@ -58,7 +79,6 @@ export async function twoRedisServers(): Promise<LoadStack> {
     async close() {
       for (const server of servers) await server.app.close()
       await emulator.close()
-      await deleteKeys(keyPrefix)
     },
   }
 }

@@ -1,12 +1,15 @@
 /**
  * The load run in small, for `npm test`: 300 users, 200 against one server
  * over SQLite and 100 against two servers sharing Redis. The full 10,000
- * user runs are in `login.soak.ts` (`npm run test:soak`).
+ * user runs are in `*.soak.ts` (`npm run test:soak`).
  */
 import { describe, expect, it } from 'vitest'
 import { runLoad, summary } from './load-run.ts'
 import type { LoadReport } from './load-run.ts'
 import { oneSqliteServer, twoRedisServers, type LoadStack } from './load-stacks.ts'
+import { useStandaloneRedis } from '../server/helpers/redis-targets.ts'
+
+const redis = useStandaloneRedis()
 
 const MEMORY_BOUND_BYTES = 50 * 1024 * 1024
 
@@ -38,10 +41,13 @@ describe('load, small', () => {
   }, 120_000)
 
   it('100 users against two servers sharing Redis: log in on one, checked on the other', async () => {
-    await withStack(twoRedisServers, async ({ emulator, targets }) => {
-      const report = await runLoad({ label: 'small-redis', emulator, targets, users: 100, concurrency: 50, warmupUsers: 25 })
-      console.log(`small load, two Redis servers: ${summary(report)}`)
-      expectClean(report)
-    })
+    await withStack(
+      () => twoRedisServers({ redis: { url: redis.url, keyPrefix: redis.prefix('small-load') } }),
+      async ({ emulator, targets }) => {
+        const report = await runLoad({ label: 'small-redis', emulator, targets, users: 100, concurrency: 50, warmupUsers: 25 })
+        console.log(`small load, two Redis servers: ${summary(report)}`)
+        expectClean(report)
+      },
+    )
   }, 120_000)
 })

@@ -1,6 +1,6 @@
-import type { MinuteQuota } from './minute-quota.ts'
+import { fail, WECHAT_ERRCODES, type WechatOutcome } from './errcodes.ts'
+import type { FixedWindowQuota } from './fixed-window-quota.ts'
 import type { WechatAccounts } from './wechat-accounts.ts'
-import { WECHAT_ERRCODES } from './errcodes.ts'
 
 export interface Code2SessionSuccess {
   openid: string
@@ -8,18 +8,15 @@ export interface Code2SessionSuccess {
   unionid?: string
 }
 
-export type Code2SessionOutcome = { ok: true; body: Code2SessionSuccess } | { ok: false; errcode: number }
+export type Code2SessionOutcome = WechatOutcome<Code2SessionSuccess>
 
 export interface Code2SessionContext {
   appId: string
   secret: string
   accounts: WechatAccounts
-  quota: MinuteQuota
-  unionIdOf: ((openid: string) => string | undefined) | undefined
-}
-
-function fail(errcode: number): Code2SessionOutcome {
-  return { ok: false, errcode }
+  quota: FixedWindowQuota
+  /** The user's unionid when the app is bound to an Open Platform account; `undefined` otherwise. */
+  unionIdOf: (openid: string) => string | undefined
 }
 
 /**
@@ -48,7 +45,7 @@ export function code2Session(query: URLSearchParams, context: Code2SessionContex
   if (context.accounts.isHighRisk(found.openid)) return fail(WECHAT_ERRCODES.codeBlocked)
 
   context.accounts.markUsed(code)
-  const unionid = context.unionIdOf?.(found.openid)
+  const unionid = context.unionIdOf(found.openid)
   return {
     ok: true,
     body: {

@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto'
+import { createHash, randomBytes, randomInt } from 'node:crypto'
 
 const CODE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
@@ -23,4 +23,32 @@ export function newSessionKey(): string {
 export function newRequestId(): string {
   const hex = randomBytes(12).toString('hex')
   return `${hex.slice(0, 8)}-${hex.slice(8, 16)}-${hex.slice(16, 24)}`
+}
+
+/**
+ * An access_token shaped like WeChat's: a short number, `_`, then 128
+ * URL-safe characters. WeChat promises nothing about the content and asks for
+ * 512 characters of storage, so callers must treat it as opaque.
+ */
+export function newAccessToken(): string {
+  return `${ACCESS_TOKEN_PREFIX}_${randomBytes(96).toString('base64url')}`
+}
+
+const ACCESS_TOKEN_PREFIX = '86'
+
+/** What the emulator's tokens look like; anything else is not an access_token at all (40014). */
+export const ACCESS_TOKEN_SHAPE = /^\d{1,4}_[A-Za-z0-9_-]{16,512}$/
+
+/** A phone-number code like the one the getPhoneNumber button hands out: 64 hex digits. */
+export function newPhoneCode(): string {
+  return randomBytes(32).toString('hex')
+}
+
+/**
+ * The unionid of a user of an app bound to an Open Platform account: shaped
+ * like an openid and derived from it, so the same openid gets the same
+ * unionid on every emulator (two emulators stand for two apps of one account).
+ */
+export function derivedUnionId(openid: string): string {
+  return `o${createHash('sha256').update(`unionid:${openid}`).digest('base64url').slice(0, 27)}`
 }

@@ -1,142 +1,206 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { AccessTokens, errcodeForAccessToken } from './access-tokens.ts'
+import {
+  CHECK_SESSION_KEY_PATH,
+  CODE2SESSION_PATH,
+  GET_USER_PHONE_NUMBER_PATH,
+  RESET_SESSION_KEY_PATH,
+  SIM_CHECK_SESSION_PATH,
+  SIM_LOGIN_PATH,
+  STABLE_TOKEN_PATH,
+} from './api-paths.ts'
+import { checkSessionKey } from './check-session-key.ts'
 import { code2Session } from './code2session.ts'
-import { errmsgFor, WECHAT_ERRCODES } from './errcodes.ts'
-import { FaultPlan } from './fault-plan.ts'
-import { newRequestId } from './ids.ts'
-import { MinuteQuota } from './minute-quota.ts'
-import type { WechatEmulator, WechatEmulatorOptions, WechatEmulatorStats } from './types.ts'
+import {
+  DAY_WINDOW_MS,
+  requireCount,
+  requireCountOrInfinity,
+  requireDuration,
+  requireOpenId,
+  resolveEmulatorOptions,
+  WECHAT_DEFAULTS,
+} from './emulator-options.ts'
+import { errmsgFor, WECHAT_ERRCODES, type WechatOutcome } from './errcodes.ts'
+import { FaultPlan, WECHAT_API_NAMES, type WechatApiName } from './fault-plan.ts'
+import { FixedWindowQuota } from './fixed-window-quota.ts'
+import { getUserPhoneNumber } from './get-user-phone-number.ts'
+import { parseJsonObject, readBodyText, readWechatJsonBody, sendJson } from './http-io.ts'
+import { derivedUnionId, newRequestId } from './ids.ts'
+import { PhoneCodes } from './phone-codes.ts'
+import { parsePhoneNumber } from './phone-number.ts'
+import { resetSessionKey } from './reset-session-key.ts'
+import { stableToken } from './stable-token.ts'
+import type { WechatApiFaults, WechatApiStats, WechatEmulator, WechatEmulatorOptions, WechatEmulatorStats } from './types.ts'
 import { encryptUserData } from './user-data-crypto.ts'
 import { WechatAccounts } from './wechat-accounts.ts'
 
-/** The one WeChat API the emulator serves. */
-export const CODE2SESSION_PATH = '/sns/jscode2session'
-/** Private endpoints standing in for the WeChat app itself; never part of WeChat's API. */
-export const SIM_LOGIN_PATH = '/__sim/login'
-export const SIM_CHECK_SESSION_PATH = '/__sim/checkSession'
+export {
+  CHECK_SESSION_KEY_PATH,
+  CODE2SESSION_PATH,
+  GET_USER_PHONE_NUMBER_PATH,
+  RESET_SESSION_KEY_PATH,
+  SIM_CHECK_SESSION_PATH,
+  SIM_LOGIN_PATH,
+  STABLE_TOKEN_PATH,
+} from './api-paths.ts'
 
-const DEFAULT_CODE_TTL_MS = 5 * 60_000
-const DEFAULT_RATE_LIMIT = { max: 100, windowMs: 60_000 }
-const MAX_BODY_BYTES = 16 * 1024
-
-function requireNonEmptyString(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw new TypeError(`startWechatEmulator: ${name} must be a non-empty string`)
-  return value
-}
-
-function requireCount(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`${name} must be a whole number >= 0`)
-  }
-  return value
-}
-
-function requireDuration(value: unknown, name: string, { allowZero }: { allowZero: boolean }): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new RangeError(`${name} must be a finite number of milliseconds ${allowZero ? '>= 0' : '> 0'}`)
-  }
-  return value
-}
-
-function requireOpenId(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name}: openid must be a non-empty string`)
-  return value
-}
-
-function emptyStats(): Omit<WechatEmulatorStats, 'inFlight'> {
-  return { code2Session: 0, code2SessionOk: 0, code2SessionErrors: {}, dropped: 0, login: 0, checkSession: 0 }
+/** One emulated WeChat API: where it is, how it is called, and what it does once the shared checks passed. */
+interface WechatRoute {
+  api: WechatApiName
+  method: 'GET' | 'POST'
+  /** Takes `?access_token=`, checked (41001, 40014, 40001, 42001) before the API's own checks. */
+  needsAccessToken: boolean
+  handle(req: IncomingMessage, url: URL): Promise<WechatOutcome<object>>
 }
 
 class BadRequest extends Error {}
 
-async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer
-    size += buffer.length
-    if (size > MAX_BODY_BYTES) throw new BadRequest('body too large')
-    chunks.push(buffer)
-  }
-  const text = Buffer.concat(chunks).toString('utf8')
+async function readSimBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = await readBodyText(req)
+  if (text === undefined) throw new BadRequest('body too large')
   if (text.length === 0) return {}
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    throw new BadRequest('body is not JSON')
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadRequest('body is not a JSON object')
-  return parsed as Record<string, unknown>
+  const body = parseJsonObject(text)
+  if (body === undefined) throw new BadRequest('body is not a JSON object')
+  return body
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  if (res.destroyed || res.writableEnded) return
-  const text = JSON.stringify(body)
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  })
-  res.end(text)
+function emptyApiStats(): Record<WechatApiName, WechatApiStats> {
+  const entries = WECHAT_API_NAMES.map((api) => [api, { calls: 0, ok: 0, errors: {} }] as const)
+  return Object.fromEntries(entries) as Record<WechatApiName, WechatApiStats>
+}
+
+function copyApiStats(apis: Record<WechatApiName, WechatApiStats>): Record<WechatApiName, WechatApiStats> {
+  const entries = WECHAT_API_NAMES.map((api) => [api, { ...apis[api], errors: { ...apis[api].errors } }] as const)
+  return Object.fromEntries(entries) as Record<WechatApiName, WechatApiStats>
+}
+
+function requireApiName(api: unknown): WechatApiName {
+  if (typeof api !== 'string' || !(WECHAT_API_NAMES as readonly string[]).includes(api)) {
+    throw new TypeError(`faultsOf: api must be one of ${WECHAT_API_NAMES.join(', ')}`)
+  }
+  return api as WechatApiName
 }
 
 /**
- * Starts a local stand-in for WeChat on real HTTP: `GET /sns/jscode2session`
- * as WeChat documents it, plus private `/__sim/*` endpoints that the
+ * Starts a local stand-in for WeChat on real HTTP: code2Session,
+ * stable_token, getuserphonenumber, checksession and resetusersessionkey as
+ * WeChat documents them, plus private `/__sim/*` endpoints that the
  * simulated `wx` uses in place of the WeChat app.
  */
 export async function startWechatEmulator(options: WechatEmulatorOptions): Promise<WechatEmulator> {
-  if (typeof options !== 'object' || options === null) throw new TypeError('startWechatEmulator: options are required')
-  const appId = requireNonEmptyString(options.appId, 'appId')
-  const secret = requireNonEmptyString(options.secret, 'secret')
-  const host = options.host === undefined ? '127.0.0.1' : requireNonEmptyString(options.host, 'host')
-  const port = options.port ?? 0
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new RangeError('startWechatEmulator: port must be an integer in [0, 65535]')
-  const now = options.now ?? Date.now
-  if (typeof now !== 'function') throw new TypeError('startWechatEmulator: now must be a function')
-  const codeTtlMs = requireDuration(options.codeTtlMs ?? DEFAULT_CODE_TTL_MS, 'codeTtlMs', { allowZero: false })
-  const sessionTtlMs =
-    options.sessionTtlMs === undefined ? undefined : requireDuration(options.sessionTtlMs, 'sessionTtlMs', { allowZero: false })
-  const rateMax = requireCount(options.rateLimit?.max ?? DEFAULT_RATE_LIMIT.max, 'rateLimit.max')
-  const rateWindow = requireDuration(options.rateLimit?.windowMs ?? DEFAULT_RATE_LIMIT.windowMs, 'rateLimit.windowMs', {
-    allowZero: false,
-  })
-  let latencyMs = requireDuration(options.latencyMs ?? 0, 'latencyMs', { allowZero: true })
-  const log = options.log
+  const settings = resolveEmulatorOptions(options)
+  const { appId, secret, now, log } = settings
+  let latencyMs = settings.latencyMs
 
-  const accounts = new WechatAccounts({ now, codeTtlMs, sessionTtlMs })
-  const quota = new MinuteQuota(rateMax, rateWindow, now)
+  const accounts = new WechatAccounts({
+    now,
+    codeTtlMs: settings.codeTtlMs,
+    sessionTtlMs: settings.sessionTtlMs,
+    rotateSessionKeyOnLogin: settings.rotateSessionKeyOnLogin,
+  })
+  const unionIdOf = settings.unionIdOf === 'derived' ? derivedUnionId : (settings.unionIdOf ?? ((): string | undefined => undefined))
+  const code2SessionQuota = new FixedWindowQuota(settings.rateLimit.max, settings.rateLimit.windowMs, now)
+  const tokens = new AccessTokens(settings.accessToken, now)
+  const tokenPerMinute = new FixedWindowQuota(settings.accessToken.perMinute, 60_000, now)
+  const tokenPerDay = new FixedWindowQuota(settings.accessToken.perDay, DAY_WINDOW_MS, now)
+  const forceRefreshPerDay = new FixedWindowQuota(settings.accessToken.forceRefreshPerDay, DAY_WINDOW_MS, now)
+  const phoneCodes = new PhoneCodes({ now, ttlMs: settings.phoneCodeTtlMs, quota: settings.phoneQuota })
+  const phoneQuota = new FixedWindowQuota(settings.phoneRateLimit.max, settings.phoneRateLimit.windowMs, now)
+  const resetQuota = new FixedWindowQuota(settings.resetSessionKeyRateLimit.max, settings.resetSessionKeyRateLimit.windowMs, now)
   const faults = new FaultPlan()
-  let stats = emptyStats()
+  let apis = emptyApiStats()
+  let counters = { dropped: 0, login: 0, checkSession: 0, forceRefreshCalls: 0 }
   let inFlight = 0
   const closing = new AbortController()
 
-  const faultOptions = options.faults ?? {}
-  const failErrcode = faultOptions.failErrcode ?? WECHAT_ERRCODES.systemError
-  if (!Number.isSafeInteger(failErrcode)) throw new TypeError('startWechatEmulator: faults.failErrcode must be an integer')
-  if (faultOptions.failNext !== undefined) {
-    faults.add({ kind: 'errcode', errcode: failErrcode }, requireCount(faultOptions.failNext, 'faults.failNext'))
-  }
-  if (faultOptions.dropNext !== undefined) faults.add({ kind: 'drop' }, requireCount(faultOptions.dropNext, 'faults.dropNext'))
+  if (settings.failNext) faults.add('code2Session', { kind: 'errcode', errcode: settings.failNext.errcode }, settings.failNext.count)
+  if (settings.dropNext !== undefined) faults.add('code2Session', { kind: 'drop' }, settings.dropNext)
 
+  const routes = new Map<string, WechatRoute>([
+    [
+      CODE2SESSION_PATH,
+      {
+        api: 'code2Session',
+        method: 'GET',
+        needsAccessToken: false,
+        handle: async (_req, url) => code2Session(url.searchParams, { appId, secret, accounts, quota: code2SessionQuota, unionIdOf }),
+      },
+    ],
+    [
+      STABLE_TOKEN_PATH,
+      {
+        api: 'stableToken',
+        method: 'POST',
+        needsAccessToken: false,
+        async handle(req) {
+          const read = await readWechatJsonBody(req)
+          if (!read.ok) return read
+          return stableToken(read.body, {
+            appId,
+            secret,
+            tokens,
+            perMinute: tokenPerMinute,
+            perDay: tokenPerDay,
+            forceRefreshPerDay,
+            onForceRefreshCall: () => counters.forceRefreshCalls++,
+          })
+        },
+      },
+    ],
+    [
+      GET_USER_PHONE_NUMBER_PATH,
+      {
+        api: 'getPhoneNumber',
+        method: 'POST',
+        needsAccessToken: true,
+        async handle(req) {
+          const read = await readWechatJsonBody(req)
+          if (!read.ok) return read
+          return getUserPhoneNumber(read.body, { appId, codes: phoneCodes, quota: phoneQuota })
+        },
+      },
+    ],
+    [
+      CHECK_SESSION_KEY_PATH,
+      {
+        api: 'checkSessionKey',
+        method: 'GET',
+        needsAccessToken: true,
+        handle: async (_req, url) => checkSessionKey(url.searchParams, accounts),
+      },
+    ],
+    [
+      RESET_SESSION_KEY_PATH,
+      {
+        api: 'resetSessionKey',
+        method: 'GET',
+        needsAccessToken: true,
+        handle: async (_req, url) => resetSessionKey(url.searchParams, { appId, accounts, quota: resetQuota }),
+      },
+    ],
+  ])
+
+  // Only the method, the path and the outcome: the query (access_token, secret, signature) and bodies never reach the log.
   function logLine(req: IncomingMessage, pathname: string, outcome: string): void {
     log?.(`${req.method ?? '?'} ${pathname} -> ${outcome}`)
   }
 
-  function answerWechatError(req: IncomingMessage, res: ServerResponse, pathname: string, errcode: number): void {
+  function answerWechatError(req: IncomingMessage, res: ServerResponse, pathname: string, api: WechatApiName, errcode: number): void {
     const key = String(errcode)
-    stats.code2SessionErrors[key] = (stats.code2SessionErrors[key] ?? 0) + 1
+    const errors = apis[api].errors
+    errors[key] = (errors[key] ?? 0) + 1
     sendJson(res, 200, { errcode, errmsg: `${errmsgFor(errcode)}, rid: ${newRequestId()}` })
     logLine(req, pathname, `200 errcode=${errcode}`)
   }
 
-  function handleCode2Session(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    stats.code2Session++
-    const fault = faults.take()
+  async function serveWechatApi(route: WechatRoute, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const stats = apis[route.api]
+    stats.calls++
+    const fault = faults.take(route.api)
     if (fault?.kind === 'drop') {
-      stats.dropped++
+      counters.dropped++
       logLine(req, url.pathname, 'dropped')
       req.socket.destroy()
       return
@@ -146,19 +210,38 @@ export async function startWechatEmulator(options: WechatEmulatorOptions): Promi
       logLine(req, url.pathname, String(fault.status))
       return
     }
-    if (fault?.kind === 'errcode') return answerWechatError(req, res, url.pathname, fault.errcode)
-    if (req.method !== 'GET') return answerWechatError(req, res, url.pathname, WECHAT_ERRCODES.requireGetMethod)
+    if (fault?.kind === 'errcode') return answerWechatError(req, res, url.pathname, route.api, fault.errcode)
+    if (fault?.kind === 'delay' && !(await waitOrClose(fault.ms, req))) return
 
-    const outcome = code2Session(url.searchParams, { appId, secret, accounts, quota, unionIdOf: options.unionIdOf })
-    if (!outcome.ok) return answerWechatError(req, res, url.pathname, outcome.errcode)
-    stats.code2SessionOk++
+    if (req.method !== route.method) {
+      const errcode = route.method === 'GET' ? WECHAT_ERRCODES.requireGetMethod : WECHAT_ERRCODES.requirePostMethod
+      return answerWechatError(req, res, url.pathname, route.api, errcode)
+    }
+    if (route.needsAccessToken) {
+      const check = tokens.check(url.searchParams.get('access_token'))
+      if (check !== 'valid') return answerWechatError(req, res, url.pathname, route.api, errcodeForAccessToken(check))
+    }
+    const outcome = await route.handle(req, url)
+    if (!outcome.ok) return answerWechatError(req, res, url.pathname, route.api, outcome.errcode)
+    stats.ok++
     sendJson(res, 200, outcome.body)
     logLine(req, url.pathname, '200 ok')
   }
 
+  /** Sleeps `ms`; `false` (and the connection cut) when the emulator closes meanwhile. */
+  async function waitOrClose(ms: number, req: IncomingMessage): Promise<boolean> {
+    try {
+      await sleep(ms, undefined, { signal: closing.signal })
+      return true
+    } catch {
+      req.socket.destroy()
+      return false
+    }
+  }
+
   async function handleSimLogin(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-    stats.login++
-    const body = await readJsonBody(req)
+    counters.login++
+    const body = await readSimBody(req)
     const openid = body.openid
     if (typeof openid !== 'string' || openid.length === 0) throw new BadRequest('openid is required')
     const { code } = accounts.issueCode(openid)
@@ -167,8 +250,8 @@ export async function startWechatEmulator(options: WechatEmulatorOptions): Promi
   }
 
   async function handleSimCheckSession(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-    stats.checkSession++
-    const body = await readJsonBody(req)
+    counters.checkSession++
+    const body = await readSimBody(req)
     const openid = body.openid
     if (typeof openid !== 'string' || openid.length === 0) throw new BadRequest('openid is required')
     const valid = accounts.isSessionAlive(openid)
@@ -187,15 +270,9 @@ export async function startWechatEmulator(options: WechatEmulatorOptions): Promi
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid')
-    if (latencyMs > 0) {
-      try {
-        await sleep(latencyMs, undefined, { signal: closing.signal })
-      } catch {
-        req.socket.destroy()
-        return
-      }
-    }
-    if (url.pathname === CODE2SESSION_PATH) return handleCode2Session(req, res, url)
+    if (latencyMs > 0 && !(await waitOrClose(latencyMs, req))) return
+    const wechatRoute = routes.get(url.pathname)
+    if (wechatRoute) return serveWechatApi(wechatRoute, req, res, url)
     if (url.pathname === SIM_LOGIN_PATH || url.pathname === SIM_CHECK_SESSION_PATH) {
       if (req.method !== 'POST') {
         sendJson(res, 405, { error: 'method_not_allowed' })
@@ -232,7 +309,7 @@ export async function startWechatEmulator(options: WechatEmulatorOptions): Promi
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(port, host, () => {
+    server.listen(settings.port, settings.host, () => {
       server.off('error', reject)
       resolve()
     })
@@ -240,6 +317,33 @@ export async function startWechatEmulator(options: WechatEmulatorOptions): Promi
   const address = server.address() as AddressInfo
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${urlHost}:${address.port}`
+
+  function faultsOf(apiName: WechatApiName): WechatApiFaults {
+    const api = requireApiName(apiName)
+    return {
+      failNext(count: number, errcode: number = WECHAT_ERRCODES.systemError): void {
+        if (!Number.isSafeInteger(errcode)) throw new TypeError('failNext: errcode must be an integer')
+        faults.add(api, { kind: 'errcode', errcode }, requireCount(count, 'failNext: count'))
+      },
+      failNextWithStatus(count: number, status = 503): void {
+        if (!Number.isInteger(status) || status < 200 || status > 599) {
+          throw new RangeError('failNextWithStatus: status must be an HTTP status')
+        }
+        faults.add(api, { kind: 'http-status', status }, requireCount(count, 'failNextWithStatus: count'))
+      },
+      dropNext(count: number): void {
+        faults.add(api, { kind: 'drop' }, requireCount(count, 'dropNext: count'))
+      },
+      delayNext(count: number, ms: number): void {
+        faults.add(
+          api,
+          { kind: 'delay', ms: requireDuration(ms, 'delayNext: ms', { allowZero: true }) },
+          requireCount(count, 'delayNext: count'),
+        )
+      },
+    }
+  }
+  const code2SessionFaults = faultsOf('code2Session')
 
   let closed: Promise<void> | undefined
 
@@ -260,40 +364,78 @@ export async function startWechatEmulator(options: WechatEmulatorOptions): Promi
     setHighRisk(openid: string, on: boolean): void {
       accounts.setHighRisk(requireOpenId(openid, 'setHighRisk'), on)
     },
-    failNext(count: number, errcode: number = WECHAT_ERRCODES.systemError): void {
-      if (!Number.isSafeInteger(errcode)) throw new TypeError('failNext: errcode must be an integer')
-      faults.add({ kind: 'errcode', errcode }, requireCount(count, 'failNext: count'))
-    },
-    failNextWithStatus(count: number, status = 503): void {
-      if (!Number.isInteger(status) || status < 200 || status > 599)
-        throw new RangeError('failNextWithStatus: status must be an HTTP status')
-      faults.add({ kind: 'http-status', status }, requireCount(count, 'failNextWithStatus: count'))
-    },
-    dropNext(count: number): void {
-      faults.add({ kind: 'drop' }, requireCount(count, 'dropNext: count'))
-    },
+    failNext: code2SessionFaults.failNext,
+    failNextWithStatus: code2SessionFaults.failNextWithStatus,
+    dropNext: code2SessionFaults.dropNext,
+    faultsOf,
     clearFaults(): void {
       faults.clear()
     },
     setLatency(ms: number): void {
       latencyMs = requireDuration(ms, 'setLatency', { allowZero: true })
     },
-    setRateLimit(max: number, windowMs = DEFAULT_RATE_LIMIT.windowMs): void {
-      quota.configure(requireCount(max, 'setRateLimit: max'), requireDuration(windowMs, 'setRateLimit: windowMs', { allowZero: false }))
+    setRateLimit(max: number, windowMs: number = WECHAT_DEFAULTS.code2SessionRateLimit.windowMs): void {
+      code2SessionQuota.configure(
+        requireCount(max, 'setRateLimit: max'),
+        requireDuration(windowMs, 'setRateLimit: windowMs', { allowZero: false }),
+      )
     },
     stats(): WechatEmulatorStats {
-      return { ...stats, code2SessionErrors: { ...stats.code2SessionErrors }, inFlight }
+      const code2SessionStats = apis.code2Session
+      return {
+        code2Session: code2SessionStats.calls,
+        code2SessionOk: code2SessionStats.ok,
+        code2SessionErrors: { ...code2SessionStats.errors },
+        apis: copyApiStats(apis),
+        dropped: counters.dropped,
+        login: counters.login,
+        checkSession: counters.checkSession,
+        inFlight,
+      }
     },
     resetStats(): void {
-      stats = emptyStats()
+      apis = emptyApiStats()
+      counters = { dropped: 0, login: 0, checkSession: 0, forceRefreshCalls: 0 }
+      tokens.resetCounters()
+      phoneCodes.resetCounters()
     },
     sessionKeyOf(openid: string): string | undefined {
       return accounts.sessionKeyOf(requireOpenId(openid, 'sessionKeyOf'))
+    },
+    rotateSessionKey(openid: string): string {
+      const sessionKey = accounts.rotateSessionKey(requireOpenId(openid, 'rotateSessionKey'))
+      if (sessionKey === undefined) throw new RangeError(`rotateSessionKey: ${openid} never logged in`)
+      return sessionKey
+    },
+    unionIdFor(openid: string): string | undefined {
+      return unionIdOf(requireOpenId(openid, 'unionIdFor'))
     },
     encryptForUser(openid: string, data: Record<string, unknown>) {
       const sessionKey = accounts.sessionKeyOf(requireOpenId(openid, 'encryptForUser'))
       if (sessionKey === undefined) throw new RangeError(`encryptForUser: ${openid} never logged in`)
       return encryptUserData(sessionKey, appId, data, Math.floor(now() / 1000))
+    },
+    expireAccessToken(): void {
+      tokens.expireAll()
+    },
+    accessTokenStats() {
+      return {
+        calls: apis.stableToken.calls,
+        forceRefreshCalls: counters.forceRefreshCalls,
+        forceRefreshes: tokens.forceRefreshes,
+        issued: tokens.issued,
+        live: tokens.live,
+      }
+    },
+    async issuePhoneCode(openid: string, phoneNumber: string): Promise<string> {
+      requireOpenId(openid, 'issuePhoneCode')
+      return phoneCodes.issue(openid, parsePhoneNumber(phoneNumber))
+    },
+    setPhoneQuota(remaining: number): void {
+      phoneCodes.setQuota(requireCountOrInfinity(remaining, 'setPhoneQuota'))
+    },
+    phoneNumberStats() {
+      return { billed: phoneCodes.billed, quotaRemaining: phoneCodes.quotaRemaining, exchanged: apis.getPhoneNumber.ok }
     },
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve, reject) => {

@@ -26,6 +26,8 @@ export interface WechatAccountsOptions {
   codeTtlMs: number
   /** How long WeChat keeps a login alive without a new one; `undefined` = until `expireSession`. */
   sessionTtlMs: number | undefined
+  /** Whether each login gives the user a new session_key (WeChat's "may refresh", made deterministic). */
+  rotateSessionKeyOnLogin: boolean
 }
 
 /** Codes older than this many TTLs are forgotten (they would answer 40029 either way). */
@@ -48,12 +50,14 @@ export class WechatAccounts {
 
   /**
    * What `wx.login` does on WeChat's side: a fresh one-time code for the
-   * user, and a fresh session_key that replaces the previous one.
+   * user and a new session. The session_key is replaced too, unless
+   * `rotateSessionKeyOnLogin` is off (WeChat does not refresh it on every
+   * login in a short while); a first login always creates one.
    */
   issueCode(openid: string = newOpenId()): { code: string; openid: string } {
     const now = this.#options.now()
-    const sessionKey = newSessionKey()
     const user = this.#users.get(openid)
+    const sessionKey = user && !this.#options.rotateSessionKeyOnLogin ? user.sessionKey : newSessionKey()
     if (user) {
       user.sessionKey = sessionKey
       user.sessionStartedAt = now
@@ -88,6 +92,31 @@ export class WechatAccounts {
   /** The user's current session_key, or `undefined` for a user who never logged in. */
   sessionKeyOf(openid: string): string | undefined {
     return this.#users.get(openid)?.sessionKey
+  }
+
+  /**
+   * WeChat's data pre-fetch: it gets a code on the user's behalf, which
+   * starts a new login state with a new session_key, the old one stale.
+   * `undefined` for a user who never logged in.
+   */
+  rotateSessionKey(openid: string): string | undefined {
+    const user = this.#users.get(openid)
+    if (!user) return undefined
+    user.sessionKey = newSessionKey()
+    user.sessionStartedAt = this.#options.now()
+    user.sessionExpired = false
+    return user.sessionKey
+  }
+
+  /**
+   * resetUserSessionKey: a new session_key that keeps the old one's expiry
+   * (WeChat: a reset cannot extend the login state).
+   */
+  resetSessionKey(openid: string): string | undefined {
+    const user = this.#users.get(openid)
+    if (!user) return undefined
+    user.sessionKey = newSessionKey()
+    return user.sessionKey
   }
 
   /** What `wx.checkSession` asks: is the session of the user's last login still alive? */

@@ -1,6 +1,4 @@
 export { errorHandlingPlugin, toHttpError } from './error-handling.ts'
-export { DEFAULT_LOGIN_RATE_LIMIT, loginRateLimitPlugin } from './login-rate-limit.ts'
-export type { LoginRateLimitOptions } from './login-rate-limit.ts'
 export { bearerTokenOf, installSessionAuth } from './session-auth.ts'
 export type { IssuedSession, LoginSessions, SessionAuthOptions } from './session-auth.ts'
 export { useStrictJson } from './strict-json.ts'

@@ -1,14 +1,14 @@
 /** `POST /auth/login`, `POST /auth/session`, `POST /auth/logout`. */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { AUTH_ROUTES } from '../../contract/index.ts'
-import type { LoginRateLimitOptions } from '../plugins/index.ts'
 import { bearerTokenOf } from '../plugins/index.ts'
+import type { LoginRateLimiter } from '../rate-limit/index.ts'
 import { BODY_LIMITS, loginSchema, logoutSchema, sessionSchema } from '../schemas.ts'
 import type { SessionRecord } from '../store/index.ts'
 
 export interface AuthRoutesOptions {
-  /** The per-address limit on `/auth/login`, or `false` for none. */
-  rateLimit: LoginRateLimitOptions | false
+  /** The limits on `/auth/login` (per address, per openid), or `false` for none. */
+  rateLimit: LoginRateLimiter | false
 }
 
 interface LoginBody {
@@ -31,10 +31,11 @@ export async function authRoutes(fastify: FastifyInstance, options: AuthRoutesOp
     {
       schema: loginSchema,
       bodyLimit: BODY_LIMITS.login,
-      config: options.rateLimit === false ? {} : { rateLimit: { max: options.rateLimit.max, timeWindow: options.rateLimit.timeWindow } },
+      config: options.rateLimit === false ? {} : { rateLimit: options.rateLimit.routeConfig() },
     },
     async (request) => {
       const identity = await fastify.code2Session.exchange(request.body.code)
+      if (options.rateLimit !== false) await options.rateLimit.countOpenid(identity.openid)
       const session = await fastify.loginSessions.issue(identity)
       request.log.info('login succeeded')
       return withExpiresIn(session)

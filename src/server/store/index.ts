@@ -1,4 +1,6 @@
 export { createSqliteStore, DEFAULT_SQLITE_PATH, DEFAULT_SWEEP_INTERVAL_MS } from './sqlite-store.ts'
 export type { SqliteSessionStore, SqliteStoreOptions } from './sqlite-store.ts'
 export { SessionStoreError, isSessionStoreError } from './store-error.ts'
-export type { CreateSessionOptions, SessionRecord, SessionStore } from './types.ts'
+export { DEFAULT_MAX_SESSIONS_PER_USER, DEFAULT_STORE_OPERATION_TIMEOUT_MS } from './store-limits.ts'
+export type { SessionKeyEncryption } from './session-key-codec.ts'
+export type { CreateSessionOptions, RateLimitCounter, RateLimitHit, SessionRecord, SessionStore } from './types.ts'

@@ -1,102 +1,83 @@
 /**
- * A `SessionStore` in Redis via ioredis. Each session is one string key with
- * a native TTL, so Redis itself forgets expired sessions; a per-openid set
- * indexes a user's sessions for "log out everywhere" and single-session mode.
- * Several server instances can share one Redis. Works with a standalone Redis
- * or Sentinel (not Cluster: the scripts touch keys of several hash slots).
+ * A `SessionStore` in Redis via ioredis, the same code on a standalone Redis,
+ * Sentinel (pass the client) or Redis Cluster. Each session is one key with a
+ * native TTL, so Redis itself forgets expired sessions; a per-user sorted set
+ * indexes a user's sessions by expiry for the cap, "log out everywhere" and
+ * single-session mode. All of one user's keys share a hash tag, so every
+ * script touches one slot; a pointer key per token finds the user's slot
+ * (layout and reasons: redis-keys.ts, docs/server.md). Several server
+ * instances can share one Redis, rate-limit counters included.
  */
-import { createHash } from 'node:crypto'
-import { Redis } from 'ioredis'
+import type { ClusterNode } from 'ioredis'
 import { assertSessionRecord, isTokenHash, toSessionRecord } from './record.ts'
+import { clientKeyPrefix, connectToCluster, connectToUrl, isConnection, settledConnection } from './redis-connection.ts'
+import type { RedisConnection } from './redis-connection.ts'
+import { assertNoBraces, redisKeys } from './redis-keys.ts'
+import { COUNT_HIT, CREATE_SESSION, DELETE_SESSION, DELETE_USER_SESSIONS, SET_POINTER, TOO_LATE } from './redis-scripts.ts'
+import type { Script } from './redis-scripts.ts'
+import { sessionKeyCodec } from './session-key-codec.ts'
+import type { SessionKeyEncryption } from './session-key-codec.ts'
+import { DEFAULT_MAX_SESSIONS_PER_USER, DEFAULT_STORE_OPERATION_TIMEOUT_MS, positiveInteger } from './store-limits.ts'
 import { SessionStoreError } from './store-error.ts'
-import type { CreateSessionOptions, SessionRecord, SessionStore } from './types.ts'
+import type { CreateSessionOptions, RateLimitCounter, RateLimitHit, SessionRecord, SessionStore } from './types.ts'
 import { safeEqual } from '../tokens.ts'
+import { isWechatId } from '../wechat/identity-shape.ts'
 
 export const DEFAULT_REDIS_KEY_PREFIX = 'mpl:'
-export const DEFAULT_REDIS_OPERATION_TIMEOUT_MS = 3000
+export const DEFAULT_REDIS_OPERATION_TIMEOUT_MS = DEFAULT_STORE_OPERATION_TIMEOUT_MS
+const DEFAULT_CONNECT_TIMEOUT_MS = 2000
 
 interface RedisStoreCommonOptions {
-  /** Prepended to every key this store writes. Default `mpl:`. */
+  /** Prepended to every key this store writes (no braces). Default `mpl:`. */
   keyPrefix?: string
-  /** No store operation waits longer than this; it rejects with a `SessionStoreError` instead. Default 3000 ms. */
+  /** No store operation waits longer than this; it rejects with a `SessionStoreError` instead, and a write that late is never made. Default 3000 ms. */
   operationTimeoutMs?: number
+  /** A user's live sessions at most; a login past it evicts the user's oldest. Default 10. */
+  maxSessionsPerUser?: number
+  /**
+   * Seals each session_key at rest (`createSecretBox`). `false` stores them in
+   * plaintext on purpose. Left out, they are stored in plaintext, except that
+   * with `NODE_ENV=production` the store refuses to be created.
+   */
+  encryption?: SessionKeyEncryption
 }
 
 export interface RedisUrlStoreOptions extends RedisStoreCommonOptions {
-  /** `redis://[user:password@]host:port[/db]`. The store owns this connection and closes it. */
+  /** `redis://[user:password@]host:port[/db]` (or `rediss://`). The store owns this connection and closes it. */
   url: string
   /** Default 2000 ms. */
   connectTimeoutMs?: number
 }
 
-export interface RedisClientStoreOptions extends RedisStoreCommonOptions {
-  /** A connection you own: `close()` leaves it open. Give it a bounded `maxRetriesPerRequest` so a Redis outage fails fast. */
-  client: Redis
+export interface RedisClusterStoreOptions extends RedisStoreCommonOptions {
+  /** Some of the Cluster's nodes (`{ host, port }`); the others are discovered. The store owns this connection and closes it. */
+  cluster: ReadonlyArray<ClusterNode>
+  /** Default 2000 ms. */
+  connectTimeoutMs?: number
 }
 
-export type RedisStoreOptions = RedisUrlStoreOptions | RedisClientStoreOptions
+export interface RedisClientStoreOptions extends RedisStoreCommonOptions {
+  /**
+   * A connection you own, `Redis` (standalone or Sentinel) or `Cluster`:
+   * `close()` leaves it open. Give it a bounded `maxRetriesPerRequest` so a
+   * Redis outage fails fast.
+   */
+  client: RedisConnection
+}
+
+export type RedisStoreOptions = RedisUrlStoreOptions | RedisClusterStoreOptions | RedisClientStoreOptions
 
 export interface RedisSessionStore extends SessionStore {
   readonly keyPrefix: string
+  readonly maxSessionsPerUser: number
+  /** Counters in Redis, shared by every instance over the same prefix. */
+  readonly rateLimitCounter: RateLimitCounter
 }
 
-interface Script {
-  source: string
-  sha: string
+/** The write reached Redis after its deadline and wrote nothing. */
+class WriteTooLate extends Error {
+  override readonly name = 'WriteTooLate'
 }
-
-function script(source: string): Script {
-  return { source, sha: createHash('sha1').update(source).digest('hex') }
-}
-
-/**
- * KEYS[1] session key, KEYS[2] openid index.
- * ARGV[1] record JSON, ARGV[2] TTL ms, ARGV[3] '1' to replace the user's other sessions,
- * ARGV[4] session key prefix (full, including the client's own prefix), ARGV[5] token hash.
- * Prunes index entries whose session already expired, so the set stays small.
- */
-const CREATE = script(`
-local members = redis.call('SMEMBERS', KEYS[2])
-for _, hash in ipairs(members) do
-  local key = ARGV[4] .. hash
-  if ARGV[3] == '1' then
-    redis.call('DEL', key)
-    redis.call('SREM', KEYS[2], hash)
-  elseif redis.call('EXISTS', key) == 0 then
-    redis.call('SREM', KEYS[2], hash)
-  end
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[5])
-local ttl = redis.call('PTTL', KEYS[2])
-if ttl < tonumber(ARGV[2]) then
-  redis.call('PEXPIRE', KEYS[2], ARGV[2])
-end
-return 1
-`)
-
-/** KEYS[1] session key. ARGV[1] openid index prefix (full), ARGV[2] token hash. */
-const DELETE = script(`
-local value = redis.call('GET', KEYS[1])
-if not value then return 0 end
-redis.call('DEL', KEYS[1])
-local ok, record = pcall(cjson.decode, value)
-if ok and type(record) == 'table' and type(record.openid) == 'string' then
-  redis.call('SREM', ARGV[1] .. record.openid, ARGV[2])
-end
-return 1
-`)
-
-/** KEYS[1] openid index. ARGV[1] session key prefix (full). */
-const DELETE_BY_OPENID = script(`
-local members = redis.call('SMEMBERS', KEYS[1])
-local removed = 0
-for _, hash in ipairs(members) do
-  removed = removed + redis.call('DEL', ARGV[1] .. hash)
-end
-redis.call('DEL', KEYS[1])
-return removed
-`)
 
 function isNoScriptError(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT')
@@ -110,70 +91,59 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
 }
 
-function ownedClient(options: RedisUrlStoreOptions): Redis {
-  const client = new Redis(options.url, {
-    connectTimeout: options.connectTimeoutMs ?? 2000,
-    commandTimeout: options.operationTimeoutMs ?? DEFAULT_REDIS_OPERATION_TIMEOUT_MS,
-    // While Redis is unreachable, commands fail at once (the route answers
-    // 503) instead of queueing until a reconnection that may never come.
-    enableOfflineQueue: false,
-    // A command caught in flight by a dropped connection waits through one reconnection at most.
-    maxRetriesPerRequest: 1,
-    // Keep reconnecting in the background, at most every 2 s.
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-  })
-  // Failures surface through the commands that hit them; without a listener
-  // ioredis would also print every reconnection error to the console.
-  client.on('error', () => {})
-  return client
+function connectionOf(options: RedisStoreOptions, commandTimeoutMs: number): { connection: RedisConnection; owned: boolean } {
+  if ('client' in options && options.client !== undefined) {
+    if (!isConnection(options.client)) throw new TypeError('createRedisStore: client must be an ioredis Redis or Cluster instance')
+    return { connection: options.client, owned: false }
+  }
+  const connectTimeoutMs = positiveInteger(
+    (options as { connectTimeoutMs?: unknown }).connectTimeoutMs,
+    DEFAULT_CONNECT_TIMEOUT_MS,
+    'createRedisStore: connectTimeoutMs',
+  )
+  const settings = { connectTimeoutMs, commandTimeoutMs }
+  if ('cluster' in options && options.cluster !== undefined) {
+    if (!Array.isArray(options.cluster) || options.cluster.length === 0) {
+      throw new TypeError('createRedisStore: cluster must list at least one node ({ host, port })')
+    }
+    return { connection: connectToCluster(options.cluster, settings), owned: true }
+  }
+  if ('url' in options && typeof options.url === 'string' && options.url.length > 0) {
+    return { connection: connectToUrl(options.url, settings), owned: true }
+  }
+  throw new TypeError('createRedisStore: pass one of { url }, { cluster: nodes } or { client }')
 }
 
-/**
- * While the first connection is being set up, waits for it to succeed or
- * fail, so commands issued right after start-up are not refused for want of
- * an offline queue. In any other state it returns at once.
- */
-function settledConnection(client: Redis): Promise<void> {
-  if (client.status !== 'connecting' && client.status !== 'connect') return Promise.resolve()
-  return new Promise((resolve) => {
-    const settle = (): void => {
-      client.off('ready', settle)
-      client.off('error', settle)
-      client.off('close', settle)
-      resolve()
-    }
-    client.on('ready', settle)
-    client.on('error', settle)
-    client.on('close', settle)
-  })
+function numberAt(answer: unknown, index: number): number | undefined {
+  const value = Array.isArray(answer) ? (answer as unknown[])[index] : undefined
+  return typeof value === 'number' ? value : undefined
+}
+
+/** The token hashes an answer lists after its first element. */
+function hashesAfterFirst(answer: unknown): string[] {
+  if (!Array.isArray(answer)) return []
+  return (answer as unknown[]).slice(1).filter(isTokenHash)
 }
 
 export function createRedisStore(options: RedisStoreOptions): RedisSessionStore {
   if (typeof options !== 'object' || options === null) throw new TypeError('createRedisStore: options must be an object')
   const keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX
   if (typeof keyPrefix !== 'string') throw new TypeError('createRedisStore: keyPrefix must be a string')
+  assertNoBraces(keyPrefix, 'createRedisStore: keyPrefix')
   const timeoutMs = options.operationTimeoutMs ?? DEFAULT_REDIS_OPERATION_TIMEOUT_MS
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new RangeError('createRedisStore: operationTimeoutMs must be a positive number')
+  const maxSessionsPerUser = positiveInteger(
+    options.maxSessionsPerUser,
+    DEFAULT_MAX_SESSIONS_PER_USER,
+    'createRedisStore: maxSessionsPerUser',
+  )
+  const codec = sessionKeyCodec(options.encryption, 'createRedisStore')
 
-  let client: Redis
-  let owned: boolean
-  if ('client' in options && options.client !== undefined) {
-    if (!(options.client instanceof Redis)) throw new TypeError('createRedisStore: client must be an ioredis Redis instance')
-    client = options.client
-    owned = false
-  } else if ('url' in options && typeof options.url === 'string' && options.url.length > 0) {
-    client = ownedClient(options)
-    owned = true
-  } else {
-    throw new TypeError('createRedisStore: pass either { url } or { client }')
-  }
-
+  const { connection: client, owned } = connectionOf(options, timeoutMs)
   // ioredis adds its own keyPrefix to KEYS but not to keys a script builds itself.
-  const clientPrefix = client.options.keyPrefix ?? ''
-  const sessionPrefix = `${keyPrefix}session:`
-  const openidPrefix = `${keyPrefix}openid:`
-  const sessionKey = (tokenHash: string): string => sessionPrefix + tokenHash
-  const openidKey = (openid: string): string => openidPrefix + openid
+  const clientPrefix = clientKeyPrefix(client)
+  assertNoBraces(clientPrefix, 'createRedisStore: the client keyPrefix')
+  const keys = redisKeys(keyPrefix)
 
   let closed = false
 
@@ -187,58 +157,134 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
       )
     } catch (error) {
       if (error instanceof SessionStoreError) throw error
+      if (error instanceof WriteTooLate) throw new SessionStoreError(`the Redis session store did not ${what} within ${timeoutMs} ms`)
       throw new SessionStoreError(`the Redis session store failed to ${what}`, { cause: error })
     }
   }
 
-  async function evalScript(target: Script, keys: string[], args: (string | number)[]): Promise<unknown> {
+  async function evalScript(target: Script, scriptKeys: string[], args: Array<string | number>): Promise<unknown> {
     try {
-      return await client.evalsha(target.sha, keys.length, ...keys, ...args)
+      return await client.evalsha(target.sha, scriptKeys.length, ...scriptKeys, ...args)
     } catch (error) {
       if (!isNoScriptError(error)) throw error
-      return client.eval(target.source, keys.length, ...keys, ...args)
+      return client.eval(target.source, scriptKeys.length, ...scriptKeys, ...args)
     }
+  }
+
+  /** Deletes pointers whose sessions are gone; a pointer left behind leads to nothing and expires with its session. */
+  function dropPointers(hashes: string[]): void {
+    for (const hash of hashes) client.del(keys.pointer(hash)).catch(() => {})
+  }
+
+  /**
+   * After a create whose outcome is unknown (a timeout, a dropped
+   * connection): deletes what it may have written. Sent on the same
+   * connections, so it runs after the create if that ever reaches Redis.
+   * Best effort: the login has already failed, and what could stay behind is
+   * a session whose token nobody received.
+   */
+  function undoCreate(record: SessionRecord): void {
+    evalScript(DELETE_SESSION, [keys.session(record.openid, record.tokenHash), keys.index(record.openid)], [record.tokenHash]).then(
+      () => dropPointers([record.tokenHash]),
+      () => dropPointers([record.tokenHash]),
+    )
+  }
+
+  async function createSession(record: SessionRecord, replace: boolean, deadline: number): Promise<void> {
+    const value = JSON.stringify({
+      tokenHash: record.tokenHash,
+      openid: record.openid,
+      ...(record.unionid === undefined ? {} : { unionid: record.unionid }),
+      sessionKey: codec.seal(record.sessionKey, record.tokenHash),
+      expiresAt: record.expiresAt,
+      createdAt: record.createdAt,
+    })
+    // The pointer first: without its session it leads nowhere; a session without it could never be found.
+    const pointed = await evalScript(SET_POINTER, [keys.pointer(record.tokenHash)], [record.openid, record.expiresAt, deadline])
+    if (pointed === TOO_LATE) throw new WriteTooLate()
+    const answer = await evalScript(
+      CREATE_SESSION,
+      [keys.session(record.openid, record.tokenHash), keys.index(record.openid)],
+      [
+        value,
+        record.expiresAt,
+        deadline,
+        maxSessionsPerUser,
+        replace ? '1' : '0',
+        clientPrefix + keys.sessionPrefix(record.openid),
+        record.tokenHash,
+      ],
+    )
+    if (numberAt(answer, 0) === TOO_LATE) {
+      dropPointers([record.tokenHash])
+      throw new WriteTooLate()
+    }
+    dropPointers(hashesAfterFirst(answer))
+  }
+
+  async function deleteUserSessions(openid: string): Promise<number> {
+    const answer = await evalScript(DELETE_USER_SESSIONS, [keys.index(openid)], [clientPrefix + keys.sessionPrefix(openid)])
+    dropPointers(hashesAfterFirst(answer))
+    return numberAt(answer, 0) ?? 0
+  }
+
+  /** The openid a token hash points to, or `undefined`. */
+  async function ownerOf(tokenHash: string): Promise<string | undefined> {
+    const openid = await client.get(keys.pointer(tokenHash))
+    if (openid === null) return undefined
+    if (!isWechatId(openid)) throw new SessionStoreError('the Redis session store holds a corrupt session pointer')
+    return openid
+  }
+
+  const rateLimitCounter: RateLimitCounter = {
+    async hit(key: string, windowMs: number): Promise<RateLimitHit> {
+      if (typeof key !== 'string' || key.length === 0) throw new TypeError('rateLimitCounter.hit: key must be a non-empty string')
+      assertNoBraces(key, 'rateLimitCounter.hit: key')
+      if (!(Number.isSafeInteger(windowMs) && windowMs > 0))
+        throw new RangeError('rateLimitCounter.hit: windowMs must be a positive integer')
+      const answer = await run('count a rate-limit hit', () => evalScript(COUNT_HIT, [keys.counter('login', key)], [windowMs]))
+      const count = numberAt(answer, 0)
+      const resetInMs = numberAt(answer, 1)
+      if (count === undefined || resetInMs === undefined)
+        throw new SessionStoreError('the Redis session store gave a malformed counter answer')
+      return { count, resetInMs }
+    },
   }
 
   return {
     keyPrefix,
+    maxSessionsPerUser,
+    rateLimitCounter,
 
     async create(record: SessionRecord, createOptions: CreateSessionOptions = {}): Promise<void> {
       assertSessionRecord(record)
-      const ttlMs = record.expiresAt - Date.now()
       const replace = createOptions.replaceOpenidSessions === true
-      if (ttlMs <= 0) {
+      if (record.expiresAt <= Date.now()) {
         // Already expired: nothing to keep, but the replacement still happens.
-        if (replace)
-          await run("delete a user's sessions", () =>
-            evalScript(DELETE_BY_OPENID, [openidKey(record.openid)], [clientPrefix + sessionPrefix]),
-          )
+        if (replace) await run("delete a user's sessions", () => deleteUserSessions(record.openid))
         return
       }
-      const value = JSON.stringify({
-        tokenHash: record.tokenHash,
-        openid: record.openid,
-        ...(record.unionid === undefined ? {} : { unionid: record.unionid }),
-        sessionKey: record.sessionKey,
-        expiresAt: record.expiresAt,
-        createdAt: record.createdAt,
-      })
-      await run('create a session', () =>
-        evalScript(
-          CREATE,
-          [sessionKey(record.tokenHash), openidKey(record.openid)],
-          [value, Math.ceil(ttlMs), replace ? '1' : '0', clientPrefix + sessionPrefix, record.tokenHash],
-        ),
-      )
+      const deadline = Date.now() + timeoutMs
+      try {
+        await run('create a session', () => createSession(record, replace, deadline))
+      } catch (error) {
+        if (!closed) undoCreate(record)
+        throw error
+      }
     },
 
     async get(tokenHash: string): Promise<SessionRecord | undefined> {
       if (!isTokenHash(tokenHash)) return undefined
-      const value = await run('read a session', () => client.get(sessionKey(tokenHash)))
-      if (value === null) return undefined
+      const found = await run('read a session', async () => {
+        const openid = await ownerOf(tokenHash)
+        if (openid === undefined) return undefined
+        const value = await client.get(keys.session(openid, tokenHash))
+        return value === null ? undefined : { openid, value }
+      })
+      if (found === undefined) return undefined
       let parsed: unknown
       try {
-        parsed = JSON.parse(value)
+        parsed = JSON.parse(found.value)
       } catch (error) {
         throw new SessionStoreError('the Redis session store holds a corrupt session', { cause: error })
       }
@@ -252,26 +298,33 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
         expiresAt: fields['expiresAt'],
         createdAt: fields['createdAt'],
       })
-      if (record === undefined) throw new SessionStoreError('the Redis session store holds a corrupt session')
+      if (record === undefined || record.openid !== found.openid)
+        throw new SessionStoreError('the Redis session store holds a corrupt session')
       if (!safeEqual(record.tokenHash, tokenHash)) return undefined
       // Redis expires the key itself; this also covers clock skew between us and Redis.
-      return record.expiresAt > Date.now() ? record : undefined
+      if (record.expiresAt <= Date.now()) return undefined
+      const sessionKey = codec.open(record.sessionKey, record.tokenHash)
+      // Sealed under a key this store does not hold (or not sealed when it should be): no usable session.
+      return sessionKey === undefined ? undefined : { ...record, sessionKey }
     },
 
     async delete(tokenHash: string): Promise<boolean> {
       if (!isTokenHash(tokenHash)) return false
-      const removed = await run('delete a session', () =>
-        evalScript(DELETE, [sessionKey(tokenHash)], [clientPrefix + openidPrefix, tokenHash]),
-      )
+      const removed = await run('delete a session', async () => {
+        const openid = await ownerOf(tokenHash)
+        if (openid === undefined) return 0
+        const answer = await evalScript(DELETE_SESSION, [keys.session(openid, tokenHash), keys.index(openid)], [tokenHash])
+        await client.del(keys.pointer(tokenHash))
+        return answer
+      })
       return removed === 1
     },
 
     async deleteByOpenid(openid: string): Promise<number> {
       if (typeof openid !== 'string' || openid.length === 0) throw new TypeError('deleteByOpenid: openid must be a non-empty string')
-      const removed = await run("delete a user's sessions", () =>
-        evalScript(DELETE_BY_OPENID, [openidKey(openid)], [clientPrefix + sessionPrefix]),
-      )
-      return typeof removed === 'number' ? removed : 0
+      // An openid that could not be stored has no sessions (and would not make a key of one slot).
+      if (!isWechatId(openid)) return 0
+      return run("delete a user's sessions", () => deleteUserSessions(openid))
     },
 
     async ping(): Promise<void> {

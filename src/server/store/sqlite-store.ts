@@ -1,32 +1,53 @@
 /**
  * A `SessionStore` in a SQLite file via better-sqlite3: WAL journal, full
  * synchronous commits (a committed login survives a crash or restart), and a
- * periodic sweep of expired rows. Several processes on one host may share the file.
+ * periodic sweep of expired rows. Several processes on one host may share the
+ * file. A lock another process holds is waited for asynchronously, never by
+ * blocking the event loop (see lock-retry.ts); a write that could not be made
+ * before its deadline is not made at all. session_keys are sealed at rest when
+ * a `SecretBox` is given; the file and its folder are private to the owner.
  */
-import { mkdirSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type Database from 'better-sqlite3'
 import { loadOptionalPeer } from '../optional-peer.ts'
+import { isBusyError, LockWaitExpired, SQLITE_BUSY_TIMEOUT_MS, withLockRetry } from './lock-retry.ts'
 import { assertSessionRecord, isTokenHash, toSessionRecord } from './record.ts'
+import { sessionKeyCodec } from './session-key-codec.ts'
+import type { SessionKeyEncryption } from './session-key-codec.ts'
+import { DEFAULT_MAX_SESSIONS_PER_USER, DEFAULT_STORE_OPERATION_TIMEOUT_MS, positiveInteger } from './store-limits.ts'
+import { prepareDatabaseFiles } from './sqlite-files.ts'
 import { SessionStoreError } from './store-error.ts'
 import type { CreateSessionOptions, SessionRecord, SessionStore } from './types.ts'
 import { safeEqual } from '../tokens.ts'
 
 export const DEFAULT_SQLITE_PATH = './data/sessions.db'
 export const DEFAULT_SWEEP_INTERVAL_MS = 10 * 60 * 1000
+/** Opening (schema, first sweep) happens once, at start-up: it may wait this long for another process's lock. */
+const OPEN_BUSY_TIMEOUT_MS = 1000
 
 export interface SqliteStoreOptions {
-  /** The database file (its folder is created). `':memory:'` keeps everything in memory. Default `./data/sessions.db`. */
+  /** The database file (missing folders are created, 0700; the file is 0600). `':memory:'` keeps everything in memory. Default `./data/sessions.db`. */
   path?: string
   /** How often expired rows are deleted; `false` turns the timer off (call `sweepExpired()` yourself). Default 10 minutes. */
   sweepIntervalMs?: number | false
   /** Called when a background sweep fails. Default: `process.emitWarning`. */
   onSweepError?: (error: SessionStoreError) => void
+  /** A user's live sessions at most; a login past it evicts the user's oldest. Default 10. */
+  maxSessionsPerUser?: number
+  /** No operation waits longer than this (for a lock another process holds); it rejects with a `SessionStoreError` instead, and writes nothing. Default 3000 ms. */
+  operationTimeoutMs?: number
+  /**
+   * Seals each session_key at rest (`createSecretBox`). `false` stores them in
+   * plaintext on purpose. Left out, they are stored in plaintext, except that
+   * with `NODE_ENV=production` the store refuses to open.
+   */
+  encryption?: SessionKeyEncryption
 }
 
 export interface SqliteSessionStore extends SessionStore {
   /** The resolved database path. */
   readonly path: string
+  readonly maxSessionsPerUser: number
   /** Deletes expired rows now; resolves with how many were deleted. */
   sweepExpired(): Promise<number>
 }
@@ -49,18 +70,24 @@ const SCHEMA = `
     expires_at  INTEGER NOT NULL,
     created_at  INTEGER NOT NULL
   ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS sessions_by_openid ON sessions (openid);
+  DROP INDEX IF EXISTS sessions_by_openid;
+  CREATE INDEX IF NOT EXISTS sessions_by_openid_expiry ON sessions (openid, expires_at);
   CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions (expires_at);
 `
 
+/** The write came too late: rolled back inside its own transaction. */
+class DeadlinePassed extends Error {
+  override readonly name = 'DeadlinePassed'
+}
+
 function openDatabase(path: string): Database.Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') prepareDatabaseFiles(path)
   const BetterSqlite3 = loadOptionalPeer<typeof Database>('better-sqlite3', 'the SQLite session store')
   const db = new BetterSqlite3(path)
   try {
+    db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`)
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
-    db.pragma('busy_timeout = 5000')
     db.exec(SCHEMA)
     return db
   } catch (error) {
@@ -76,6 +103,13 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
   if (sweepIntervalMs !== false && !(Number.isFinite(sweepIntervalMs) && sweepIntervalMs > 0)) {
     throw new RangeError('createSqliteStore: sweepIntervalMs must be a positive number or false')
   }
+  const maxSessionsPerUser = positiveInteger(
+    options.maxSessionsPerUser,
+    DEFAULT_MAX_SESSIONS_PER_USER,
+    'createSqliteStore: maxSessionsPerUser',
+  )
+  const timeoutMs = positiveInteger(options.operationTimeoutMs, DEFAULT_STORE_OPERATION_TIMEOUT_MS, 'createSqliteStore: operationTimeoutMs')
+  const codec = sessionKeyCodec(options.encryption, 'createSqliteStore')
   const path = requested === ':memory:' ? requested : resolve(requested)
 
   let db: Database.Database
@@ -94,66 +128,112 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
     ),
     delete: db.prepare<[string]>('DELETE FROM sessions WHERE token_hash = ?'),
     deleteByOpenid: db.prepare<[string]>('DELETE FROM sessions WHERE openid = ?'),
+    deleteExpiredOfUser: db.prepare<[string, number]>('DELETE FROM sessions WHERE openid = ? AND expires_at <= ?'),
+    // Keeps the user's newest `?` sessions (by expiry, then creation) and deletes the rest.
+    evictOldest: db.prepare<[string, string, number]>(
+      `DELETE FROM sessions WHERE openid = ? AND token_hash IN (
+         SELECT token_hash FROM sessions WHERE openid = ? ORDER BY expires_at DESC, created_at DESC LIMIT -1 OFFSET ?
+       )`,
+    ),
     sweep: db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?'),
-    ping: db.prepare('SELECT 1'),
+    ping: db.prepare('SELECT 1 FROM sessions LIMIT 1'),
   }
 
-  const createTx = db.transaction((record: SessionRecord, replace: boolean) => {
+  const createTx = db.transaction((record: SessionRecord, replace: boolean, deadline: number) => {
+    // The lock is ours from here to the commit: past the deadline, nothing is written.
+    if (Date.now() > deadline) throw new DeadlinePassed('the write lock came after the deadline')
     if (replace) statements.deleteByOpenid.run(record.openid)
-    statements.insert.run(record.tokenHash, record.openid, record.unionid ?? null, record.sessionKey, record.expiresAt, record.createdAt)
+    else {
+      statements.deleteExpiredOfUser.run(record.openid, Date.now())
+      statements.evictOldest.run(record.openid, record.openid, maxSessionsPerUser - 1)
+    }
+    statements.insert.run(
+      record.tokenHash,
+      record.openid,
+      record.unionid ?? null,
+      codec.seal(record.sessionKey, record.tokenHash),
+      record.expiresAt,
+      record.createdAt,
+    )
   })
 
   let closed = false
+  const stillOpen = (): boolean => !closed
 
-  function run<T>(what: string, work: () => T): T {
+  async function run<T>(what: string, work: () => T): Promise<T> {
     if (closed) throw new SessionStoreError('the SQLite session store is closed')
     try {
-      return work()
+      return await withLockRetry(work, Date.now() + timeoutMs, stillOpen)
     } catch (error) {
+      if (error instanceof LockWaitExpired) {
+        throw new SessionStoreError(`the SQLite session store could not ${what} within ${timeoutMs} ms: the database is locked`, {
+          cause: error,
+        })
+      }
+      if (error instanceof DeadlinePassed) {
+        throw new SessionStoreError(`the SQLite session store could not ${what} within ${timeoutMs} ms`, { cause: error })
+      }
+      if (closed) throw new SessionStoreError('the SQLite session store is closed', { cause: error })
       throw new SessionStoreError(`the SQLite session store failed to ${what}`, { cause: error })
     }
   }
 
-  const sweepExpired = (): number => run('sweep expired sessions', () => statements.sweep.run(Date.now()).changes)
+  const sweepNow = (): number => statements.sweep.run(Date.now()).changes
 
   try {
-    sweepExpired()
+    sweepNow()
   } catch (error) {
-    closed = true
-    db.close()
-    throw error
+    // Another process holding the write lock only puts the sweep off to the next round.
+    if (!isBusyError(error)) {
+      closed = true
+      db.close()
+      throw new SessionStoreError('the SQLite session store failed to sweep expired sessions', { cause: error })
+    }
   }
+  // From now on SQLite itself never waits more than a few ms for a lock; run() waits asynchronously.
+  db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
 
   const onSweepError = options.onSweepError ?? ((error: SessionStoreError) => process.emitWarning(error))
+  let sweeping = false
   const sweepTimer =
     sweepIntervalMs === false
       ? undefined
       : setInterval(() => {
-          try {
-            sweepExpired()
-          } catch (error) {
-            onSweepError(error instanceof SessionStoreError ? error : new SessionStoreError('sweep failed', { cause: error }))
-          }
+          if (sweeping) return
+          sweeping = true
+          run('sweep expired sessions', sweepNow)
+            .catch((error: unknown) => {
+              if (!closed)
+                onSweepError(error instanceof SessionStoreError ? error : new SessionStoreError('sweep failed', { cause: error }))
+            })
+            .finally(() => {
+              sweeping = false
+            })
         }, sweepIntervalMs)
   sweepTimer?.unref()
 
   return {
     path,
+    maxSessionsPerUser,
 
     async create(record: SessionRecord, createOptions: CreateSessionOptions = {}): Promise<void> {
       assertSessionRecord(record)
-      run('create a session', () => createTx(record, createOptions.replaceOpenidSessions === true))
+      const deadline = Date.now() + timeoutMs
+      const replace = createOptions.replaceOpenidSessions === true
+      await run('create a session', () => createTx.immediate(record, replace, deadline))
     },
 
     async get(tokenHash: string): Promise<SessionRecord | undefined> {
       if (!isTokenHash(tokenHash)) return undefined
-      const row = run('read a session', () => statements.get.get(tokenHash, Date.now()))
+      const row = await run('read a session', () => statements.get.get(tokenHash, Date.now()))
       if (row === undefined || !safeEqual(row.token_hash, tokenHash)) return undefined
+      const sessionKey = codec.open(row.session_key, row.token_hash)
+      if (sessionKey === undefined) return undefined
       return toSessionRecord({
         tokenHash: row.token_hash,
         openid: row.openid,
         unionid: row.unionid,
-        sessionKey: row.session_key,
+        sessionKey,
         expiresAt: row.expires_at,
         createdAt: row.created_at,
       })
@@ -170,11 +250,11 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
     },
 
     async ping(): Promise<void> {
-      run('answer a ping', () => statements.ping.get())
+      await run('answer a ping', () => statements.ping.get())
     },
 
     async sweepExpired(): Promise<number> {
-      return sweepExpired()
+      return run('sweep expired sessions', sweepNow)
     },
 
     async close(): Promise<void> {

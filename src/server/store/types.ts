@@ -33,4 +33,24 @@ export interface SessionStore {
   ping(): Promise<void>
   /** Releases the store's resources. Idempotent. */
   close(): Promise<void>
+  /**
+   * Rate-limit counters kept where the sessions are, shared by every server
+   * instance over the same data (the Redis store has them). Without one, the
+   * login rate limit counts in each process's memory.
+   */
+  readonly rateLimitCounter?: RateLimitCounter
+}
+
+/** One counted hit: the count in the current window, the hit included, and the time until the window ends. */
+export interface RateLimitHit {
+  count: number
+  resetInMs: number
+}
+
+/**
+ * Fixed-window counters: a window starts with its key's first hit and lasts
+ * `windowMs`; a key is never forgotten while its window is open.
+ */
+export interface RateLimitCounter {
+  hit(key: string, windowMs: number): Promise<RateLimitHit>
 }

@@ -5,6 +5,8 @@
  * property of the returned client.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
+import { fetchBounded, WECHAT_ANSWER_MAX_BYTES } from './bounded-fetch.ts'
+import { isSessionKeyShape, isWechatId } from './identity-shape.ts'
 
 export const DEFAULT_WECHAT_API_BASE = 'https://api.weixin.qq.com'
 export const DEFAULT_CODE2SESSION_TIMEOUT_MS = 5000
@@ -47,9 +49,9 @@ export type Code2SessionFailure =
   | 'aborted'
   /** No HTTP answer (connection refused, reset, DNS). */
   | 'network'
-  /** A non-2xx HTTP status. */
+  /** A non-2xx HTTP status (a redirect included: none is followed). */
   | 'bad_status'
-  /** A 2xx answer that is not WeChat's JSON. */
+  /** A 2xx answer that is not WeChat's JSON, is larger than 64 KB, or carries an openid, unionid or session_key not shaped like WeChat's. */
   | 'invalid_response'
 
 export class Code2SessionError extends Error {
@@ -91,6 +93,7 @@ function nonEmptyString(value: unknown): value is string {
 
 function interpret(status: number, text: string): AttemptResult {
   if (status < 200 || status >= 300) return { kind: 'bad_status', status }
+  if (text.length > WECHAT_ANSWER_MAX_BYTES) return { kind: 'invalid_response', reason: 'the answer is larger than 64 KB' }
   let body: unknown
   try {
     body = JSON.parse(text)
@@ -108,11 +111,14 @@ function interpret(status: number, text: string): AttemptResult {
     if (code !== 0) return { kind: 'errcode', errcode: code }
   }
   const { openid, session_key: sessionKey, unionid } = fields
-  if (!nonEmptyString(openid) || !nonEmptyString(sessionKey)) {
+  if (openid === undefined || sessionKey === undefined) {
     return { kind: 'invalid_response', reason: 'openid or session_key is missing' }
   }
-  if (unionid !== undefined && !nonEmptyString(unionid)) {
-    return { kind: 'invalid_response', reason: 'unionid is not a string' }
+  // Nothing of another shape reaches the store (a 2 MB "openid" once did).
+  if (!isWechatId(openid)) return { kind: 'invalid_response', reason: 'openid is not shaped like a WeChat openid' }
+  if (!isSessionKeyShape(sessionKey)) return { kind: 'invalid_response', reason: 'session_key is not base64 of 16 bytes' }
+  if (unionid !== undefined && !isWechatId(unionid)) {
+    return { kind: 'invalid_response', reason: 'unionid is not shaped like a WeChat unionid' }
   }
   return { kind: 'ok', identity: { openid, sessionKey, ...(unionid === undefined ? {} : { unionid }) } }
 }
@@ -166,10 +172,13 @@ export function createCode2SessionClient(options: Code2SessionClientOptions): Co
   }
 
   async function attempt(code: string, signal: AbortSignal): Promise<AttemptResult> {
-    const response = await doFetch(urlFor(code), { method: 'GET', signal, headers: { accept: 'application/json' } })
+    const answer = await fetchBounded(doFetch, urlFor(code), signal)
+    if (answer.kind === 'too_large') {
+      if (answer.status < 200 || answer.status >= 300) return { kind: 'bad_status', status: answer.status }
+      return { kind: 'invalid_response', reason: 'the answer is larger than 64 KB' }
+    }
     // WeChat answers JSON but labels it text/plain; read text and parse regardless.
-    const text = await response.text()
-    return interpret(response.status, text)
+    return interpret(answer.status, answer.text)
   }
 
   return {

@@ -1,4 +1,5 @@
 /** Teardown in reverse order of set-up, run after every test even when it failed. */
+import { removeAllUnder, uniquePrefix } from '../../support/redis/index.ts'
 type Cleanup = () => unknown
 
 const pending: Cleanup[] = []
@@ -20,4 +21,11 @@ export async function runCleanups(): Promise<void> {
     }
   }
   if (firstError !== undefined) throw firstError
+}
+
+/** A fresh Redis key prefix; every key under it is removed after the test (registered now, so it runs after the servers close). */
+export function redisPrefixForTest(label: string): string {
+  const prefix = uniquePrefix(`e2e:${label}`)
+  deferCleanup(() => removeAllUnder(prefix))
+  return prefix
 }

@@ -1,0 +1,44 @@
+/**
+ * The rate-limit key of a client address. IPv4 counts per address. IPv6
+ * counts per /64: one subscriber usually holds a whole /64 (RFC 6177), so per
+ * address it could use a fresh one for every attempt. IPv4-mapped IPv6
+ * (`::ffff:192.0.2.1`, what a dual-stack socket reports) counts as its IPv4.
+ */
+import { isIPv4, isIPv6 } from 'node:net'
+
+/** The eight 16-bit groups of an IPv6 address (zone and embedded IPv4 handled), or `undefined`. */
+function ipv6Groups(address: string): number[] | undefined {
+  let text = address.replace(/%.*$/, '').toLowerCase()
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)
+  if (dotted?.[1] !== undefined) {
+    const bytes = dotted[1].split('.').map(Number)
+    text = `${text.slice(0, dotted.index)}${((bytes[0]! << 8) | bytes[1]!).toString(16)}:${((bytes[2]! << 8) | bytes[3]!).toString(16)}`
+  }
+  const halves = text.split('::')
+  if (halves.length > 2) return undefined
+  const parse = (part: string | undefined): number[] =>
+    part === undefined || part === '' ? [] : part.split(':').map((group) => parseInt(group, 16))
+  const head = parse(halves[0])
+  const tail = parse(halves[1])
+  const missing = 8 - head.length - tail.length
+  if (halves.length === 1 ? missing !== 0 : missing < 0) return undefined
+  const groups = [...head, ...new Array<number>(halves.length === 1 ? 0 : missing).fill(0), ...tail]
+  return groups.length === 8 && groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff) ? groups : undefined
+}
+
+export function addressKey(address: string): string {
+  if (isIPv4(address)) return `ip4:${address}`
+  if (isIPv6(address)) {
+    const groups = ipv6Groups(address)
+    if (groups !== undefined) {
+      const mapped = groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff
+      if (mapped) return `ip4:${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`
+      return `ip6:${groups
+        .slice(0, 4)
+        .map((group) => group.toString(16))
+        .join(':')}::/64`
+    }
+  }
+  // Not an IP address (a Unix socket, a test's made-up peer): counted as given.
+  return `peer:${address}`
+}

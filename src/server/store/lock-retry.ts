@@ -1,0 +1,41 @@
+/**
+ * better-sqlite3 waits for a lock synchronously, inside the event loop. The
+ * store keeps SQLite's own wait tiny (`busy_timeout` of a few ms) and, when a
+ * lock is still held, waits here instead: asynchronously, with backoff, until
+ * the operation's deadline, so the server keeps serving meanwhile.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+
+/** SQLite's own wait for a lock, per attempt. */
+export const SQLITE_BUSY_TIMEOUT_MS = 2
+const FIRST_DELAY_MS = 2
+const MAX_DELAY_MS = 50
+
+export class LockWaitExpired extends Error {
+  override readonly name = 'LockWaitExpired'
+}
+
+export function isBusyError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+}
+
+/**
+ * Runs `attempt` until it does not fail for a lock; rethrows any other error.
+ * Throws `LockWaitExpired` when the lock is still held at `deadline` (ms since the epoch).
+ */
+export async function withLockRetry<T>(attempt: () => T, deadline: number, stillOpen: () => boolean): Promise<T> {
+  let delay = FIRST_DELAY_MS
+  for (;;) {
+    try {
+      return attempt()
+    } catch (error) {
+      if (!isBusyError(error)) throw error
+      const wait = Math.min(delay, deadline - Date.now())
+      if (wait <= 0) throw new LockWaitExpired('the database stayed locked until the deadline', { cause: error })
+      await sleep(wait)
+      if (!stillOpen()) throw error
+      delay = Math.min(delay * 2, MAX_DELAY_MS)
+    }
+  }
+}

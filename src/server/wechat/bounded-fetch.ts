@@ -1,0 +1,49 @@
+/**
+ * How the server calls any WeChat API: no redirect is followed (a 3xx is an
+ * answer, and a failed one: an identity served from wherever a redirect led is
+ * not WeChat's), and the body is read up to a cap, the request aborted as
+ * soon as more arrives, so an endless or huge answer costs at most the cap.
+ */
+
+/** WeChat's JSON answers are a few hundred bytes; nothing it sends comes near this. */
+export const WECHAT_ANSWER_MAX_BYTES = 64 * 1024
+
+export type BoundedAnswer = { kind: 'answer'; status: number; text: string } | { kind: 'too_large'; status: number }
+
+/** GETs `url`; the caller's `signal` bounds the whole call. Rejects on network failures and aborts, as `fetch` does. */
+export async function fetchBounded(
+  doFetch: typeof fetch,
+  url: URL,
+  signal: AbortSignal,
+  maxBytes = WECHAT_ANSWER_MAX_BYTES,
+): Promise<BoundedAnswer> {
+  const reading = new AbortController()
+  const stop = AbortSignal.any([signal, reading.signal])
+  const response = await doFetch(url, { method: 'GET', signal: stop, redirect: 'manual', headers: { accept: 'application/json' } })
+  const declared = Number(response.headers.get('content-length'))
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    reading.abort()
+    return { kind: 'too_large', status: response.status }
+  }
+  if (response.body === null) return { kind: 'answer', status: response.status, text: '' }
+
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const reader = response.body.getReader()
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.byteLength
+      if (size > maxBytes) {
+        // Stop the download itself, not just the reading.
+        reading.abort()
+        return { kind: 'too_large', status: response.status }
+      }
+      chunks.push(value)
+    }
+  } finally {
+    reader.releaseLock()
+  }
+  return { kind: 'answer', status: response.status, text: Buffer.concat(chunks).toString('utf8') }
+}
