@@ -13,6 +13,9 @@ import { median } from './stats.ts'
 
 export type BurstKind = 'ensureLogin' | 'request401'
 
+/** The simulated world has no request limit here, and our client is told so. */
+const UNLIMITED = { maxConcurrentRequests: Number.POSITIVE_INFINITY }
+
 export const BURST_LABELS: Record<BurstKind, string> = {
   ensureLogin: 'concurrent ensureLogin (cold)',
   request401: 'concurrent requests, all 401',
@@ -57,7 +60,7 @@ export async function runEnsureLoginBurst(
   latency: SimulatedLatency,
 ): Promise<BurstResult> {
   const services = createSimulatedServices({ latency })
-  const launcher = createLauncher(variant, services)
+  const launcher = createLauncher(variant, services, UNLIMITED)
   try {
     const { results, totalMs, medianMs } = await timed<Session>(concurrency, () => launcher.login())
     const tokens = new Set(results.flatMap((result) => (result.status === 'fulfilled' ? [result.value.token] : [])))
@@ -89,7 +92,7 @@ export async function runUnauthorizedBurst(
   latency: SimulatedLatency,
 ): Promise<BurstResult> {
   const services = createSimulatedServices()
-  const launcher = createLauncher(variant, services)
+  const launcher = createLauncher(variant, services, UNLIMITED)
   try {
     await launcher.login()
     services.revokeServerSessions()

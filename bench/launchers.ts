@@ -31,6 +31,12 @@ export interface Launcher {
 export interface LauncherOptions {
   /** Used by `oursWindow` only. */
   serverCheckWindowMs?: number
+  /**
+   * Our client's `maxConcurrentRequests`: the world's own limit. In the
+   * unlimited world the client is told there is none (Infinity), as an app on
+   * such a runtime would; under WeChat's limits it keeps its default, 10.
+   */
+  maxConcurrentRequests?: number
 }
 
 export function createLauncher(variant: Variant, services: SimulatedServices, options: LauncherOptions = {}): Launcher {
@@ -39,7 +45,12 @@ export function createLauncher(variant: Variant, services: SimulatedServices, op
     const flow = createSeedFlow({ platform, server })
     return { login: flow.login, refresh: flow.login, request: flow.request, dispose: () => {} }
   }
-  const clientOptions: LoginClientOptions = { platform, server, apiBaseUrl: API_URL }
+  const clientOptions: LoginClientOptions = {
+    platform,
+    server,
+    apiBaseUrl: API_URL,
+    ...(options.maxConcurrentRequests === undefined ? {} : { maxConcurrentRequests: options.maxConcurrentRequests }),
+  }
   if (variant === 'oursWindow') {
     if (options.serverCheckWindowMs === undefined) throw new TypeError("createLauncher: the 'oursWindow' variant needs serverCheckWindowMs")
     clientOptions.serverCheckWindowMs = options.serverCheckWindowMs

@@ -32,7 +32,10 @@ export interface RequestScheduler {
 }
 
 export interface RequestSchedulerOptions {
-  /** Default 10, WeChat's limit for `wx.request`, `wx.uploadFile` and `wx.downloadFile` together. */
+  /**
+   * Default 10, WeChat's limit for `wx.request`, `wx.uploadFile` and
+   * `wx.downloadFile` together. `Infinity` for a runtime without a limit.
+   */
   maxConcurrent?: number
 }
 
@@ -46,8 +49,8 @@ interface Waiting {
 
 export function createRequestScheduler(options: RequestSchedulerOptions = {}): RequestScheduler {
   const limit = options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT_REQUESTS
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new RangeError(`maxConcurrentRequests must be a whole number of at least 1, got ${String(limit)}`)
+  if (!(Number.isInteger(limit) || limit === Number.POSITIVE_INFINITY) || limit < 1) {
+    throw new RangeError(`maxConcurrentRequests must be a whole number of at least 1 (or Infinity), got ${String(limit)}`)
   }
   const queues: Record<RequestPriority, Waiting[]> = { login: [], app: [] }
   let running = 0

@@ -91,8 +91,14 @@ describe('createRequestScheduler', () => {
     expect(() => createRequestScheduler({ maxConcurrent: limit })).toThrow(RangeError)
   })
 
-  it('defaults to WeChat’s 10', () => {
+  it('defaults to WeChat’s 10; Infinity means no limit', async () => {
     expect(createRequestScheduler().limit).toBe(10)
+    const unlimited = createRequestScheduler({ maxConcurrent: Number.POSITIVE_INFINITY })
+    const gate = deferred<void>()
+    const all = Array.from({ length: 50 }, () => unlimited.schedule(() => gate.promise))
+    expect([unlimited.inFlight, unlimited.queued]).toEqual([50, 0])
+    gate.resolve()
+    await Promise.all(all)
   })
 })
 
