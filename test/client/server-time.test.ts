@@ -125,6 +125,26 @@ describe('serverCheckWindowMs in server time', () => {
   })
 })
 
+describe('the server check renews the confirmation', () => {
+  it('a launch outside the window asks the server and stores its yes, so the next launch inside the window does not ask', async () => {
+    const services = createFakeServices()
+    const launch = async () => {
+      const client = skewedClient(services, 0, { serverCheckWindowMs: 60_000 })
+      await client.ensureLogin()
+      client.stop()
+    }
+    await launch()
+    vi.setSystemTime(Date.now() + 70_000)
+    await launch()
+    expect(services.counts.serverCheck).toBe(1)
+    expect(services.storage.get(DEFAULT_STORAGE_KEY)).toMatchObject({ confirmedAt: SERVER_NOW + 70_000 })
+    vi.setSystemTime(Date.now() + 30_000)
+    await launch()
+    expect(services.counts.serverCheck).toBe(1)
+    expect(services.counts.login).toBe(1)
+  })
+})
+
 describe('a login answer that is no live session', () => {
   it.each([
     ['an expiresAt in seconds', { token: 't', expiresAt: Math.floor(SERVER_NOW / 1000) + 3600, expiresIn: 3_600_000 }],
