@@ -58,7 +58,9 @@ Page<LogoutData, LogoutMethods>({
   },
 
   onLoginAgainTap() {
-    // The home page logs in again when it shows.
+    // A logout is final until the app asks for a login again: this tap is that ask. The home page then
+    // waits for the login with request().
+    getApp<AppOption>().auth.start()
     void wx.reLaunch({ url: '/pages/index/index' })
   },
 })
