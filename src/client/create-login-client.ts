@@ -3,12 +3,16 @@ import type { RetryPolicy, StepTimeouts } from '../../machines/index.ts'
 import type { Platform, PlatformRequestOptions, PlatformResponse } from '../platform/types.ts'
 import { type HttpSessionServerConfig, httpSessionServer, isSessionServer } from './http-session-server/http-session-server.ts'
 import type { Session, SessionServer } from './http-session-server/types.ts'
+import type { LoginClientAccount } from './account-methods.ts'
 import { createAuthenticatedRequest } from './authenticated-request.ts'
 import { createClientEvents, type LoginClientEventListener, type LoginClientEventType } from './client-events.ts'
 import { type ProvidedLoginMachine, provideLoginMachine } from './provide-machine.ts'
 import { DEFAULT_STORAGE_KEY } from './session-storage.ts'
 import { settledOrAfter } from './settled-or-after.ts'
 import { createSingleFlight } from './single-flight.ts'
+import { createBindPhoneNumber } from './phone-number.ts'
+import { createRefreshSessionKey } from './session-key-refresh.ts'
+import { withOneWxLogin } from './wx-login-gate.ts'
 
 export interface LoginClientOptions {
   /** The mini-program runtime: `wechatPlatform(wx)` or any `Platform`. */
@@ -48,7 +52,7 @@ export type LoginSnapshot = SnapshotFrom<ProvidedLoginMachine>
 /** A function that unsubscribes, with XState's `unsubscribe()` too. */
 export type Unsubscribe = (() => void) & { unsubscribe(): void }
 
-export interface LoginClient {
+export interface LoginClient extends LoginClientAccount {
   /** Starts the flow if it is at rest in `idle`; does nothing otherwise. */
   start(): void
   /** The session, logging in first if needed. Concurrent callers share one flow. Always settles. */
@@ -75,7 +79,8 @@ function toUnsubscribe(unsubscribe: () => void): Unsubscribe {
 }
 
 export function createLoginClient(options: LoginClientOptions): LoginClient {
-  const { platform } = options
+  // Every wx.login of this client, the machine's and refreshSessionKey()'s, goes through one gate.
+  const platform = withOneWxLogin(options.platform)
   const server = isSessionServer(options.server)
     ? options.server
     : httpSessionServer({ ...options.server, request: (opts) => platform.request(opts) })
@@ -113,8 +118,19 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
     tokenHeader: options.tokenHeader ?? serverConfig?.tokenHeader ?? 'Authorization',
   })
 
+  const bindPhoneNumber = createBindPhoneNumber({ actor, server, ensureLogin: flight.ensureLogin })
+  const refreshSessionKey = createRefreshSessionKey({
+    actor,
+    server,
+    platform,
+    ensureLogin: flight.ensureLogin,
+    wxLoginTimeoutMs: () => actor.getSnapshot().context.timeouts.wxLogin,
+  })
+
   return {
     actor,
+    bindPhoneNumber,
+    refreshSessionKey,
     start() {
       if (actor.getSnapshot().status === 'active' && actor.getSnapshot().matches('idle')) actor.send({ type: 'START' })
     },
