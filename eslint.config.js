@@ -34,5 +34,15 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], languageOptions: { globals: { ...globals.node } } },
+  // Consumer projects (test/consumers/fixtures) are type-checked in their own folders, against the installed
+  // tarball, with their own tsconfigs; here they get the rules that need no types.
+  { files: ['test/consumers/fixtures/**/*.ts', 'test/consumers/fixtures/**/*.cts'], ...tseslint.configs.disableTypeChecked },
+  // CommonJS is required, and a native mini-program's app.js is CommonJS.
+  { files: ['**/*.cjs', 'test/consumers/fixtures/miniprogram/**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  // The mini-program apps of the fixtures run where the host provides these.
+  {
+    files: ['test/consumers/fixtures/*/src/**', 'test/consumers/fixtures/miniprogram/**'],
+    languageOptions: { globals: { wx: 'readonly', App: 'readonly', uni: 'readonly', Taro: 'readonly' } },
+  },
   prettier,
 )

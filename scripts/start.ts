@@ -2,8 +2,8 @@
  * `npm start`: the developer server, with a local WeChat emulator when
  * WX_APPID / WX_SECRET are not set. Ctrl-C stops it cleanly.
  * Variables: see docs/end-to-end.md (PORT, HOST, WX_APPID, WX_SECRET,
- * WX_API_BASE, WX_EMULATOR_PORT, SQLITE_PATH, REDIS_URL, REDIS_KEY_PREFIX,
- * SESSION_TTL_MS, LOG_LEVEL).
+ * WX_API_BASE, WX_EMULATOR_PORT, SQLITE_PATH, REDIS_URL, REDIS_CLUSTER_NODES,
+ * REDIS_KEY_PREFIX, SESSION_ENCRYPTION_KEYS, SESSION_TTL_MS, LOG_LEVEL).
  */
 import { describeDevServer, readDevServerConfig, startDevServer, startupNotice, stopOnSignals } from '../src/local-dev/index.ts'
 

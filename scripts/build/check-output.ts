@@ -9,7 +9,15 @@ import { parse } from 'acorn'
 import { readFile, readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { CLIENT_CJS_DIR, CLIENT_ENTRIES, CLIENT_ESM_DIR, GZIP_BUDGET_BYTES, type ClientEntry } from './entries.ts'
+import {
+  CLIENT_CJS_DIR,
+  CLIENT_ENTRIES,
+  CLIENT_ESM_DIR,
+  DECLARATION_TYPE_REFERENCES,
+  GZIP_BUDGET_BYTES,
+  NODE_ONLY_SOURCES,
+  type ClientEntry,
+} from './entries.ts'
 
 export interface EntrySize {
   entry: ClientEntry
@@ -81,6 +89,38 @@ export function nodeTypesIn(declaration: string): string[] {
 /** Type packages of other runtimes, which the main entry's declarations must not need. */
 export const OTHER_RUNTIME_TYPINGS = ['@mini-types/my', '@dcloudio/types', '@douyin-microapp/typings'] as const
 
+/** The typings a file names with `/// <reference types="…" />`. */
+export function typeReferencesIn(text: string): string[] {
+  return [...text.matchAll(/^\/\/\/\s*<reference\s+types\s*=\s*["']([^"']+)["']/gm)].map((match) => match[1] as string)
+}
+
+/**
+ * Typings that a client source references and that no client declaration
+ * file carries: each must be in `DECLARATION_TYPE_REFERENCES`, or a consumer
+ * who installed it still gets `any` in its place.
+ */
+export async function missingTypeReferences(root: string): Promise<string[]> {
+  const problems: string[] = []
+  const carried = new Set(Object.values(DECLARATION_TYPE_REFERENCES).flat())
+  const sources = (await readdir(path.join(root, 'src'), { recursive: true }))
+    .map((file) => `src/${file.split(path.sep).join('/')}`)
+    .filter((file) => file.endsWith('.ts') && !NODE_ONLY_SOURCES.some((prefix) => file.startsWith(prefix)))
+  for (const file of sources.sort()) {
+    for (const typing of typeReferencesIn(await readFile(path.join(root, file), 'utf8'))) {
+      if (!carried.has(typing))
+        problems.push(`${file} references the types of ${typing}, which no client declaration carries (DECLARATION_TYPE_REFERENCES)`)
+    }
+  }
+  for (const [entry, typings] of Object.entries(DECLARATION_TYPE_REFERENCES)) {
+    const declaration = await readFile(path.join(root, CLIENT_CJS_DIR, `${entry}.d.ts`), 'utf8')
+    for (const typing of typings) {
+      if (!typeReferencesIn(declaration).includes(typing))
+        problems.push(`${CLIENT_CJS_DIR}/${entry}.d.ts lacks /// <reference types="${typing}" />`)
+    }
+  }
+  return problems
+}
+
 async function filesIn(dir: string, pattern: RegExp): Promise<string[]> {
   return (await readdir(dir)).filter((name) => pattern.test(name)).sort()
 }
@@ -146,6 +186,7 @@ export async function checkOutput(root: string): Promise<OutputReport> {
   for (const typings of OTHER_RUNTIME_TYPINGS) {
     if (mainTypes.includes(typings)) problems.push(`${CLIENT_ESM_DIR}/index.d.ts needs ${typings}, which a WeChat project does not have`)
   }
+  problems.push(...(await missingTypeReferences(root)))
   const sizes = await measureEntries(root)
   for (const size of sizes) {
     if (size.gzipBytes > size.budgetBytes) {

@@ -22,6 +22,16 @@ export const NODE_ENTRIES = {
 } as const
 
 export type ClientEntry = keyof typeof CLIENT_ENTRIES
+
+/**
+ * The runtime typings whose globals a client entry's declarations name (`my`,
+ * `UniNamespace`), written at the top of its `.d.ts` as `/// <reference types>`
+ * so that installing them is enough: tsup's declaration bundler drops the
+ * sources' own directives. The build checks this table against the sources.
+ */
+export const DECLARATION_TYPE_REFERENCES: Partial<Record<ClientEntry, readonly string[]>> = {
+  platforms: ['@mini-types/my', '@dcloudio/types'],
+}
 export type NodeEntry = keyof typeof NODE_ENTRIES
 
 export const CLIENT_ESM_DIR = 'dist'

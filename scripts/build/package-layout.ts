@@ -4,6 +4,8 @@
  * - `miniprogram_dist/package.json`, which says its `.js` files are CommonJS
  *   (the package itself is `"type": "module"`), so `require()` and bundlers read
  *   them right; WeChat's Build npm copies it along, harmlessly.
+ * - the `/// <reference types>` lines of the client declarations
+ *   (`DECLARATION_TYPE_REFERENCES`), which tsup leaves out.
  * - the client declarations, copied from dist/ into miniprogram_dist/: under
  *   that package.json TypeScript reads them as CommonJS, which is what a
  *   `require()` of the entry gets.
@@ -16,9 +18,9 @@
  *   `./page/` beside its module (src/inspect/relay/assets.ts), copied to dist/node/page/.
  * - the `exports` map package.json must carry, derived from the entry table.
  */
-import { copyFile, cp, mkdir, readdir, writeFile } from 'node:fs/promises'
+import { copyFile, cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { CLIENT_CJS_DIR, CLIENT_ENTRIES, CLIENT_ESM_DIR, NODE_DIR, NODE_ENTRIES } from './entries.ts'
+import { CLIENT_CJS_DIR, CLIENT_ENTRIES, CLIENT_ESM_DIR, DECLARATION_TYPE_REFERENCES, NODE_DIR, NODE_ENTRIES } from './entries.ts'
 
 type Conditions = Record<string, string | Record<string, string>>
 
@@ -68,6 +70,12 @@ export async function writePackageLayout(root: string): Promise<string[]> {
   const cjsManifest = path.join(root, CLIENT_CJS_DIR, 'package.json')
   await writeFile(cjsManifest, `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`)
   written.push(`${CLIENT_CJS_DIR}/package.json`)
+  for (const [name, typings] of Object.entries(DECLARATION_TYPE_REFERENCES)) {
+    const file = path.join(root, CLIENT_ESM_DIR, `${name}.d.ts`)
+    const lines = typings.map((typing) => `/// <reference types="${typing}" />\n`).join('')
+    await writeFile(file, lines + (await readFile(file, 'utf8')))
+    written.push(`${CLIENT_ESM_DIR}/${name}.d.ts (type references)`)
+  }
   for (const name of (await readdir(path.join(root, CLIENT_ESM_DIR))).filter((file) => file.endsWith('.d.ts'))) {
     await copyFile(path.join(root, CLIENT_ESM_DIR, name), path.join(root, CLIENT_CJS_DIR, name))
     written.push(`${CLIENT_CJS_DIR}/${name}`)

@@ -1,45 +1,54 @@
 /**
- * `npm run test:wechat-npm`: proves that WeChat's own npm packing accepts the
- * package, using `miniprogram-ci` (the npm packing of WeChat DevTools, offline).
+ * The `miniprogram-ci` consumer of `npm run test:consumers` (alone:
+ * `npm run test:wechat-npm`): WeChat's own npm packing (the Build npm of
+ * WeChat DevTools, offline, through `miniprogram-ci`) over the packed tarball.
  *
  * miniprogram-ci is not a dependency of this repository: it is about 1,100
  * packages and 275 MB. It is installed once, pinned, into a cache folder outside
  * the repository (`MINIPROGRAM_CI_DIR`, default `~/.cache/miniprogram-login/miniprogram-ci`),
  * with install scripts off. A failed install fails the check.
  *
- * Then it builds `miniprogram_dist/`, copies `examples/miniprogram` into a temp
- * folder with `node_modules/miniprogram-login` linked to the repository (as
- * `npm install` of `file:../..` links it), and checks:
+ * Each check copies `examples/miniprogram` into a temp folder and installs the
+ * tarball into it, as a mini-program project's `npm install` does, then:
  *
  *   packNpmManually   the call DevTools makes for `packNpmManually` projects: it
  *                     resolves, reports no warning, packs our package and nothing
- *                     else, and `miniprogram_npm/miniprogram-login/` is
- *                     `miniprogram_dist/` byte for byte
+ *                     else, and `miniprogram_npm/miniprogram-login/` is the
+ *                     tarball's `miniprogram_dist/` byte for byte
  *   packNpm           the same through `packNpm(new Project(...))`, the CI entry
  *                     point (it wants a private key; packing never uses it)
  *   control           WeChat and the assertions above do fail when they should:
  *                     packing refuses a dependency with ES2020 syntax, and a
  *                     `dependencies` entry packed with a warning is reported
+ *   README's app.js   the native mini-program block of README
+ *                     (test/consumers/fixtures/miniprogram/app.js), run in a
+ *                     mini-program sandbox on what packing wrote: its client logs
+ *                     in through the WeChat emulator and the developer server
  *
  * A package with a `miniprogram` field, like this one, is copied as it is: WeChat
  * neither parses it nor checks its `require`s. ES2017 syntax and "requires
  * nothing" are the build's own checks and test/bundle's (docs/miniprogram.md).
- *
- * It prints `wechat packNpm: N passed, N failed` and exits 1 on any failure.
  */
-import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { buildPackage } from './build/run.ts'
+import { fileURLToPath } from 'node:url'
+import { createSimulatedWx, startWechatEmulator } from '../../src/emulator/index.ts'
+import { createServer, createSqliteStore } from '../../src/server/index.ts'
+import { createMiniprogramSandbox, unknownModule } from '../bundle/miniprogram-sandbox.ts'
+import { describeExit, lastLines, run } from './child-process.ts'
+import { seconds, type CheckResult, type ConsumerOutcome } from './report.ts'
 
 /** The miniprogram-ci release this check runs; raise it on purpose, after reading its changelog. */
 export const MINIPROGRAM_CI_VERSION = '2.1.42'
 
-const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)))
+const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)))
 const EXAMPLE_DIR = path.join(ROOT, 'examples', 'miniprogram')
+/** README's native mini-program block, kept equal to README by the runner. */
+const README_APP = path.join(ROOT, 'test', 'consumers', 'fixtures', 'miniprogram', 'app.js')
+/** The placeholder origin of README's blocks; the sandbox's `wx.request` sends it to the local developer server instead. */
+const README_API_ORIGIN = 'https://api.example.com'
 const PACKAGE_NAME = 'miniprogram-login'
 const INSTALL_MARKER = '.miniprogram-login-installed'
 
@@ -99,26 +108,11 @@ async function installedVersion(dir: string): Promise<string | undefined> {
   }
 }
 
-function run(command: string, args: readonly string[], cwd: string): Promise<void> {
-  // npm run puts the repository's prefix in the environment; the install must not see it.
-  const env = { ...process.env }
-  delete env.npm_config_local_prefix
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'inherit', 'inherit'] })
-    child.on('error', reject)
-    child.on('exit', (code, signal) => {
-      if (code === 0) resolve()
-      else reject(new Error(`\`${command} ${args.join(' ')}\` failed (${signal ?? `exit code ${code}`}); its output is above`))
-    })
-  })
-}
-
 /** Installs the pinned miniprogram-ci into `dir` unless it is already there; returns how it went. */
-async function ensureMiniprogramCi(dir: string): Promise<string> {
+export async function ensureMiniprogramCi(dir: string): Promise<string> {
   if ((await installedVersion(dir)) === MINIPROGRAM_CI_VERSION) return `miniprogram-ci ${MINIPROGRAM_CI_VERSION} already in ${dir}`
   await mkdir(dir, { recursive: true })
   await rm(path.join(dir, INSTALL_MARKER), { force: true })
-  console.log(`installing miniprogram-ci@${MINIPROGRAM_CI_VERSION} into ${dir} (about 1,100 packages: minutes, once)`)
   const started = Date.now()
   const args = [
     'install',
@@ -130,10 +124,12 @@ async function ensureMiniprogramCi(dir: string): Promise<string> {
     dir,
     `miniprogram-ci@${MINIPROGRAM_CI_VERSION}`,
   ]
-  try {
-    await run('npm', args, dir)
-  } catch (error) {
-    throw new Error(`could not install miniprogram-ci@${MINIPROGRAM_CI_VERSION} into ${dir}: ${(error as Error).message}`, { cause: error })
+  const install = await run('npm', args, { cwd: dir, timeoutMs: 20 * 60_000 })
+  if (install.code !== 0) {
+    const why = describeExit(`npm ${args.join(' ')}`, install)
+    throw new Error(
+      `could not install miniprogram-ci@${MINIPROGRAM_CI_VERSION} into ${dir}: ${why}\n${lastLines(install.output, 10).join('\n')}`,
+    )
   }
   const manifest = await readJson(path.join(dir, 'node_modules', 'miniprogram-ci', 'package.json'))
   const version = (manifest as { version?: unknown }).version
@@ -206,15 +202,22 @@ export async function findPackingProblems(
   return problems
 }
 
-/** A copy of the example with `node_modules/miniprogram-login` linked to the repository. */
-async function exampleProject(workDir: string, name: string): Promise<string> {
+/**
+ * A copy of the example with the tarball installed, as `npm install` in a
+ * mini-program's folder does (its dev dependencies, the type checker's, left out).
+ */
+async function exampleProject(workDir: string, name: string, tarball: string): Promise<string> {
   const projectDir = path.join(workDir, name)
   await cp(EXAMPLE_DIR, projectDir, {
     recursive: true,
-    filter: (source) => !['node_modules', 'miniprogram_npm'].includes(path.basename(source)),
+    filter: (source) => !['node_modules', 'miniprogram_npm', 'package-lock.json'].includes(path.basename(source)),
   })
-  await mkdir(path.join(projectDir, 'node_modules'))
-  await symlink(ROOT, path.join(projectDir, 'node_modules', PACKAGE_NAME), 'dir')
+  const manifest = (await readJson(path.join(projectDir, 'package.json'))) as { dependencies?: Record<string, string> }
+  manifest.dependencies = { ...manifest.dependencies, [PACKAGE_NAME]: `file:${tarball}` }
+  await writeFile(path.join(projectDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+  const args = ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline']
+  const install = await run('npm', args, { cwd: projectDir, timeoutMs: 5 * 60_000 })
+  if (install.code !== 0) throw new Error(`${describeExit(`npm ${args.join(' ')}`, install)}\n${lastLines(install.output, 10).join('\n')}`)
   return projectDir
 }
 
@@ -240,12 +243,12 @@ interface Check {
   run: () => Promise<string[]>
 }
 
-function checks(ci: MiniprogramCi, workDir: string, expected: ReadonlyMap<string, Buffer>): Check[] {
+function checks(ci: MiniprogramCi, workDir: string, tarball: string, expected: ReadonlyMap<string, Buffer>): Check[] {
   return [
     {
       name: 'packNpmManually packs miniprogram_dist as it is, and nothing else',
       run: async () => {
-        const projectDir = await exampleProject(workDir, 'manually')
+        const projectDir = await exampleProject(workDir, 'manually', tarball)
         const result = await ci.packNpmManually({
           packageJsonPath: path.join(projectDir, 'package.json'),
           miniprogramNpmDistDir: projectDir + path.sep,
@@ -260,7 +263,7 @@ function checks(ci: MiniprogramCi, workDir: string, expected: ReadonlyMap<string
     {
       name: 'packNpm(new Project(...)) packs the same',
       run: async () => {
-        const projectDir = await exampleProject(workDir, 'project')
+        const projectDir = await exampleProject(workDir, 'project', tarball)
         const config = (await readJson(path.join(projectDir, 'project.config.json'))) as { appid?: unknown }
         if (typeof config.appid !== 'string') return ['examples/miniprogram/project.config.json has no appid']
         // packNpm never signs anything, but Project will not be created without a key.
@@ -350,57 +353,110 @@ function checks(ci: MiniprogramCi, workDir: string, expected: ReadonlyMap<string
         return problems
       },
     },
+    {
+      name: "README's native mini-program app.js runs on what packing wrote: its client logs in through the emulator and the developer server",
+      run: async () => {
+        const projectDir = await exampleProject(workDir, 'readme-app', tarball)
+        await ci.packNpmManually({ packageJsonPath: path.join(projectDir, 'package.json'), miniprogramNpmDistDir: projectDir + path.sep })
+        return runReadmeApp(path.join(projectDir, 'miniprogram_npm'))
+      },
+    },
   ]
 }
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`
+/**
+ * README's app.js on what packing wrote, in a sandbox that offers what a
+ * mini-program's logic layer offers: `require('miniprogram-login')` is
+ * `miniprogram_npm/miniprogram-login/index.js`, `wx` is the simulated one, its
+ * `wx.request` sending README's placeholder origin to a local developer server.
+ */
+async function runReadmeApp(npmDir: string): Promise<string[]> {
+  const appCode = await readFile(README_APP, 'utf8')
+  const packedIndex = await readFile(path.join(npmDir, PACKAGE_NAME, 'index.js'), 'utf8')
+  const appId = 'wx-readme-native-app'
+  const secret = `readme-secret-${process.pid}-${Date.now()}`
+  const wechat = await startWechatEmulator({ appId, secret })
+  const server = await createServer({
+    wechat: { appId, secret, apiBase: wechat.url },
+    store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
+    rateLimit: false,
+  })
+  const problems: string[] = []
+  let auth: { ensureLogin(): Promise<{ token: string }>; stop(): void } | undefined
+  let sandbox: ReturnType<typeof createMiniprogramSandbox> | undefined
+  try {
+    const baseUrl = await server.listen({ port: 0, host: '127.0.0.1' })
+    const simulated = createSimulatedWx({ emulatorUrl: wechat.url })
+    const wx = {
+      login: simulated.login.bind(simulated),
+      checkSession: simulated.checkSession.bind(simulated),
+      getStorageSync: simulated.getStorageSync.bind(simulated),
+      setStorageSync: simulated.setStorageSync.bind(simulated),
+      removeStorageSync: simulated.removeStorageSync.bind(simulated),
+      request: (options: Parameters<typeof simulated.request>[0]) =>
+        simulated.request({ ...options, url: options.url.replace(README_API_ORIGIN, baseUrl) }),
+    }
+    const apps: Record<string, unknown>[] = []
+    const box = createMiniprogramSandbox({ wx, App: (options) => void apps.push(options as Record<string, unknown>) })
+    sandbox = box
+    const requireInApp = (specifier: string): unknown => {
+      if (specifier === PACKAGE_NAME) return box.runModule(packedIndex, `miniprogram_npm/${PACKAGE_NAME}/index.js`)
+      throw unknownModule(specifier)
+    }
+    box.runModule(appCode, 'app.js', requireInApp)
+    const app = apps[0]
+    if (apps.length !== 1 || app === undefined) return [`App() was called ${apps.length} times`]
+    if (typeof app.onLaunch !== 'function') return ['App() got no onLaunch']
+    ;(app.onLaunch as () => void).call(app)
+    auth = app.auth as typeof auth
+    if (typeof auth?.ensureLogin !== 'function') return ['App({ auth }): auth is not a login client']
+    const session = await auth.ensureLogin()
+    const check = await fetch(`${baseUrl}/auth/session`, { method: 'POST', headers: { authorization: `Bearer ${session.token}` } })
+    if (check.status !== 200) problems.push(`the developer server does not know the session (POST /auth/session answered ${check.status})`)
+    if (simulated.sim.calls.login !== 1) problems.push(`wx.login was called ${simulated.sim.calls.login} times, expected 1`)
+    if (box.unknownGlobals.length > 0) problems.push(`touched globals a mini-program lacks: ${box.unknownGlobals.join(', ')}`)
+    const errors = box.consoleEntries.filter((entry) => entry.level === 'error' || entry.level === 'warn')
+    for (const entry of errors) problems.push(`console.${entry.level}: ${entry.text}`)
+  } finally {
+    auth?.stop()
+    sandbox?.dispose()
+    await server.close()
+    await wechat.close()
+  }
+  return problems
 }
 
-async function main(): Promise<number> {
-  const names = ['packNpmManually', 'packNpm', 'control']
-  let ci: MiniprogramCi
-  let expected: Map<string, Buffer>
-  try {
-    console.log(await ensureMiniprogramCi(miniprogramCiDir()))
-    ci = loadMiniprogramCi(miniprogramCiDir())
-    const started = Date.now()
-    await buildPackage((line) => console.log(`  ${line}`))
-    console.log(`built miniprogram_dist/ in ${seconds(Date.now() - started)}`)
-    expected = await snapshot(path.join(ROOT, 'miniprogram_dist'))
-  } catch (error) {
-    console.error(`FAIL set-up: ${error instanceof Error ? error.message : String(error)}`)
-    console.error(`wechat packNpm: 0 passed, ${names.length} failed (not run)`)
-    return 1
-  }
+export interface WechatPackNpmContext {
+  /** The packed tarball. */
+  tarball: string
+  /** The tarball, extracted (its `package/` folder). */
+  packageDir: string
+  /** A folder of this consumer's own, for the projects it packs. */
+  workDir: string
+}
 
-  const workDir = await mkdtemp(path.join(os.tmpdir(), 'mpl-wechat-packnpm-'))
-  let passed = 0
-  let failed = 0
-  for (const check of checks(ci, workDir, expected)) {
-    const started = Date.now()
-    const problems = await check.run().catch((error: unknown) => [`threw: ${error instanceof Error ? error.message : String(error)}`])
-    if (problems.length === 0) {
-      passed += 1
-      console.log(`ok    ${check.name} (${seconds(Date.now() - started)})`)
-    } else {
-      failed += 1
-      console.error(`FAIL  ${check.name}`)
-      for (const problem of problems) console.error(`        ${problem}`)
+/** The `miniprogram-ci` consumer: its "install" is miniprogram-ci's cache; its checks, those above. */
+export async function wechatPackNpmConsumer(context: WechatPackNpmContext): Promise<ConsumerOutcome> {
+  const installStarted = Date.now()
+  let ci: MiniprogramCi
+  try {
+    await ensureMiniprogramCi(miniprogramCiDir())
+    ci = loadMiniprogramCi(miniprogramCiDir())
+  } catch (error) {
+    const details = (error instanceof Error ? error.message : String(error)).split('\n')
+    return {
+      name: 'miniprogram-ci',
+      installMs: Date.now() - installStarted,
+      results: [{ name: `miniprogram-ci ${MINIPROGRAM_CI_VERSION} is installed in ${miniprogramCiDir()}`, ok: false, details }],
     }
   }
-  if (failed === 0) await rm(workDir, { recursive: true, force: true })
-  else console.error(`the packed projects are kept in ${workDir}`)
-  console.log(`wechat packNpm: ${passed} passed, ${failed} failed`)
-  return failed === 0 ? 0 : 1
-}
-
-function isMainModule(): boolean {
-  const script = process.argv[1]
-  return script !== undefined && import.meta.url === pathToFileURL(path.resolve(script)).href
-}
-
-if (isMainModule()) {
-  // miniprogram-ci may leave handles open; the verdict is in, so exit with it.
-  process.exit(await main())
+  const installMs = Date.now() - installStarted
+  const expected = await snapshot(path.join(context.packageDir, 'miniprogram_dist'))
+  const checkStarted = Date.now()
+  const results: CheckResult[] = []
+  for (const check of checks(ci, context.workDir, context.tarball, expected)) {
+    const problems = await check.run().catch((error: unknown) => [`threw: ${error instanceof Error ? error.message : String(error)}`])
+    results.push({ name: check.name, ok: problems.length === 0, details: problems.flatMap((problem) => problem.split('\n')) })
+  }
+  return { name: 'miniprogram-ci', installMs, checkMs: Date.now() - checkStarted, results }
 }
