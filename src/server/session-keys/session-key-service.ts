@@ -11,16 +11,31 @@
  */
 import { createHash } from 'node:crypto'
 import type { UserStore } from '../store/index.ts'
+import { httpForWechatApiError, isWechatApiError } from '../wechat/index.ts'
 import type { WechatServerApi } from '../wechat/index.ts'
 import { HttpError } from '../http-errors.ts'
+
+/**
+ * A failed WeChat call as the `HttpError` of the contract (409
+ * `session_key_stale`, 503 `upstream_unavailable`...), so that an app's own
+ * route answers the right status whatever its error handler.
+ */
+function asHttpError(error: unknown): unknown {
+  if (!isWechatApiError(error)) return error
+  const answer = httpForWechatApiError(error)
+  return new HttpError(answer.status, answer.error, answer.message, {
+    cause: error,
+    ...(answer.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: answer.retryAfterSeconds }),
+  })
+}
 
 export const SESSION_KEY_VERDICT_TTL_MS = 60_000
 const MAX_REMEMBERED = 10_000
 
 export interface SessionKeyService {
-  /** `true` while the user's stored session_key is WeChat's current one; `false` when it is stale or there is none. */
+  /** `true` while the user's stored session_key is WeChat's current one; `false` when it is stale or there is none. Other failures reject with an `HttpError`. */
   check(openid: string): Promise<boolean>
-  /** Has WeChat replace the user's session_key and stores the new one; 409 `session_key_stale` when the stored key is stale or missing. */
+  /** Has WeChat replace the user's session_key and stores the new one; an `HttpError` 409 `session_key_stale` when the stored key is stale or missing. */
   reset(openid: string): Promise<void>
   /** Like `check`, for a key already at hand, with the verdict remembered briefly. */
   isCurrent(openid: string, sessionKey: string): Promise<boolean>
@@ -46,7 +61,9 @@ export function createSessionKeyService(users: UserStore, api: WechatServerApi, 
     async check(openid) {
       const sessionKey = await users.sessionKeyOf(openid)
       if (sessionKey === undefined) return false
-      const current = await api.checkSessionKey(openid, sessionKey)
+      const current = await api.checkSessionKey(openid, sessionKey).catch((error: unknown) => {
+        throw asHttpError(error)
+      })
       remember(openid, sessionKey, current)
       return current
     },
@@ -56,7 +73,9 @@ export function createSessionKeyService(users: UserStore, api: WechatServerApi, 
       if (sessionKey === undefined) {
         throw new HttpError(409, 'session_key_stale', 'the server holds no session_key for this user; log in or refresh it first')
       }
-      const fresh = await api.resetSessionKey(openid, sessionKey)
+      const fresh = await api.resetSessionKey(openid, sessionKey).catch((error: unknown) => {
+        throw asHttpError(error)
+      })
       await users.setSessionKey(openid, fresh)
       verdicts.delete(openid)
     },

@@ -33,17 +33,26 @@ export function newOpenid(): string {
 export async function startEmulatorFixture(
   overrides: Partial<Omit<CreateServerOptions, 'wechat'>> = {},
   emulatorOptions: Partial<WechatEmulatorOptions> = {},
+  beforeReady?: (app: FastifyInstance) => void,
 ): Promise<EmulatorFixture> {
   const secret = `emulated-secret-${randomBytes(8).toString('hex')}`
   const wechat = await startWechatEmulator({ appId: EMULATED_APP_ID, secret, ...emulatorOptions })
   const store = overrides.store ?? createSqliteStore({ path: ':memory:', sweepIntervalMs: false })
-  const app = await createServer({
-    rateLimit: false,
-    ...overrides,
-    store,
-    wechat: { appId: EMULATED_APP_ID, secret, apiBase: wechat.url },
-  })
-  await app.ready()
+  let app: FastifyInstance
+  try {
+    app = await createServer({
+      rateLimit: false,
+      ...overrides,
+      store,
+      wechat: { appId: EMULATED_APP_ID, secret, apiBase: wechat.url },
+    })
+    beforeReady?.(app)
+    await app.ready()
+  } catch (error) {
+    await store.close()
+    await wechat.close()
+    throw error
+  }
   return {
     app,
     wechat,
