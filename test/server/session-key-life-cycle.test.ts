@@ -76,6 +76,17 @@ describe('a stale session_key', () => {
     expect(f.wechat.stats().apis.checkSessionKey.calls).toBe(1)
   })
 
+  it('is detected at once even right after WeChat called the same key current', async () => {
+    const f = await fixture()
+    const { token, openid } = await f.login()
+    const foreign = await f.login()
+    // Data of another user: the key is current, the data is not for it.
+    const notMine = f.wechat.encryptForUser(foreign.openid, { n: 1 })
+    expect((await f.app.inject({ method: 'POST', url: '/auth/decrypt', headers: bearer(token), payload: notMine })).statusCode).toBe(400)
+    f.wechat.rotateSessionKey(openid)
+    expect((await decrypt(f, token, openid)).statusCode).toBe(409)
+  })
+
   it('answers 503 when WeChat cannot say whether the key is stale', async () => {
     const f = await fixture()
     const { token, openid } = await f.login()

@@ -5,9 +5,11 @@
  * every session of the user. This asks WeChat whether that key is still the
  * current one (checksession) and has it replaced (resetusersessionkey).
  *
- * `isCurrent` remembers its verdicts for a minute per user and key, so a
- * client that sends undecryptable data in a loop costs one checksession a
- * minute, not one per request.
+ * `isCurrent` remembers a "stale" verdict for a minute per user and key, so
+ * a client that keeps sending data it cannot decrypt with a stale key costs
+ * one checksession a minute, not one per request. A "current" verdict is not
+ * remembered: WeChat may replace the key the next moment (its data
+ * pre-fetch), while a stale key never becomes current again.
  */
 import { createHash } from 'node:crypto'
 import type { UserStore } from '../store/index.ts'
@@ -50,6 +52,7 @@ export function createSessionKeyService(users: UserStore, api: WechatServerApi, 
 
   function remember(openid: string, sessionKey: string, current: boolean): void {
     verdicts.delete(openid)
+    if (current) return
     if (verdicts.size >= MAX_REMEMBERED) {
       const oldest = verdicts.keys().next().value
       if (oldest !== undefined) verdicts.delete(oldest)
