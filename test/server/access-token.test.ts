@@ -16,9 +16,11 @@ import {
   createSqliteStore,
   createWechatServerApi,
   httpForWechatApiError,
+  isHttpError,
   isWechatApiError,
 } from '../../src/server/index.ts'
 import type { AccessTokenEvent, AccessTokenManagerOptions, SqliteSessionStore, WechatTokenCache } from '../../src/server/index.ts'
+import { startEmulatorFixture } from './helpers/emulator-fixture.ts'
 
 const APP_ID = 'wx7a0c1e2d3b4f5a6b'
 const SECRET = 'access-token-test-secret-5e6f7a8b'
@@ -274,5 +276,38 @@ describe('the access_token manager', () => {
     expect(() => createAccessTokenManager({ appId: '', secret: SECRET, cache })).toThrow(/appId/)
     expect(() => createAccessTokenManager({ appId: APP_ID, secret: SECRET, cache, refreshAheadMs: -1 })).toThrow(/refreshAheadMs/)
     expect(() => createAccessTokenManager({ appId: APP_ID, secret: SECRET, cache, apiBase: 'http://example.com' })).toThrow(/https/)
+  })
+})
+
+describe('the access_token for your own routes', () => {
+  it('app.wechatAccessToken() gives the shared token; replaceWechatAccessToken() a replacement when WeChat refused it', async () => {
+    const fixture = await startEmulatorFixture()
+    opened.push(fixture)
+    const { openid } = await fixture.login()
+    // A WeChat API the package does not wrap, called the way an app's own route would.
+    const ownCall = async (accessToken: string): Promise<number> => {
+      const url = new URL('/wxa/business/getuserphonenumber', fixture.wechat.url)
+      url.searchParams.set('access_token', accessToken)
+      const code = await fixture.wechat.issuePhoneCode(openid, '13800138000')
+      const answer = await fetch(url, { method: 'POST', body: JSON.stringify({ code }) })
+      return ((await answer.json()) as { errcode: number }).errcode
+    }
+    const token = await fixture.app.wechatAccessToken()
+    expect(await ownCall(token)).toBe(0)
+    fixture.wechat.expireAccessToken()
+    expect(await ownCall(token)).toBe(42001)
+    const replacement = await fixture.app.replaceWechatAccessToken(token, 42001)
+    expect(replacement).not.toBe(token)
+    expect(await ownCall(replacement)).toBe(0)
+    expect(await fixture.app.wechatAccessToken()).toBe(replacement)
+
+    // Refused again though nothing expired: no other token to be had (normal mode answers the same), so a 503.
+    const refused = await rejection(fixture.app.replaceWechatAccessToken(replacement, 42001))
+    expect(isHttpError(refused) && { status: refused.statusCode, error: refused.error }).toEqual({
+      status: 503,
+      error: 'upstream_unavailable',
+    })
+    await expect(fixture.app.replaceWechatAccessToken(replacement, 40013)).rejects.toBeInstanceOf(RangeError)
+    expect(fixture.wechat.accessTokenStats()).toMatchObject({ issued: 2, forceRefreshes: 0 })
   })
 })

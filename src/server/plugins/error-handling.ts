@@ -9,14 +9,8 @@ import fp from 'fastify-plugin'
 import { HttpError, isHttpError } from '../http-errors.ts'
 import { isSessionStoreError } from '../store/index.ts'
 import { LoginHookResultError } from '../users/index.ts'
-import {
-  httpForWechatApiError,
-  httpForWechatErrcode,
-  isCode2SessionError,
-  isWechatApiError,
-  WECHAT_UNAVAILABLE_HTTP,
-} from '../wechat/index.ts'
-import type { Code2SessionError, WechatApiError } from '../wechat/index.ts'
+import { asHttpError, httpForWechatErrcode, isCode2SessionError, isWechatApiError, WECHAT_UNAVAILABLE_HTTP } from '../wechat/index.ts'
+import type { Code2SessionError } from '../wechat/index.ts'
 
 function fromCode2Session(error: Code2SessionError): HttpError {
   if (error.failure === 'wechat_error' && error.errcode !== undefined) {
@@ -33,16 +27,6 @@ function fromCode2Session(error: Code2SessionError): HttpError {
     )
   }
   return new HttpError(WECHAT_UNAVAILABLE_HTTP.status, WECHAT_UNAVAILABLE_HTTP.error, 'WeChat is unavailable; try again')
-}
-
-function fromWechatApi(error: WechatApiError): HttpError {
-  const answer = httpForWechatApiError(error)
-  return new HttpError(
-    answer.status,
-    answer.error,
-    answer.message,
-    answer.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: answer.retryAfterSeconds },
-  )
 }
 
 function fromFastify(error: FastifyError): HttpError | undefined {
@@ -64,7 +48,7 @@ function fromFastify(error: FastifyError): HttpError | undefined {
 export function toHttpError(error: unknown): HttpError {
   if (isHttpError(error)) return error
   if (isCode2SessionError(error)) return fromCode2Session(error)
-  if (isWechatApiError(error)) return fromWechatApi(error)
+  if (isWechatApiError(error)) return asHttpError(error) as HttpError
   if (error instanceof LoginHookResultError) return new HttpError(500, 'internal_error', 'the server failed')
   if (isSessionStoreError(error)) return new HttpError(503, 'upstream_unavailable', 'the session store is unavailable; try again')
   if (error instanceof Error) {

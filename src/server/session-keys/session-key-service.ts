@@ -13,23 +13,9 @@
  */
 import { createHash } from 'node:crypto'
 import type { UserStore } from '../store/index.ts'
-import { httpForWechatApiError, isWechatApiError } from '../wechat/index.ts'
+import { asHttpError } from '../wechat/index.ts'
 import type { WechatServerApi } from '../wechat/index.ts'
 import { HttpError } from '../http-errors.ts'
-
-/**
- * A failed WeChat call as the `HttpError` of the contract (409
- * `session_key_stale`, 503 `upstream_unavailable`...), so that an app's own
- * route answers the right status whatever its error handler.
- */
-function asHttpError(error: unknown): unknown {
-  if (!isWechatApiError(error)) return error
-  const answer = httpForWechatApiError(error)
-  return new HttpError(answer.status, answer.error, answer.message, {
-    cause: error,
-    ...(answer.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: answer.retryAfterSeconds }),
-  })
-}
 
 export const SESSION_KEY_VERDICT_TTL_MS = 60_000
 const MAX_REMEMBERED = 10_000

@@ -5,9 +5,10 @@
  * WeChat being unavailable (503) or the server being misconfigured (500,
  * logged with the errcode so an operator can see it).
  */
+import { HttpError } from '../http-errors.ts'
 import type { ServerErrorCode } from '../http-errors.ts'
 import { STALE_LOGIN_STATE_ERRCODE } from './wechat-server-api.ts'
-import { ACCESS_TOKEN_REJECTED_ERRCODES, type WechatApiError } from './wechat-api-error.ts'
+import { ACCESS_TOKEN_REJECTED_ERRCODES, isWechatApiError, type WechatApiError } from './wechat-api-error.ts'
 
 export interface WechatApiAnswer {
   status: number
@@ -48,4 +49,19 @@ export function httpForWechatApiError(error: WechatApiError): WechatApiAnswer {
     error: 'server_misconfigured',
     message: 'the server could not use a WeChat API (check its appid, secret and IP allow-list)',
   }
+}
+
+/**
+ * A failed WeChat call as the contract's `HttpError` (409
+ * `session_key_stale`, 503 `upstream_unavailable`...), so that an app's own
+ * route answers the right status whatever its error handler; anything else
+ * is passed through.
+ */
+export function asHttpError(error: unknown): unknown {
+  if (!isWechatApiError(error)) return error
+  const answer = httpForWechatApiError(error)
+  return new HttpError(answer.status, answer.error, answer.message, {
+    cause: error,
+    ...(answer.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: answer.retryAfterSeconds }),
+  })
 }

@@ -24,7 +24,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DEFAULT_WECHAT_API_BASE, wechatEndpoint } from '../api-base.ts'
-import { isAccessTokenRejection, isWechatApiError, WechatApiError } from '../wechat-api-error.ts'
+import { ACCESS_TOKEN_REJECTED_ERRCODES, isAccessTokenRejection, isWechatApiError, WechatApiError } from '../wechat-api-error.ts'
 import { fetchStableToken, type FetchedAccessToken } from './stable-token.ts'
 import { sameToken, type CachedAccessToken, type WechatTokenCache } from './token-cache.ts'
 
@@ -82,6 +82,14 @@ export interface AccessTokenManager {
    * refusal, or no replacement, rejects with the API's own error.
    */
   withToken<T>(call: (accessToken: string) => Promise<T>): Promise<T>
+  /**
+   * For a call of your own that WeChat answered 40001, 42001 or 40014 with
+   * `refused`: a replacement (another instance's newer token, a normal-mode
+   * refresh, or, for 40001/40014 only, a force refresh within its limits).
+   * Retry your call once with it. Rejects with a `WechatApiError`
+   * (`token_unavailable`) when no other token can be had.
+   */
+  replace(refused: string, errcode: number): Promise<string>
 }
 
 interface RefreshRequest {
@@ -264,6 +272,22 @@ export function createAccessTokenManager(options: AccessTokenManagerOptions): Ac
 
   return {
     get,
+    async replace(refused, errcode) {
+      if (typeof refused !== 'string' || refused.length === 0)
+        throw new TypeError('access token manager: refused must be the token WeChat refused')
+      if (!ACCESS_TOKEN_REJECTED_ERRCODES.has(errcode)) {
+        throw new RangeError('access token manager: errcode must be one with which WeChat refuses a token (40001, 42001, 40014)')
+      }
+      const rejection = new WechatApiError(
+        'stableToken',
+        'token_unavailable',
+        `no access_token other than the one refused with ${errcode} could be had`,
+        {
+          errcode,
+        },
+      )
+      return replacementFor(refused, rejection)
+    },
     async withToken<T>(call: (accessToken: string) => Promise<T>): Promise<T> {
       const token = await get()
       try {
