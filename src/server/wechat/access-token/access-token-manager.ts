@@ -111,7 +111,10 @@ function positive(value: number | undefined, fallback: number, what: string, all
 
 export function createAccessTokenManager(options: AccessTokenManagerOptions): AccessTokenManager {
   const { appId, secret, cache } = options
-  if (typeof appId !== 'string' || appId.length === 0) throw new TypeError('access token manager: appId must be a non-empty string')
+  // The AppID names the token in the cache (a Redis hash tag too): WeChat's AppIDs are `wx` and 16 hex digits.
+  if (typeof appId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(appId)) {
+    throw new TypeError('access token manager: appId must be 1 to 64 of A-Z a-z 0-9 _ - (WeChat AppIDs are)')
+  }
   if (typeof secret !== 'string' || secret.length === 0) throw new TypeError('access token manager: secret must be a non-empty string')
   const endpoint = wechatEndpoint(options.apiBase ?? DEFAULT_WECHAT_API_BASE, '/cgi-bin/stable_token', 'access token manager')
   const timeoutMs = positive(options.timeoutMs, DEFAULT_ACCESS_TOKEN_TIMEOUT_MS, 'timeoutMs')
