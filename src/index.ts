@@ -4,9 +4,10 @@
  *   const auth = createLoginClient({ platform: wechatPlatform(wx), server: { baseUrl } })
  *   App({ auth, onLaunch() { auth.start() } })
  */
-export { createLoginClient, DEFAULT_STORAGE_KEY } from './client/index.ts'
+export { createLoginClient, DEFAULT_STORAGE_KEY, PHONE_QUOTA_EXHAUSTED_ERRNO } from './client/index.ts'
 export type {
   LoginClient,
+  LoginClientAccount,
   LoginClientEvent,
   LoginClientEventListener,
   LoginClientEventType,
@@ -20,6 +21,8 @@ export { httpSessionServer, DEFAULT_SESSION_SERVER_PATHS } from './client/http-s
 export type {
   HttpSessionServerConfig,
   HttpSessionServerOptions,
+  PhoneNumber,
+  PhoneNumberButtonDetail,
   Session,
   SessionServer,
   SessionServerPaths,

@@ -5,12 +5,16 @@ import { createRequestScheduler, type RequestScheduler } from '../platform/reque
 import type { Platform, PlatformRequestOptions, PlatformResponse } from '../platform/types.ts'
 import { type HttpSessionServerConfig, httpSessionServer, isSessionServer } from './http-session-server/http-session-server.ts'
 import type { Session, SessionServer } from './http-session-server/types.ts'
+import type { LoginClientAccount } from './account-methods.ts'
 import { createAuthenticatedRequest, type LoginEra } from './authenticated-request.ts'
 import { createClientEvents, type LoginClientEventListener, type LoginClientEventType } from './client-events.ts'
 import { createLoginEffects } from './login-effects.ts'
 import { createServerClock } from './server-clock.ts'
 import { DEFAULT_STORAGE_KEY, readStoredSession } from './session-storage.ts'
 import { createSingleFlight } from './single-flight.ts'
+import { createBindPhoneNumber } from './phone-number.ts'
+import { createRefreshSessionKey } from './session-key-refresh.ts'
+import { withOneWxLogin } from './wx-login-gate.ts'
 
 export interface LoginClientOptions {
   /** The mini-program runtime: `wechatPlatform(wx)` or any `Platform`. */
@@ -60,7 +64,7 @@ export type LoginSnapshot = SnapshotFrom<LoginMachine>
 /** A function that unsubscribes, with XState's `unsubscribe()` too. */
 export type Unsubscribe = (() => void) & { unsubscribe(): void }
 
-export interface LoginClient {
+export interface LoginClient extends LoginClientAccount {
   /** Starts the flow if it is at rest in `idle`; does nothing otherwise. Ends a `logout()`'s hold. */
   start(): void
   /** The session, logging in first if needed. Concurrent callers share one flow. Always settles. Ends a `logout()`'s hold. */
@@ -103,7 +107,8 @@ function loggedOutError(what: string): LoginError {
 }
 
 export function createLoginClient(options: LoginClientOptions): LoginClient {
-  const { platform } = options
+  // Every wx.login of this client, the machine's and refreshSessionKey()'s, goes through one gate.
+  const platform = withOneWxLogin(options.platform)
   const storageKey = options.storageKey ?? DEFAULT_STORAGE_KEY
   const clock = createServerClock(options.now ?? Date.now)
   const scheduler = options.requestScheduler ?? createRequestScheduler({ maxConcurrent: options.maxConcurrentRequests })
@@ -166,9 +171,22 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
     effects.notifyServerLogout(session)
   }
 
+  // After a logout these wait for a login the app asked for, like request().
+  const heldEnsureLogin = () => (loggedOut ? Promise.reject(loggedOutError('the account call')) : flight.ensureLogin())
+  const bindPhoneNumber = createBindPhoneNumber({ actor, server, ensureLogin: heldEnsureLogin })
+  const refreshSessionKey = createRefreshSessionKey({
+    actor,
+    server,
+    platform,
+    ensureLogin: heldEnsureLogin,
+    wxLoginTimeoutMs: () => actor.getSnapshot().context.timeouts.wxLogin,
+  })
+
   return {
     actor,
     requestScheduler: scheduler,
+    bindPhoneNumber,
+    refreshSessionKey,
     start() {
       loggedOut = false
       if (actor.getSnapshot().status === 'active' && actor.getSnapshot().matches('idle')) actor.send({ type: 'START' })

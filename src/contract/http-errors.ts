@@ -15,6 +15,9 @@ export const SERVER_ERROR_CODES = [
   'rate_limited',
   'session_expired',
   'decrypt_failed',
+  'session_key_stale',
+  'invalid_phone_code',
+  'user_mismatch',
   'upstream_unavailable',
   'server_misconfigured',
   'not_found',
@@ -30,9 +33,10 @@ export interface ErrorBody {
 }
 
 /**
- * The client code for each server code the login flow acts on. Codes missing
- * here (`decrypt_failed`, `not_found`, …) never answer a login, check or
- * logout; the client falls back on the HTTP status for them.
+ * The client code for each server code the client acts on: the login flow's,
+ * and those of the account calls (`bindPhoneNumber`, `refreshSessionKey`,
+ * decryption). Codes missing here (`decrypt_failed`, `not_found`, …) fall
+ * back on the HTTP status.
  */
 export const CLIENT_CODE_OF_SERVER_ERROR: Readonly<Partial<Record<ServerErrorCode, LoginErrorCode>>> = {
   invalid_code: 'invalid_code',
@@ -42,6 +46,9 @@ export const CLIENT_CODE_OF_SERVER_ERROR: Readonly<Partial<Record<ServerErrorCod
   upstream_unavailable: 'server_error',
   invalid_request: 'invalid_request',
   session_expired: 'session_expired',
+  session_key_stale: 'session_key_stale',
+  invalid_phone_code: 'invalid_phone_code',
+  user_mismatch: 'user_mismatch',
 }
 
 export function isServerErrorCode(value: unknown): value is ServerErrorCode {

@@ -19,6 +19,11 @@ export const LOGIN_ERROR_CODES = [
   'session_expired',
   'unauthorized',
   'aborted',
+  'session_key_stale',
+  'invalid_phone_code',
+  'phone_quota_exhausted',
+  'phone_denied',
+  'user_mismatch',
 ] as const
 
 export type LoginErrorCode = (typeof LOGIN_ERROR_CODES)[number]
@@ -52,6 +57,11 @@ const DEFAULT_MESSAGES: Record<LoginErrorCode, string> = {
   session_expired: 'the platform session expired; a fresh login is needed',
   unauthorized: 'the request was refused even after a fresh login',
   aborted: 'the login was cancelled',
+  session_key_stale: 'the session_key is stale; call refreshSessionKey()',
+  invalid_phone_code: 'the phone-number code was rejected',
+  phone_quota_exhausted: 'the phone-number quota is used up (errno 1400001)',
+  phone_denied: 'the user did not share the phone number',
+  user_mismatch: 'the code is of another WeChat user than the session',
 }
 
 export class LoginError extends Error {

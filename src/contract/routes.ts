@@ -6,10 +6,19 @@ export interface AuthRoutes {
   check: string
   /** `POST`, Bearer token → `204`; `401` when the session was already gone. */
   logout: string
+  /** `POST { encryptedData, iv }`, Bearer token → `200 { data }`; `409 session_key_stale` when WeChat's session_key moved on. */
+  decrypt: string
+  /** `POST { code }` (the getPhoneNumber button's code), Bearer token → `200 { phoneNumber, purePhoneNumber, countryCode }`. */
+  phone: string
+  /** `POST { code }` (a fresh `wx.login` code), Bearer token → `204`: the user's session_key is current again, the session unchanged. */
+  sessionKey: string
 }
 
 export const AUTH_ROUTES: Readonly<AuthRoutes> = Object.freeze({
   login: '/auth/login',
   check: '/auth/session',
   logout: '/auth/logout',
+  decrypt: '/auth/decrypt',
+  phone: '/auth/phone',
+  sessionKey: '/auth/session-key',
 })

@@ -2,7 +2,7 @@
 export { createServer } from './create-server.ts'
 export { loginPlugin } from './login-plugin.ts'
 export { DEFAULT_SESSION_TTL_MS } from './login-options.ts'
-export type { CreateServerOptions, LoginPluginOptions, WechatAppOptions } from './types.ts'
+export type { AccessTokenOptions, CreateServerOptions, LoginPluginOptions, WechatAppOptions } from './types.ts'
 
 export { HttpError, isHttpError, SERVER_ERROR_CODES } from './http-errors.ts'
 export type { ErrorBody, HttpErrorOptions, ServerErrorCode } from './http-errors.ts'
@@ -22,6 +22,7 @@ export {
 } from './store/index.ts'
 export type {
   CreateSessionOptions,
+  LoginStart,
   RateLimitCounter,
   RateLimitHit,
   SessionKeyEncryption,
@@ -29,7 +30,10 @@ export type {
   SessionStore,
   SqliteSessionStore,
   SqliteStoreOptions,
+  UserStore,
+  WechatUser,
 } from './store/index.ts'
+export { CLAIMS_MAX_BYTES } from './store/index.ts'
 
 export {
   Code2SessionError,
@@ -46,17 +50,44 @@ export {
   verifySignature,
   WECHAT_ERRCODE_HTTP,
   WECHAT_UNAVAILABLE_HTTP,
+  ACCESS_TOKEN_REJECTED_ERRCODES,
+  createAccessTokenManager,
+  createMemoryTokenCache,
+  createWechatServerApi,
+  DEFAULT_ACCESS_TOKEN_REFRESH_AHEAD_MS,
+  DEFAULT_FORCE_REFRESH_INTERVAL_MS,
+  DEFAULT_MAX_FORCE_REFRESHES_PER_DAY,
+  httpForWechatApiError,
+  isAccessTokenRejection,
+  isWechatApiError,
+  loginStateSignature,
+  STALE_LOGIN_STATE_ERRCODE,
+  WechatApiError,
 } from './wechat/index.ts'
 export type {
+  AccessTokenEvent,
+  AccessTokenManager,
+  AccessTokenManagerOptions,
+  CachedAccessToken,
   Code2SessionClient,
   Code2SessionClientOptions,
   Code2SessionFailure,
   DecryptedData,
   DecryptFailure,
+  PhoneNumber,
+  WechatApiAnswer,
+  WechatApiFailure,
   WechatErrcodeAnswer,
   WechatIdentity,
+  WechatServerApi,
+  WechatServerApiName,
+  WechatServerApiOptions,
+  WechatTokenCache,
   WechatWatermark,
 } from './wechat/index.ts'
+export { LoginHookResultError } from './users/index.ts'
+export type { AppUser, LoginHook, LoginHookInput, LoginHookResult, PhoneNumberHook, PhoneNumberHookInput } from './users/index.ts'
+export { SESSION_KEY_VERDICT_TTL_MS } from './session-keys/index.ts'
 
 export type { IssuedSession, LoginSessions } from './plugins/index.ts'
 export { addressKey, createMemoryRateLimitCounter, DEFAULT_LOGIN_RATE_LIMIT, DEFAULT_MAX_LOGINS_PER_OPENID } from './rate-limit/index.ts'

@@ -7,7 +7,8 @@
  *
  * It decorates the app (it is wrapped with `fastify-plugin`, so the decorators
  * reach the app that registered it) with `authenticate`, `loginSessions`,
- * `sessionStore` and `code2Session`, and each request with `loginSession`. Its
+ * `sessionStore`, `code2Session`, `wechatAccessToken`, `checkSessionKey` and
+ * `resetSessionKey`, and each request with `loginSession`. Its
  * routes live in their own encapsulated context, under `prefix` when given,
  * with strict JSON, `no-store` answers, the contract's error shape and the
  * login rate limit; none of that leaks into the user's own routes.
@@ -18,11 +19,31 @@
  */
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { errorHandlingPlugin, installSessionAuth, wechatClientPlugin } from './plugins/index.ts'
+import { errorHandlingPlugin, installSessionAuth, wechatClientPlugin, wechatServerApiPlugin } from './plugins/index.ts'
 import { createLoginRateLimiter, createMemoryRateLimitCounter, loginRateLimitPlugin } from './rate-limit/index.ts'
 import { loginRoutes } from './routes/index.ts'
 import { resolveLoginOptions } from './login-options.ts'
+import { createSessionKeyService } from './session-keys/index.ts'
 import type { LoginPluginOptions } from './types.ts'
+import { createAppUsers, createPhoneBinding } from './users/index.ts'
+import { createWechatServerApi } from './wechat/index.ts'
+import type { AccessTokenEvent } from './wechat/index.ts'
+
+/** The access_token manager's events as log lines: what happened, never the token. */
+function logAccessTokenEvent(fastify: FastifyInstance, event: AccessTokenEvent): void {
+  if (event.type === 'refreshed') {
+    fastify.log.info({ forced: event.forced, changed: event.changed, expiresInSeconds: event.expiresInSeconds }, 'access_token refreshed')
+  } else if (event.type === 'force_refresh_withheld') {
+    fastify.log.warn({ reason: event.reason }, 'access_token force refresh withheld')
+  } else {
+    const { error } = event
+    const details =
+      error instanceof Error
+        ? { failure: (error as { failure?: unknown }).failure, errcode: (error as { errcode?: unknown }).errcode, reason: error.message }
+        : { reason: String(error) }
+    fastify.log.error({ ...details, background: event.background }, 'access_token refresh failed')
+  }
+}
 
 async function login(fastify: FastifyInstance, options: LoginPluginOptions): Promise<void> {
   const resolved = resolveLoginOptions(options, 'loginPlugin')
@@ -37,6 +58,17 @@ async function login(fastify: FastifyInstance, options: LoginPluginOptions): Pro
   installSessionAuth(fastify, { store, sessionTtlMs: resolved.sessionTtlMs, singleSessionPerUser: resolved.singleSessionPerUser })
   await fastify.register(wechatClientPlugin, { client: resolved.code2Session })
 
+  const tokens = resolved.createAccessTokens((event) => logAccessTokenEvent(fastify, event))
+  const wechatApi = createWechatServerApi({
+    tokens,
+    apiBase: resolved.apiBase,
+    ...(resolved.wechatApiTimeoutMs === undefined ? {} : { timeoutMs: resolved.wechatApiTimeoutMs }),
+  })
+  const sessionKeys = createSessionKeyService(store.users, wechatApi)
+  await fastify.register(wechatServerApiPlugin, { tokens, sessionKeys })
+  const appUsers = createAppUsers(store.users, resolved.onLogin)
+  const phoneBinding = createPhoneBinding(store.users, resolved.onPhoneNumber)
+
   // Counted where the sessions are when the store can share counters (Redis: every instance sees every attempt).
   const limiter =
     resolved.rateLimit === false
@@ -48,7 +80,7 @@ async function login(fastify: FastifyInstance, options: LoginPluginOptions): Pro
     async (routes) => {
       await routes.register(errorHandlingPlugin)
       if (limiter !== false) await routes.register(loginRateLimitPlugin, { limiter })
-      await routes.register(loginRoutes, { rateLimit: limiter, appId: resolved.appId })
+      await routes.register(loginRoutes, { rateLimit: limiter, appId: resolved.appId, appUsers, sessionKeys, wechatApi, phoneBinding })
     },
     resolved.prefix === undefined ? {} : { prefix: resolved.prefix },
   )

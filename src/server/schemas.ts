@@ -9,6 +9,8 @@ export const BODY_LIMITS = {
   login: 16 * 1024,
   session: 1024,
   decrypt: 32 * 1024,
+  phone: 1024,
+  sessionKey: 1024,
 } as const
 
 export const errorBodySchema = {
@@ -53,6 +55,42 @@ export const loginSchema = {
         expiresIn: { type: 'integer' },
       },
     },
+    ...errorResponses,
+  },
+} as const
+
+/** A `{ code }` body: a WeChat code of printable ASCII (login codes are 32 characters, phone codes 64). */
+const codeBody = {
+  type: 'object',
+  required: ['code'],
+  additionalProperties: false,
+  properties: {
+    code: { type: 'string', minLength: 1, maxLength: CODE_MAX_LENGTH, pattern: '^[\\x21-\\x7E]+$' },
+  },
+} as const
+
+export const phoneSchema = {
+  headers: bearerHeadersSchema,
+  body: codeBody,
+  response: {
+    200: {
+      type: 'object',
+      required: ['phoneNumber', 'purePhoneNumber', 'countryCode'],
+      properties: {
+        phoneNumber: { type: 'string' },
+        purePhoneNumber: { type: 'string' },
+        countryCode: { type: 'string' },
+      },
+    },
+    ...errorResponses,
+  },
+} as const
+
+export const sessionKeySchema = {
+  headers: bearerHeadersSchema,
+  body: codeBody,
+  response: {
+    204: { type: 'null' },
     ...errorResponses,
   },
 } as const

@@ -2,13 +2,28 @@ import type { ServerLoggerOption } from './logging.ts'
 import type { TrustProxyOption } from './trust-proxy.ts'
 import type { LoginRateLimitOptions } from './rate-limit/index.ts'
 import type { SessionStore } from './store/index.ts'
+import type { LoginHook, PhoneNumberHook } from './users/index.ts'
 
 export interface WechatAppOptions {
   appId: string
-  /** The AppSecret. Used only in the code2Session query string; never logged or answered. */
+  /** The AppSecret. Used only in the code2Session query string and stable_token's body; never logged or answered. */
   secret: string
   /** Default `https://api.weixin.qq.com`; point it at an emulator in development. */
   apiBase?: string
+}
+
+/** How the shared access_token is kept fresh (docs/server.md, "The access_token"). */
+export interface AccessTokenOptions {
+  /** Refresh in the background once the token has this little left. Default 300 000 ms: WeChat's hand-over, when a normal-mode call gets a new token. */
+  refreshAheadMs?: number
+  /** One stable_token call at most this long. Default 5000 ms. */
+  timeoutMs?: number
+  /** How long one instance holds the refresh lock at most. Default three times `timeoutMs`. */
+  lockTtlMs?: number
+  /** Force refreshes a UTC day, every instance together. Default 10 (WeChat allows 20). */
+  maxForceRefreshesPerDay?: number
+  /** Least time between force refreshes, every instance together. Default 30 000 ms (WeChat ignores sooner ones). */
+  forceRefreshIntervalMs?: number
 }
 
 /** What `loginPlugin` takes. */
@@ -33,6 +48,23 @@ export interface LoginPluginOptions {
   prefix?: string
   /** Close the store when the app closes. Default `true`; `false` when the app shares a store it closes itself. */
   closeStore?: boolean
+  /**
+   * Your app's user for each login: `({ openid, unionid, isNewUser }) =>
+   * { userId, claims? }`, kept with the session (`request.loginSession.userId`,
+   * `.claims`). Throw an `HttpError` to refuse the login. Without it, the
+   * store's users table gives each openid an id of its own (a UUID) at its
+   * first login.
+   */
+  onLogin?: LoginHook
+  /**
+   * Where a number bound with `POST /auth/phone` goes: `({ openid, unionid,
+   * userId, phone }) => void`. Without it the store's users table keeps it,
+   * sealed with the store's `encryption`.
+   */
+  onPhoneNumber?: PhoneNumberHook
+  accessToken?: AccessTokenOptions
+  /** Deadline of one getuserphonenumber, checksession or resetusersessionkey call. Default 5000 ms. */
+  wechatApiTimeoutMs?: number
 }
 
 /** What `createServer` takes: the plugin's options plus the Fastify instance's own. */

@@ -57,12 +57,13 @@ async function freePort(): Promise<number> {
   return port
 }
 
-/** The stored row of a token, as a leaked file would show it: the openid, and the session_key sealed. */
+/** The stored rows of a token, as a leaked file would show them: the session's openid, and its user's session_key sealed. */
 function storedRecord(path: string, token: string): { openid: string; session_key: string } | undefined {
   const db = new Database(path, { readonly: true })
   try {
-    return db.prepare('SELECT openid, session_key FROM sessions WHERE token_hash = ?').get(hashSessionToken(token)) as
-      { openid: string; session_key: string } | undefined
+    return db
+      .prepare('SELECT s.openid, u.session_key FROM sessions s JOIN users u ON u.openid = s.openid WHERE s.token_hash = ?')
+      .get(hashSessionToken(token)) as { openid: string; session_key: string } | undefined
   } finally {
     db.close()
   }

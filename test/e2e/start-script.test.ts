@@ -136,7 +136,9 @@ describe('npm start (scripts/start.ts)', { timeout: 60_000 }, () => {
     )
     const db = new Database(path, { readonly: true })
     try {
-      const row = db.prepare('SELECT openid, session_key FROM sessions WHERE token_hash = ?').get(hashSessionToken(token))
+      const row = db
+        .prepare('SELECT s.openid, u.session_key FROM sessions s JOIN users u ON u.openid = s.openid WHERE s.token_hash = ?')
+        .get(hashSessionToken(token))
       expect(row).toMatchObject({ openid: 'o-start-script', session_key: expect.stringMatching(/^v1\.dev-[0-9a-f]{8}\./) })
     } finally {
       db.close()

@@ -36,8 +36,17 @@ afterAll(async () => {
   await stack?.close()
 })
 
-async function launch(device = stack.device()) {
-  const framework = createMiniprogramFramework({ example, pkg, device, replace: { 'config.js': { API_BASE_URL: stack.baseUrl } } })
+async function launch(
+  device = stack.device(),
+  user: { phoneNumber?: string; privacyAgreed?: boolean } = { phoneNumber: '+86 13800138000' },
+) {
+  const framework = createMiniprogramFramework({
+    example,
+    pkg,
+    device,
+    replace: { 'config.js': { API_BASE_URL: stack.baseUrl } },
+    user: { ...user, issuePhoneCode: (openid, phoneNumber) => stack.emulator.issuePhoneCode(openid, phoneNumber) },
+  })
   open.push(framework)
   await framework.launch()
   return { framework, device }
@@ -121,6 +130,67 @@ describe('examples/miniprogram', () => {
     expect(home.data['apiError']).toMatch(/\(high_risk_user\)$/)
     expect(home.data['loginError']).toBe(home.data['apiError'])
     expect(framework.sandbox.unknownGlobals).toEqual([])
+  })
+
+  it("binds the phone number from the page's button, through WeChat's privacy agreement", async () => {
+    const { framework, device } = await launch()
+    const home = framework.currentPage()
+    await expect.poll(() => home.data['apiStatus'], POLL).toBe('done')
+    const before = stack.emulator.phoneNumberStats().exchanged
+
+    const tapped = framework.tapOpenType(home, 'getPhoneNumber')
+    // WeChat holds the button and asks the page for the privacy agreement.
+    await expect.poll(() => home.data['showPrivacy'], POLL).toBe(true)
+    expect(framework.privacyPending()).toBe(true)
+    await framework.tapOpenType(home, 'agreePrivacyAuthorization', 'agree-btn')
+    await tapped
+    expect(home.data).toMatchObject({ phoneStatus: 'bound', phoneNumber: '138****8000', phoneError: '', showPrivacy: false })
+    expect(framework.privacyPending()).toBe(false)
+    expect(stack.emulator.phoneNumberStats().exchanged).toBe(before + 1)
+    const user = await stack.app.sessionStore.users.get(device.sim.openid)
+    expect(user?.phone).toEqual({ phoneNumber: '13800138000', purePhoneNumber: '13800138000', countryCode: '86' })
+
+    // Agreed once: the next tap goes straight through.
+    await framework.tapOpenType(home, 'getPhoneNumber')
+    expect(home.data['phoneStatus']).toBe('bound')
+    expect(stack.emulator.phoneNumberStats().exchanged).toBe(before + 2)
+    const logs = framework.sandbox.consoleEntries.map((entry) => entry.text).join('\n')
+    expect(logs).not.toContain('13800138000')
+    expect(framework.warnings).toEqual([])
+  })
+
+  it('says why there is no number: privacy declined, the user declined, the quota used up; none reaches the server', async () => {
+    const { framework } = await launch(stack.device(), {})
+    const home = framework.currentPage()
+    await expect.poll(() => home.data['apiStatus'], POLL).toBe('done')
+    const calls = stack.emulator.stats().apis.getPhoneNumber.calls
+
+    const declinedPrivacy = framework.tapOpenType(home, 'getPhoneNumber')
+    await expect.poll(() => home.data['showPrivacy'], POLL).toBe(true)
+    framework.tap(home, 'onDisagreePrivacy')
+    await declinedPrivacy
+    expect(home.data).toMatchObject({ phoneStatus: 'error', showPrivacy: false })
+    expect(home.data['phoneError']).toMatch(/\(phone_denied\)$/)
+
+    // Now agreed, but the user does not share the number.
+    const agreed = framework.tapOpenType(home, 'getPhoneNumber')
+    await expect.poll(() => home.data['showPrivacy'], POLL).toBe(true)
+    await framework.tapOpenType(home, 'agreePrivacyAuthorization', 'agree-btn')
+    await agreed
+    expect(home.data['phoneError']).toMatch(/\(phone_denied\)$/)
+
+    const quota = stack.emulator.phoneNumberStats().quotaRemaining
+    stack.emulator.setPhoneQuota(0)
+    try {
+      const { framework: other } = await launch(stack.device(), { phoneNumber: '13900139000', privacyAgreed: true })
+      const page = other.currentPage()
+      await expect.poll(() => page.data['apiStatus'], POLL).toBe('done')
+      await other.tapOpenType(page, 'getPhoneNumber')
+      expect(page.data['phoneError']).toMatch(/\(phone_quota_exhausted\)$/)
+    } finally {
+      stack.emulator.setPhoneQuota(quota)
+    }
+    expect(stack.emulator.stats().apis.getPhoneNumber.calls).toBe(calls)
   })
 
   it('every WXML binding names page data or a page method', async () => {

@@ -10,16 +10,26 @@
  *   with the query, `onShow`, `onReady`, `onHide`, `onUnload`), `setData`
  *   (data crosses to the view as JSON; `undefined` is refused as WeChat
  *   refuses it), and the page stack of `wx.navigateTo` and `wx.reLaunch`;
- * - `wx` is the simulated wx of src/emulator plus those two navigation APIs.
+ * - `wx` is the simulated wx of src/emulator plus those two navigation APIs
+ *   and `wx.onNeedPrivacyAuthorization`;
+ * - the open-type buttons a phone-number binding needs (`tapOpenType`):
+ *   `getPhoneNumber`, held for WeChat's privacy agreement until the page
+ *   resolves it after the user tapped its `agreePrivacyAuthorization` button
+ *   (WeChat checks that button was tapped), then answering `e.detail` as
+ *   WeChat does: `{ code, errMsg: 'getPhoneNumber:ok' }` with a code from the
+ *   WeChat emulator, or a failure without a code.
  *
- * Rendering is not simulated: a page's `data` is what its WXML would show.
+ * Rendering is not simulated: a page's `data` is what its WXML would show,
+ * and a button is found in the page's WXML by its open-type (and id).
  */
 import { readFile, readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { transform } from 'esbuild'
+import { PhoneQuotaExhaustedError } from '../../src/emulator/index.ts'
 import type { SimulatedWx } from '../../src/emulator/index.ts'
 import type { BuiltPackage, Library } from '../bundle/built-package.ts'
 import { createMiniprogramSandbox, unknownModule, type MiniprogramSandbox } from '../bundle/miniprogram-sandbox.ts'
+import { wxmlButtons } from './wxml-bindings.ts'
 
 export interface CompiledExample {
   root: string
@@ -71,13 +81,27 @@ export interface PageInstance {
   [custom: string]: unknown
 }
 
+/** The WeChat user behind the device, as the phone-number button sees them. */
+export interface WechatUserSimulation {
+  /** The number bound to the WeChat account; `undefined`: the user declines to share it. */
+  phoneNumber?: string
+  /** WeChat's side of the button: a code for the number (the WeChat emulator's `issuePhoneCode`). */
+  issuePhoneCode(openid: string, phoneNumber: string): Promise<string>
+  /** Whether the user agreed to the mini-program's privacy guide before. Default false. */
+  privacyAgreed?: boolean
+}
+
 export interface FrameworkOptions {
   example: CompiledExample
   pkg: BuiltPackage
   device: SimulatedWx
   /** Module exports to use instead of a file's own, e.g. `config.js` pointing at the test server. */
   replace?: Record<string, unknown>
+  /** For the open-type buttons; without it, `tapOpenType(page, 'getPhoneNumber')` fails the test. */
+  user?: WechatUserSimulation
 }
+
+type PrivacyAnswer = { event?: unknown; buttonId?: unknown }
 
 export interface MiniprogramFramework {
   readonly sandbox: MiniprogramSandbox
@@ -94,6 +118,15 @@ export interface MiniprogramFramework {
   currentPage(): PageInstance
   /** What a `bindtap` on the page does: calls the handler with a tap event; answers what it returned. */
   tap(page: PageInstance, handler: string): unknown
+  /**
+   * A tap on the page's `<button open-type="…">` (the one with `id` when
+   * given). Resolves once the button's event handler ran and what it returned
+   * settled; for `getPhoneNumber`, that is after the privacy agreement, when
+   * WeChat asks for one. `privacyPending()` says whether WeChat is waiting on it.
+   */
+  tapOpenType(page: PageInstance, openType: 'getPhoneNumber' | 'agreePrivacyAuthorization', id?: string): Promise<unknown>
+  /** A privacy agreement is being asked for: a listener was called and has not resolved yet. */
+  privacyPending(): boolean
   /** Unloads every page and stops the sandbox's timers. */
   close(): void
 }
@@ -157,7 +190,64 @@ export function createMiniprogramFramework(options: FrameworkOptions): Miniprogr
     }
   }
 
-  const wx = { ...device, navigateTo: navigation('navigateTo'), reLaunch: navigation('reLaunch') }
+  let privacyAgreed = options.user?.privacyAgreed ?? false
+  const privacyListeners: Array<(resolve: (answer: PrivacyAnswer) => void, eventInfo: { referrer: string }) => void> = []
+  /** The ids of the agreePrivacyAuthorization buttons the user tapped. */
+  const agreeTapped = new Set<string>()
+  let privacyWaiting: ((answer: PrivacyAnswer) => void) | undefined
+
+  const wx = {
+    ...device,
+    navigateTo: navigation('navigateTo'),
+    reLaunch: navigation('reLaunch'),
+    onNeedPrivacyAuthorization(listener: unknown) {
+      if (typeof listener !== 'function') throw new TypeError('onNeedPrivacyAuthorization: listener must be a function')
+      privacyListeners.push(listener as (typeof privacyListeners)[number])
+    },
+  }
+
+  /**
+   * WeChat's privacy gate in front of a privacy component: resolves `true`
+   * when it may go on. The latest registered listener is asked (the
+   * simulation's choice; WeChat's page does not say what several do).
+   * Without a listener WeChat shows its own prompt, taken as agreed.
+   */
+  function privacyGate(referrer: string): Promise<boolean> {
+    if (privacyAgreed) return Promise.resolve(true)
+    const listener = privacyListeners[privacyListeners.length - 1]
+    if (listener === undefined) {
+      privacyAgreed = true
+      return Promise.resolve(true)
+    }
+    return new Promise<boolean>((resolve) => {
+      const answer = (given: PrivacyAnswer): void => {
+        if (given?.event === 'exposureAuthorization') return
+        privacyWaiting = undefined
+        // WeChat checks that the agree button named was really tapped.
+        const agreed = given?.event === 'agree' && typeof given.buttonId === 'string' && agreeTapped.has(given.buttonId)
+        if (given?.event === 'agree' && !agreed)
+          warnings.push(`privacy resolve named button "${String(given.buttonId)}", which was not tapped`)
+        if (agreed) privacyAgreed = true
+        resolve(agreed)
+      }
+      privacyWaiting = answer
+      later(() => listener(answer, { referrer }))
+    })
+  }
+
+  async function phoneNumberDetail(): Promise<Record<string, unknown>> {
+    const user = options.user
+    if (!user) throw new Error('the framework was given no user for the phone-number button')
+    if (!(await privacyGate('button.getPhoneNumber'))) return { errMsg: 'getPhoneNumber:fail privacy permission is not authorized' }
+    if (user.phoneNumber === undefined) return { errMsg: 'getPhoneNumber:fail user deny' }
+    try {
+      return { code: await user.issuePhoneCode(device.sim.openid, user.phoneNumber), errMsg: 'getPhoneNumber:ok' }
+    } catch (error) {
+      // No code: WeChat bills the button, and the quota is used up (the errMsg text is the simulation's).
+      if (error instanceof PhoneQuotaExhaustedError) return { errMsg: 'getPhoneNumber:fail no quota', errno: error.errno }
+      throw error
+    }
+  }
   const sandbox = createMiniprogramSandbox({
     wx,
     App: (appOptions) => {
@@ -275,6 +365,37 @@ export function createMiniprogramFramework(options: FrameworkOptions): Miniprogr
       if (typeof fn !== 'function') throw new Error(`${page.route} has no method ${handler}`)
       return (fn as Handler).call(page, tapEvent())
     },
+    async tapOpenType(page, openType, id) {
+      const button = wxmlButtons(example.wxml.get(page.route) ?? '').find(
+        (candidate) => candidate.openType === openType && (id === undefined || candidate.id === id),
+      )
+      if (!button) throw new Error(`${page.route} has no <button open-type="${openType}"${id === undefined ? '' : ` id="${id}"`}>`)
+      const target = { id: button.id ?? '', dataset: {} }
+      const event = (type: string, detail: Record<string, unknown>) => ({
+        type,
+        timeStamp: 0,
+        target,
+        currentTarget: target,
+        detail,
+        mark: {},
+      })
+      const call = (name: string | undefined, payload: unknown): unknown => {
+        if (name === undefined) return undefined
+        const fn = page[name]
+        if (typeof fn !== 'function') throw new Error(`${page.route} binds ${name}, which it does not have`)
+        return (fn as Handler).call(page, payload)
+      }
+      if (openType === 'agreePrivacyAuthorization') {
+        if (button.id !== undefined) agreeTapped.add(button.id)
+        return call(
+          button.handlers['agreeprivacyauthorization'],
+          event('agreeprivacyauthorization', { errMsg: 'agreePrivacyAuthorization:ok' }),
+        )
+      }
+      const detail = await phoneNumberDetail()
+      return call(button.handlers['getphonenumber'], event('getphonenumber', detail))
+    },
+    privacyPending: () => privacyWaiting !== undefined,
     close() {
       while (stack.length > 0) callHook(stack.pop(), 'onUnload')
       sandbox.dispose()

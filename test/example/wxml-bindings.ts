@@ -27,3 +27,25 @@ export function wxmlBindings(wxml: string): WxmlBindings {
   }
   return { dataNames: [...dataNames], handlers: [...handlers] }
 }
+
+/** One `<button>` of a WXML file: its `id`, its `open-type`, and its handlers by event (`getphonenumber` → `onGetPhoneNumber`). */
+export interface WxmlButton {
+  id: string | undefined
+  openType: string | undefined
+  handlers: Record<string, string>
+}
+
+export function wxmlButtons(wxml: string): WxmlButton[] {
+  const buttons: WxmlButton[] = []
+  for (const [, attributes = ''] of wxml.matchAll(/<button\b([^>]*)>/g)) {
+    const values = new Map<string, string>()
+    for (const [, name = '', value = ''] of attributes.matchAll(/([\w:-]+)="([^"]*)"/g)) values.set(name, value)
+    const handlers: Record<string, string> = {}
+    for (const [name, value] of values) {
+      const event = /^(?:bind|catch):?(\w+)$/.exec(name)?.[1]
+      if (event !== undefined) handlers[event] = value.trim()
+    }
+    buttons.push({ id: values.get('id'), openType: values.get('open-type'), handlers })
+  }
+  return buttons
+}

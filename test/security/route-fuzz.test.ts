@@ -51,6 +51,8 @@ const ROUTES = [
   { method: 'POST', url: '/auth/session' },
   { method: 'POST', url: '/auth/logout' },
   { method: 'POST', url: '/auth/decrypt' },
+  { method: 'POST', url: '/auth/phone' },
+  { method: 'POST', url: '/auth/session-key' },
   { method: 'GET', url: '/healthz' },
   { method: 'GET', url: '/me' },
 ] as const

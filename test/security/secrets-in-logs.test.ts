@@ -2,8 +2,9 @@
  * No secret in any log line, at any level (`trace`), over full flows on real
  * HTTP, failures included: the AppSecret (the right one and a wrong one),
  * every `wx.login` code, every session_key WeChat handed out, every session
- * token, decrypted user data. The developer server's log, the emulator's log
- * and every `LoginError` the client produced are searched.
+ * token, decrypted user data, phone numbers and their codes, the
+ * access_token. The developer server's log, the emulator's log and every
+ * `LoginError` the client produced are searched.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSimulatedWx } from '../../src/emulator/index.ts'
@@ -103,6 +104,28 @@ describe('secrets in logs', () => {
     rememberSessionKey(other.sim.openid)
     const foreign = emulator.encryptForUser(other.sim.openid, { phoneNumber: PII_MARKER })
     expect((await alice.client.request({ url: '/auth/decrypt', method: 'POST', data: foreign })).statusCode).toBe(400)
+
+    // A phone number bound, refused, and a stale session_key detected and refreshed.
+    const phone = '13912345678'
+    secrets.add(phone)
+    const phoneCode = await emulator.issuePhoneCode(alice.openid, phone)
+    secrets.add(phoneCode)
+    expect((await alice.client.bindPhoneNumber({ code: phoneCode })).purePhoneNumber).toBe(phone)
+    await expect(alice.client.bindPhoneNumber({ code: phoneCode })).rejects.toMatchObject({ code: 'invalid_phone_code' })
+    emulator.faultsOf('getPhoneNumber').failNext(1, 40013)
+    await expect(alice.client.bindPhoneNumber({ code: await emulator.issuePhoneCode(alice.openid, phone) })).rejects.toMatchObject({
+      code: 'server_error',
+    })
+    secrets.add(await server.app.wechatAccessToken())
+    emulator.rotateSessionKey(alice.openid)
+    rememberSessionKey(alice.openid)
+    const staleData = emulator.encryptForUser(alice.openid, { phoneNumber: PII_MARKER })
+    expect((await alice.client.request({ url: '/auth/decrypt', method: 'POST', data: staleData })).statusCode).toBe(409)
+    await alice.client.refreshSessionKey()
+    rememberSessionKey(alice.openid)
+    emulator.expireAccessToken()
+    expect(await server.app.checkSessionKey(alice.openid)).toBe(true)
+    secrets.add(await server.app.wechatAccessToken())
     await alice.client.logout()
 
     // WeChat busy, slow, dropping, broken gateway, high-risk user, quota: each ends in a typed failure.

@@ -52,6 +52,12 @@ function session(): { token: string; record: SessionRecord } {
   }
 }
 
+/** A distinct Chinese mobile number per n. */
+function phoneOf(n: number): { phoneNumber: string; purePhoneNumber: string; countryCode: string } {
+  const pure = `139${String(40_000_000 + n * 7919).padStart(8, '0')}`
+  return { phoneNumber: pure, purePhoneNumber: pure, countryCode: '86' }
+}
+
 /** The forms a leaked secret could take in a dump: base64, hex and the raw bytes. */
 function expectAbsent(haystack: Buffer, secret: string, rawBytes?: Buffer): void {
   expect(haystack.includes(Buffer.from(secret))).toBe(false)
@@ -73,22 +79,34 @@ function withNodeEnv(value: string, work: () => void): void {
 }
 
 describe('SQLite with encryption', () => {
-  it('keeps neither a session_key nor a token in the database or WAL files', async () => {
+  it('keeps neither a session_key, a token, a phone number nor the access_token in the database or WAL files', async () => {
     const path = join(dir, 'sealed.db')
     const store = createSqliteStore({ path, sweepIntervalMs: false, encryption: boxV1 })
     const sessions = Array.from({ length: 20 }, session)
+    const accessToken = `at-${randomBytes(40).toString('hex')}`
     try {
       for (const { record } of sessions) await store.create(record)
       for (const { record } of sessions) expect(await store.get(record.tokenHash)).toEqual(record)
+      for (const [n, { record }] of sessions.entries()) await store.users.bindPhoneNumber(record.openid, phoneOf(n), Date.now())
+      await store.wechatTokenCache.compareAndSet('wxatrest0000000001', undefined, { accessToken, expiresAt: Date.now() + 60_000 })
+      expect((await store.wechatTokenCache.get('wxatrest0000000001'))?.accessToken).toBe(accessToken)
       const files = Buffer.concat([readFileSync(path), readFileSync(`${path}-wal`)])
-      for (const { token, record } of sessions) {
+      for (const [n, { token, record }] of sessions.entries()) {
         expectAbsent(files, record.sessionKey, Buffer.from(record.sessionKey, 'base64'))
         expectAbsent(files, token)
+        expectAbsent(files, phoneOf(n).purePhoneNumber)
       }
+      expectAbsent(files, accessToken)
       const db = new Database(path, { readonly: true })
-      const stored = db.prepare('SELECT session_key FROM sessions').all() as Array<{ session_key: string }>
+      const users = db.prepare('SELECT session_key, phone FROM users').all() as Array<{ session_key: string; phone: string }>
+      const own = db.prepare('SELECT session_key FROM sessions').all() as Array<{ session_key: string }>
+      const tokens = db.prepare('SELECT token FROM wechat_tokens').all() as Array<{ token: string }>
       db.close()
-      expect(stored.every((row) => row.session_key.startsWith('v1.k1.'))).toBe(true)
+      expect(users).toHaveLength(20)
+      expect(users.every((row) => row.session_key.startsWith('v1.k1.') && row.phone.startsWith('v1.k1.'))).toBe(true)
+      // The sessions themselves hold no session_key at all: the user's row has the newest.
+      expect(own.every((row) => row.session_key === '')).toBe(true)
+      expect(tokens.map((row) => row.token.slice(0, 6))).toEqual(['v1.k1.'])
     } finally {
       await store.close()
     }
@@ -111,7 +129,7 @@ describe('SQLite with encryption', () => {
       await rotated.close()
     }
     const db = new Database(path, { readonly: true })
-    const row = db.prepare('SELECT session_key FROM sessions WHERE token_hash = ?').get(after.record.tokenHash) as { session_key: string }
+    const row = db.prepare('SELECT session_key FROM users WHERE openid = ?').get(after.record.openid) as { session_key: string }
     db.close()
     expect(row.session_key.startsWith('v1.k2.')).toBe(true)
 
@@ -125,7 +143,7 @@ describe('SQLite with encryption', () => {
     }
   })
 
-  it('a sealed session_key moved onto another session does not open there', async () => {
+  it('a sealed session_key moved onto another user does not open there', async () => {
     const path = join(dir, 'moved.db')
     const store = createSqliteStore({ path, sweepIntervalMs: false, encryption: boxV1 })
     const victim = session()
@@ -134,9 +152,9 @@ describe('SQLite with encryption', () => {
       await store.create(victim.record)
       await store.create(attacker.record)
       const db = new Database(path)
-      db.prepare('UPDATE sessions SET session_key = (SELECT session_key FROM sessions WHERE token_hash = ?) WHERE token_hash = ?').run(
-        victim.record.tokenHash,
-        attacker.record.tokenHash,
+      db.prepare('UPDATE users SET session_key = (SELECT session_key FROM users WHERE openid = ?) WHERE openid = ?').run(
+        victim.record.openid,
+        attacker.record.openid,
       )
       db.close()
       expect(await store.get(attacker.record.tokenHash)).toBeUndefined()
@@ -157,6 +175,7 @@ describe('Redis with encryption', () => {
         const type = await probe.type(key)
         if (type === 'string') parts.push((await probe.get(key)) ?? '')
         else if (type === 'zset') parts.push(...(await probe.zrange(key, 0, -1)))
+        else if (type === 'hash') parts.push(JSON.stringify(await probe.hgetall(key)))
       }
       return Buffer.from(parts.join('\n'))
     } finally {
@@ -173,10 +192,20 @@ describe('Redis with encryption', () => {
     try {
       const sessions = Array.from({ length: 10 }, session)
       for (const { record } of sessions) await sealedV1.create(record)
+      for (const [n, { record }] of sessions.entries()) await sealedV1.users.bindPhoneNumber(record.openid, phoneOf(n), Date.now())
+      const accessToken = `at-${randomBytes(40).toString('hex')}`
+      await sealedV1.wechatTokenCache.compareAndSet('wxatrest0000000002', undefined, { accessToken, expiresAt: Date.now() + 60_000 })
       const text = await dump(keyPrefix)
-      for (const { token, record } of sessions) {
+      expect(text.includes(Buffer.from('"phone":"v1.k1.'))).toBe(true)
+      expectAbsent(text, accessToken)
+      expect((await sealedV2.wechatTokenCache.get('wxatrest0000000002'))?.accessToken).toBe(accessToken)
+      expect(await stranger.wechatTokenCache.get('wxatrest0000000002')).toBeUndefined()
+      for (const [n, { token, record }] of sessions.entries()) {
         expectAbsent(text, record.sessionKey, Buffer.from(record.sessionKey, 'base64'))
         expectAbsent(text, token)
+        expectAbsent(text, phoneOf(n).purePhoneNumber)
+        expect((await sealedV2.users.get(record.openid))?.phone).toEqual(phoneOf(n))
+        expect((await stranger.users.get(record.openid))?.phone).toBeUndefined()
         expect(await sealedV2.get(record.tokenHash)).toEqual(record)
         expect(await stranger.get(record.tokenHash)).toBeUndefined()
         expect(await plain.get(record.tokenHash)).toBeUndefined()

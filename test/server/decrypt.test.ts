@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decryptData, DecryptDataError, signRawData, verifySignature } from '../../src/server/index.ts'
 import type { DecryptFailure } from '../../src/server/index.ts'
-import { bearer, login, newUser, startFixture } from './helpers/server-fixture.ts'
-import type { Fixture } from './helpers/server-fixture.ts'
+import { startEmulatorFixture } from './helpers/emulator-fixture.ts'
+import type { EmulatorFixture } from './helpers/emulator-fixture.ts'
+import { bearer } from './helpers/server-fixture.ts'
 import { encryptData, encryptPlaintext, encryptRawBlocks, randomIv, randomSessionKey } from './helpers/wechat-crypto.ts'
 
 const APP_ID = 'wx4f4bc4dec97d474b'
@@ -150,10 +151,10 @@ describe('verifySignature', () => {
 })
 
 describe('POST /auth/decrypt', () => {
-  let fixture: Fixture
+  let fixture: EmulatorFixture
 
   beforeAll(async () => {
-    fixture = await startFixture()
+    fixture = await startEmulatorFixture()
   })
 
   afterAll(async () => {
@@ -161,25 +162,24 @@ describe('POST /auth/decrypt', () => {
   })
 
   it("decrypts with the caller's own session_key", async () => {
-    const user = newUser()
-    const { token } = await login(fixture, user)
-    const iv = randomIv()
+    const { token, openid } = await fixture.login()
     const data = userInfo(fixture.wechat.appId)
+    const { encryptedData, iv } = fixture.wechat.encryptForUser(openid, data)
     const response = await fixture.app.inject({
       method: 'POST',
       url: '/auth/decrypt',
       headers: bearer(token),
-      payload: { encryptedData: encryptData(user.sessionKey, data, iv), iv },
+      payload: { encryptedData, iv },
     })
     expect(response.statusCode).toBe(200)
-    expect(response.json()).toEqual({ data })
-    expect(response.body).not.toContain(user.sessionKey)
+    expect(response.json<{ data: Record<string, unknown> }>().data).toMatchObject({ ...data, watermark: { appid: fixture.wechat.appId } })
+    expect(response.body).not.toContain(fixture.wechat.sessionKeyOf(openid))
   })
 
-  it("answers 400 decrypt_failed for data encrypted with someone else's key", async () => {
-    const user = newUser()
-    const { token } = await login(fixture, user)
+  it("answers 400 decrypt_failed for data encrypted with someone else's key, once WeChat says the key is current", async () => {
+    const { token, openid } = await fixture.login()
     const iv = randomIv()
+    fixture.wechat.resetStats()
     const response = await fixture.app.inject({
       method: 'POST',
       url: '/auth/decrypt',
@@ -188,20 +188,25 @@ describe('POST /auth/decrypt', () => {
     })
     expect(response.statusCode).toBe(400)
     expect(response.json()).toEqual({ error: 'decrypt_failed', message: expect.any(String) })
+    expect(fixture.wechat.stats().apis.checkSessionKey).toMatchObject({ calls: 1, ok: 1 })
+    expect(fixture.wechat.sessionKeyOf(openid)).toBeDefined()
   })
 
-  it('answers 400 decrypt_failed for data issued to another mini-program', async () => {
-    const user = newUser()
-    const { token } = await login(fixture, user)
+  it('answers 400 decrypt_failed for data issued to another mini-program, without asking WeChat', async () => {
+    const { token, openid } = await fixture.login()
     const iv = randomIv()
+    // The user's own key, data watermarked for another app (encryptForUser would stamp the emulator's appid).
+    const otherApp = encryptData(fixture.wechat.sessionKeyOf(openid) ?? '', userInfo('wx1111111111111111'), iv)
+    fixture.wechat.resetStats()
     const response = await fixture.app.inject({
       method: 'POST',
       url: '/auth/decrypt',
       headers: bearer(token),
-      payload: { encryptedData: encryptData(user.sessionKey, userInfo('wx1111111111111111'), iv), iv },
+      payload: { encryptedData: otherApp, iv },
     })
     expect(response.statusCode).toBe(400)
     expect(response.json()).toMatchObject({ error: 'decrypt_failed', message: expect.stringContaining('mini-program') })
+    expect(fixture.wechat.stats().apis.checkSessionKey.calls).toBe(0)
   })
 
   it('answers 401 session_expired without a live session', async () => {

@@ -83,9 +83,14 @@ describe('createRedisStore', () => {
       const r = record({ tokenHash: hashSessionToken(token) })
       await store.create(r)
       const keys = await keysUnder(keyPrefix)
-      // The session and the user's index share the user's hash tag; the pointer finds the user from the token hash.
+      // The session, the user's index and the user's hash share the user's hash tag; the pointer finds the user from the token hash.
       expect(keys).toEqual(
-        [`${keyPrefix}t:${r.tokenHash}`, `${keyPrefix}{u:${r.openid}}:idx`, `${keyPrefix}{u:${r.openid}}:s:${r.tokenHash}`].sort(),
+        [
+          `${keyPrefix}t:${r.tokenHash}`,
+          `${keyPrefix}{u:${r.openid}}:idx`,
+          `${keyPrefix}{u:${r.openid}}:s:${r.tokenHash}`,
+          `${keyPrefix}{u:${r.openid}}:user`,
+        ].sort(),
       )
       const probe = new Redis(REDIS_URL)
       const values = [
@@ -98,7 +103,8 @@ describe('createRedisStore', () => {
       expect(values[2]).toEqual([r.tokenHash, String(r.expiresAt)])
       expect(JSON.stringify({ keys, values })).not.toContain(token)
       expect(await store.delete(r.tokenHash)).toBe(true)
-      expect(await keysUnder(keyPrefix)).toEqual([])
+      // The user outlives their sessions: a users table, not a session.
+      expect(await keysUnder(keyPrefix)).toEqual([`${keyPrefix}{u:${r.openid}}:user`])
     } finally {
       await store.close()
     }
@@ -114,10 +120,10 @@ describe('createRedisStore', () => {
       await store.create(second, { replaceOpenidSessions: true })
       expect(await store.get(first.tokenHash)).toBeUndefined()
       expect(await store.get(second.tokenHash)).toEqual(second)
-      // The session, the index and the pointer (the replaced session's pointer goes in the background).
-      await vi.waitFor(async () => expect(await countKeys(`${prefix}client:app:`)).toBe(3), { timeout: 2_000, interval: 10 })
+      // The session, the index, the user and the pointer (the replaced session's pointer goes in the background).
+      await vi.waitFor(async () => expect(await countKeys(`${prefix}client:app:`)).toBe(4), { timeout: 2_000, interval: 10 })
       expect(await store.delete(second.tokenHash)).toBe(true)
-      expect(await countKeys(`${prefix}client:app:`)).toBe(0)
+      expect(await countKeys(`${prefix}client:app:`)).toBe(1)
       await store.close()
       expect(await client.ping()).toBe('PONG')
     } finally {

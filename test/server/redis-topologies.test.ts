@@ -152,7 +152,9 @@ describe('npm start with REDIS_CLUSTER_NODES', () => {
       expect(login.status).toBe(200)
       const { token } = (await login.json()) as { token: string }
       const stored = await probe.get(`${keyPrefix}{u:oNpmStartCluster}:s:${hashSessionToken(token)}`)
-      expect(JSON.parse(stored ?? '{}')).toMatchObject({ openid: 'oNpmStartCluster', sessionKey: expect.stringMatching(/^v1\.dev-/) })
+      expect(JSON.parse(stored ?? '{}')).toMatchObject({ openid: 'oNpmStartCluster' })
+      // The user's newest session_key, in the user's own hash (same slot), sealed.
+      expect(await probe.hget(`${keyPrefix}{u:oNpmStartCluster}:user`, 'sessionKey')).toMatch(/^v1\.dev-/)
     } finally {
       probe.disconnect()
       await server.close()

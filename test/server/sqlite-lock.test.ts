@@ -33,7 +33,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** The store, with a promise that resolves when the server first calls `create`. */
+/** The store, with a promise that resolves when a login first writes (reserving the new user's id, then `create`). */
 function watchedStore(options: SqliteStoreOptions): { store: SessionStore; createCalled: Promise<void> } {
   const store = createSqliteStore({ sweepIntervalMs: false, ...options })
   let signal: () => void = () => {}
@@ -44,6 +44,13 @@ function watchedStore(options: SqliteStoreOptions): { store: SessionStore; creat
     createCalled,
     store: {
       ...store,
+      users: {
+        ...store.users,
+        startLogin(openid, candidate) {
+          signal()
+          return store.users.startLogin(openid, candidate)
+        },
+      },
       create(record, createOptions) {
         signal()
         return store.create(record, createOptions)

@@ -129,6 +129,128 @@ describe.each(implementations)('SessionStore contract: $name', (implementation) 
     expect(fetched !== undefined && 'unionid' in fetched).toBe(false)
   })
 
+  it("keeps the app user's id and claims with the session", async () => {
+    const r = record({ userId: 'user-42', claims: { role: 'admin', plan: { tier: 2 } } })
+    await store.create(r)
+    expect(await store.get(r.tokenHash)).toEqual(r)
+  })
+
+  it('refuses a userId or claims that cannot be kept', async () => {
+    await expect(store.create(record({ userId: '' }))).rejects.toBeInstanceOf(TypeError)
+    await expect(store.create(record({ userId: 'x'.repeat(129) }))).rejects.toBeInstanceOf(TypeError)
+    await expect(store.create(record({ claims: { big: 'x'.repeat(5000) } }))).rejects.toBeInstanceOf(TypeError)
+    await expect(store.create(record({ claims: [] as unknown as Record<string, unknown> }))).rejects.toBeInstanceOf(TypeError)
+  })
+
+  it("reads the user's newest session_key in every session of the user", async () => {
+    const phone = record()
+    const laptop = record({ openid: phone.openid })
+    await store.create(phone)
+    await store.create(laptop)
+    expect((await store.get(phone.tokenHash))?.sessionKey).toBe(laptop.sessionKey)
+    expect(await store.users.sessionKeyOf(phone.openid)).toBe(laptop.sessionKey)
+
+    const refreshed = randomBytes(16).toString('base64')
+    await store.users.setSessionKey(phone.openid, refreshed)
+    expect((await store.get(phone.tokenHash))?.sessionKey).toBe(refreshed)
+    expect((await store.get(laptop.tokenHash))?.sessionKey).toBe(refreshed)
+    // Only the key moved: the sessions are otherwise as created.
+    expect(await store.get(laptop.tokenHash)).toEqual({ ...laptop, sessionKey: refreshed })
+  })
+
+  it('gives a new user one id, kept across logins and racing first logins, and knows when the first login completed', async () => {
+    const openid = record().openid
+    expect(await store.users.get(openid)).toBeUndefined()
+    const [a, b] = await Promise.all([store.users.startLogin(openid, 'candidate-a'), store.users.startLogin(openid, 'candidate-b')])
+    expect(a.userId).toBe(b.userId)
+    expect(['candidate-a', 'candidate-b']).toContain(a.userId)
+    expect(a.isNewUser && b.isNewUser).toBe(true)
+
+    const first = record({ openid, userId: a.userId, unionid: 'u-contract-users' })
+    await store.create(first)
+    expect(await store.users.startLogin(openid, 'candidate-c')).toEqual({ isNewUser: false, userId: a.userId })
+    const user = await store.users.get(openid)
+    expect(user).toEqual({
+      openid,
+      unionid: 'u-contract-users',
+      userId: a.userId,
+      firstLoginAt: first.createdAt,
+      lastLoginAt: first.createdAt,
+    })
+
+    const later = record({ openid, userId: a.userId, createdAt: first.createdAt + 5000 })
+    await store.create(later)
+    expect(await store.users.get(openid)).toMatchObject({ firstLoginAt: first.createdAt, lastLoginAt: later.createdAt })
+    expect(JSON.stringify(await store.users.get(openid))).not.toContain(later.sessionKey)
+  })
+
+  it("with the app's own ids (onLogin): startLogin reserves none, and the latest login's id is kept", async () => {
+    const openid = record().openid
+    expect(await store.users.startLogin(openid)).toEqual({ isNewUser: true, userId: undefined })
+    await store.create(record({ openid, userId: 'app-1' }))
+    expect(await store.users.startLogin(openid)).toEqual({ isNewUser: false, userId: 'app-1' })
+    await store.create(record({ openid, userId: 'app-2' }))
+    expect((await store.users.get(openid))?.userId).toBe('app-2')
+  })
+
+  it('binds a phone number to the user, and the user outlives their sessions', async () => {
+    const r = record()
+    await store.create(r)
+    const phone = { phoneNumber: '+85261234567', purePhoneNumber: '61234567', countryCode: '852' }
+    await store.users.bindPhoneNumber(r.openid, phone, 1_700_000_000_000)
+    expect(await store.users.get(r.openid)).toMatchObject({ phone, phoneBoundAt: 1_700_000_000_000 })
+    await expect(store.users.bindPhoneNumber(r.openid, { phoneNumber: 'x' } as never, 1)).rejects.toBeInstanceOf(TypeError)
+    expect(await store.deleteByOpenid(r.openid)).toBe(1)
+    expect((await store.users.get(r.openid))?.phone).toEqual(phone)
+  })
+
+  it('refuses an openid that is not WeChat-shaped in every user operation', async () => {
+    await expect(store.users.startLogin('{bad}', 'x')).rejects.toBeInstanceOf(TypeError)
+    await expect(store.users.get('')).rejects.toBeInstanceOf(TypeError)
+    await expect(store.users.sessionKeyOf('a b')).rejects.toBeInstanceOf(TypeError)
+    await expect(store.users.setSessionKey('{x}', 'k')).rejects.toBeInstanceOf(TypeError)
+  })
+
+  it('keeps one access_token per app, replaced only by a compare-and-set on the token it replaces', async () => {
+    const cache = store.wechatTokenCache
+    if (cache === undefined) throw new Error('both built-in stores have a token cache')
+    const app = `wxcontract${openidCounter}`
+    const first = { accessToken: `token-one-${randomBytes(24).toString('hex')}`, expiresAt: Date.now() + 7_200_000 }
+    const second = {
+      accessToken: `token-two-${randomBytes(24).toString('hex')}`,
+      expiresAt: Date.now() + 7_200_000,
+      lastForcedAt: Date.now(),
+      forceDay: 19_000,
+      forceCount: 3,
+    }
+    expect(await cache.get(app)).toBeUndefined()
+    expect(await cache.compareAndSet(app, undefined, first)).toBe(true)
+    expect(await cache.compareAndSet(app, undefined, second)).toBe(false)
+    expect(await cache.compareAndSet(app, 'some-other-token-entirely', second)).toBe(false)
+    expect(await cache.get(app)).toEqual(first)
+    expect(await cache.compareAndSet(app, first.accessToken, second)).toBe(true)
+    expect(await cache.get(app)).toEqual(second)
+    expect(await cache.get(`${app}x`)).toBeUndefined()
+    await expect(cache.get('{bad}')).rejects.toBeInstanceOf(TypeError)
+  })
+
+  it('lets one owner at a time hold the refresh lock, until it releases it or it runs out', async () => {
+    const cache = store.wechatTokenCache
+    if (cache === undefined) throw new Error('both built-in stores have a token cache')
+    const app = `wxlock${openidCounter}`
+    expect(await cache.tryLock(app, 'instance-a', 10_000)).toBe(true)
+    expect(await cache.tryLock(app, 'instance-b', 10_000)).toBe(false)
+    expect(await cache.tryLock(app, 'instance-a', 10_000)).toBe(true)
+    await cache.unlock(app, 'instance-b')
+    expect(await cache.tryLock(app, 'instance-b', 10_000)).toBe(false)
+    await cache.unlock(app, 'instance-a')
+    expect(await cache.tryLock(app, 'instance-b', 60)).toBe(true)
+    expect(await cache.tryLock(app, 'instance-a', 60)).toBe(false)
+    await sleep(120)
+    expect(await cache.tryLock(app, 'instance-a', 10_000)).toBe(true)
+    await cache.unlock(app, 'instance-a')
+  })
+
   it('answers undefined for an unknown or malformed hash', async () => {
     expect(await store.get(hashSessionToken('never-issued'))).toBeUndefined()
     expect(await store.get('not-a-hash')).toBeUndefined()
@@ -236,7 +358,9 @@ describe.each(implementations)('SessionStore contract: $name', (implementation) 
     for (const r of mine) await store.create(r)
     const found = await Promise.all(mine.map((r) => store.get(r.tokenHash)))
     expect(found.slice(0, 2)).toEqual([undefined, undefined])
-    expect(found.slice(2)).toEqual(mine.slice(2))
+    // Every session of the user reads the newest login's session_key.
+    const newestKey = mine[mine.length - 1]?.sessionKey
+    expect(found.slice(2)).toEqual(mine.slice(2).map((r) => ({ ...r, sessionKey: newestKey })))
     expect(await store.get(stranger.tokenHash)).toEqual(stranger)
     expect(await store.deleteByOpenid(first.openid)).toBe(10)
   })

@@ -1,5 +1,6 @@
 import { AUTH_ROUTES, toLoginError, toSession, type AuthRoutes } from '../../contract/index.ts'
 import type { Platform, PlatformResponse } from '../../platform/types.ts'
+import { accountCalls } from './account-calls.ts'
 import { errorFromResponse, headerValue } from './http-errors.ts'
 import type { Session, SessionServer } from './types.ts'
 
@@ -110,6 +111,8 @@ export function httpSessionServer(options: HttpSessionServerOptions): SessionSer
       if ((response.statusCode >= 200 && response.statusCode < 300) || response.statusCode === 401) return
       throw errorFromResponse(response, 'logout')
     },
+
+    ...accountCalls({ paths, post, authHeader: (session) => tokenHeaderFor(session.token, tokenHeaderName) }),
   }
 }
 

@@ -2,4 +2,4 @@ export { DEFAULT_SESSION_SERVER_PATHS, httpSessionServer, isSessionServer, resol
 export type { HttpSessionServerConfig, HttpSessionServerOptions, SessionServerPaths } from './http-session-server.ts'
 export { errorFromResponse, retryAfterMs } from './http-errors.ts'
 export { isSessionShape, toSession } from '../../contract/index.ts'
-export type { Session, SessionServer } from './types.ts'
+export type { PhoneNumber, PhoneNumberButtonDetail, Session, SessionServer } from './types.ts'

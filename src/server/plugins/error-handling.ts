@@ -1,13 +1,15 @@
 /**
  * Turns every failure into `{ error, message? }` with the right status: bad
  * input is 400 `invalid_request` (never a 500, never a stack), WeChat's
- * answers follow `WECHAT_ERRCODE_HTTP`, a failing store is 503.
+ * answers follow `WECHAT_ERRCODE_HTTP` (code2Session) and
+ * `httpForWechatApiError` (the other APIs), a failing store is 503.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { HttpError, isHttpError } from '../http-errors.ts'
 import { isSessionStoreError } from '../store/index.ts'
-import { httpForWechatErrcode, isCode2SessionError, WECHAT_UNAVAILABLE_HTTP } from '../wechat/index.ts'
+import { LoginHookResultError } from '../users/index.ts'
+import { asHttpError, httpForWechatErrcode, isCode2SessionError, isWechatApiError, WECHAT_UNAVAILABLE_HTTP } from '../wechat/index.ts'
 import type { Code2SessionError } from '../wechat/index.ts'
 
 function fromCode2Session(error: Code2SessionError): HttpError {
@@ -46,6 +48,8 @@ function fromFastify(error: FastifyError): HttpError | undefined {
 export function toHttpError(error: unknown): HttpError {
   if (isHttpError(error)) return error
   if (isCode2SessionError(error)) return fromCode2Session(error)
+  if (isWechatApiError(error)) return asHttpError(error) as HttpError
+  if (error instanceof LoginHookResultError) return new HttpError(500, 'internal_error', 'the server failed')
   if (isSessionStoreError(error)) return new HttpError(503, 'upstream_unavailable', 'the session store is unavailable; try again')
   if (error instanceof Error) {
     const mapped = fromFastify(error as FastifyError)
@@ -60,6 +64,17 @@ function logFailure(request: FastifyRequest, error: unknown, answer: HttpError):
     const details = { ...context, failure: error.failure, errcode: error.errcode, httpStatus: error.httpStatus, attempts: error.attempts }
     if (answer.statusCode >= 500) request.log.error(details, 'code2Session failed')
     else request.log.info(details, 'code2Session refused the code')
+    return
+  }
+  if (isWechatApiError(error)) {
+    // Never the URL: its query holds the access_token.
+    const details = { ...context, api: error.api, failure: error.failure, errcode: error.errcode, httpStatus: error.httpStatus }
+    if (answer.statusCode >= 500) request.log.error(details, 'a WeChat API failed')
+    else request.log.info(details, 'a WeChat API refused the request')
+    return
+  }
+  if (error instanceof LoginHookResultError) {
+    request.log.error({ ...context, reason: error.message }, 'onLogin answered something unusable')
     return
   }
   if (isSessionStoreError(error)) {

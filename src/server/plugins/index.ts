@@ -4,3 +4,5 @@ export type { IssuedSession, LoginSessions, SessionAuthOptions } from './session
 export { useStrictJson } from './strict-json.ts'
 export { wechatClientPlugin } from './wechat-client.ts'
 export type { WechatClientPluginOptions } from './wechat-client.ts'
+export { wechatServerApiPlugin } from './wechat-server-api.ts'
+export type { WechatServerApiPluginOptions } from './wechat-server-api.ts'

@@ -10,6 +10,7 @@ import { HttpError, isHttpError } from '../http-errors.ts'
 import { isSessionStoreError } from '../store/index.ts'
 import type { SessionRecord, SessionStore } from '../store/index.ts'
 import { generateSessionToken, hashSessionToken, parseBearerToken } from '../tokens.ts'
+import type { AppUser } from '../users/index.ts'
 import type { WechatIdentity } from '../wechat/index.ts'
 
 /** What the client receives; the token exists nowhere else. */
@@ -20,8 +21,12 @@ export interface IssuedSession {
 }
 
 export interface LoginSessions {
-  /** Creates a session for a WeChat identity (fixed expiry `now + sessionTtlMs`). */
-  issue(identity: WechatIdentity): Promise<IssuedSession>
+  /**
+   * Creates a session for a WeChat identity (fixed expiry `now + sessionTtlMs`),
+   * with the app user when given; the identity's session_key becomes the
+   * user's newest.
+   */
+  issue(identity: WechatIdentity, appUser?: AppUser): Promise<IssuedSession>
   /** The live session behind a token, or `undefined`. */
   find(token: string): Promise<SessionRecord | undefined>
   /** Deletes the session behind a token; `true` when there was one. */
@@ -44,7 +49,11 @@ declare module 'fastify' {
     authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void>
   }
   interface FastifyRequest {
-    /** Set by `authenticate`; `null` on routes that do not use it. */
+    /**
+     * Set by `authenticate`; `null` on routes that do not use it. Holds
+     * `openid`, `unionid`, `userId`, `claims`, `expiresAt` and the user's newest
+     * `sessionKey` (which must never leave the server).
+     */
     loginSession: SessionRecord | null
   }
 }
@@ -66,7 +75,7 @@ export function installSessionAuth(fastify: FastifyInstance, options: SessionAut
   const { store, sessionTtlMs, singleSessionPerUser } = options
 
   const loginSessions: LoginSessions = {
-    async issue(identity) {
+    async issue(identity, appUser) {
       const token = generateSessionToken()
       const createdAt = Date.now()
       const expiresAt = createdAt + sessionTtlMs
@@ -76,6 +85,8 @@ export function installSessionAuth(fastify: FastifyInstance, options: SessionAut
           openid: identity.openid,
           ...(identity.unionid === undefined ? {} : { unionid: identity.unionid }),
           sessionKey: identity.sessionKey,
+          ...(appUser === undefined ? {} : { userId: appUser.userId }),
+          ...(appUser?.claims === undefined ? {} : { claims: appUser.claims }),
           expiresAt,
           createdAt,
         },

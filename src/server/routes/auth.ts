@@ -5,10 +5,13 @@ import { bearerTokenOf } from '../plugins/index.ts'
 import type { LoginRateLimiter } from '../rate-limit/index.ts'
 import { BODY_LIMITS, loginSchema, logoutSchema, sessionSchema } from '../schemas.ts'
 import type { SessionRecord } from '../store/index.ts'
+import type { AppUsers } from '../users/index.ts'
 
 export interface AuthRoutesOptions {
   /** The limits on `/auth/login` (per address, per openid), or `false` for none. */
   rateLimit: LoginRateLimiter | false
+  /** Who the app's user is at each login (`onLogin`, or the built-in users table). */
+  appUsers: AppUsers
 }
 
 interface LoginBody {
@@ -36,7 +39,8 @@ export async function authRoutes(fastify: FastifyInstance, options: AuthRoutesOp
     async (request) => {
       const identity = await fastify.code2Session.exchange(request.body.code)
       if (options.rateLimit !== false) await options.rateLimit.countOpenid(identity.openid)
-      const session = await fastify.loginSessions.issue(identity)
+      const appUser = await options.appUsers.forLogin(identity)
+      const session = await fastify.loginSessions.issue(identity, appUser)
       request.log.info('login succeeded')
       return withExpiresIn(session)
     },

@@ -6,23 +6,32 @@ import type { AuthRoutesOptions } from './auth.ts'
 import { decryptRoute } from './decrypt.ts'
 import type { DecryptRouteOptions } from './decrypt.ts'
 import { healthRoute } from './health.ts'
+import { phoneRoute } from './phone.ts'
+import type { PhoneRouteOptions } from './phone.ts'
+import { sessionKeyRoute } from './session-key.ts'
 
 export { authRoutes, loginSessionOf } from './auth.ts'
 export type { AuthRoutesOptions } from './auth.ts'
 export { decryptRoute } from './decrypt.ts'
 export type { DecryptRouteOptions } from './decrypt.ts'
 export { healthRoute } from './health.ts'
+export { phoneRoute } from './phone.ts'
+export type { PhoneRouteOptions } from './phone.ts'
+export { sessionKeyRoute } from './session-key.ts'
+export type { SessionKeyRouteOptions } from './session-key.ts'
 
-export type LoginRoutesOptions = AuthRoutesOptions & DecryptRouteOptions
+export type LoginRoutesOptions = AuthRoutesOptions & DecryptRouteOptions & PhoneRouteOptions
 
 export async function loginRoutes(fastify: FastifyInstance, options: LoginRoutesOptions): Promise<void> {
   useStrictJson(fastify)
-  // These answers carry tokens, session state or decrypted user data: no cache, shared or private, keeps them.
+  // These answers carry tokens, session state, phone numbers or decrypted user data: no cache, shared or private, keeps them.
   fastify.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store')
     reply.header('pragma', 'no-cache')
   })
-  await fastify.register(authRoutes, { rateLimit: options.rateLimit })
-  await fastify.register(decryptRoute, { appId: options.appId })
+  await fastify.register(authRoutes, { rateLimit: options.rateLimit, appUsers: options.appUsers })
+  await fastify.register(decryptRoute, { appId: options.appId, sessionKeys: options.sessionKeys })
+  await fastify.register(phoneRoute, { wechatApi: options.wechatApi, phoneBinding: options.phoneBinding })
+  await fastify.register(sessionKeyRoute, { rateLimit: options.rateLimit, sessionKeys: options.sessionKeys })
   await fastify.register(healthRoute)
 }

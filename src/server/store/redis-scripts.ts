@@ -12,7 +12,8 @@ export interface Script {
   readonly sha: string
 }
 
-function script(body: string): Script {
+/** A script with the shared prelude (effects replication, `now_ms()`), and its SHA for EVALSHA. */
+export function script(body: string): Script {
   // Redis 3.2/4 replicate scripts verbatim unless told otherwise, and refuse writes after TIME; 5+ always replicate effects.
   const source = `if redis.replicate_commands then redis.replicate_commands() end
 local function now_ms()
@@ -40,14 +41,17 @@ return 1
 `)
 
 /**
- * KEYS[1] the session, KEYS[2] the user's index.
+ * KEYS[1] the session, KEYS[2] the user's index, KEYS[3] the user's hash.
  * ARGV[1] the session JSON, ARGV[2] expiresAt, ARGV[3] deadline, ARGV[4] maxSessionsPerUser,
  * ARGV[5] '1' to replace the user's other sessions, ARGV[6] the user's session key prefix
- * (the client's own key prefix included), ARGV[7] the token hash.
+ * (the client's own key prefix included), ARGV[7] the token hash,
+ * ARGV[8] the login's session_key (sealed), ARGV[9] the login's time (ms),
+ * ARGV[10] the unionid or '', ARGV[11] the app user id or ''.
  *
  * Prunes the index's expired entries (ZREMRANGEBYSCORE), then evicts the
  * oldest sessions beyond the cap: O(log n) in the user's sessions, never a
- * walk over them. Answers { 1, evicted hashes... } or { TOO_LATE }.
+ * walk over them. With the session, the user's hash takes the newest
+ * session_key and the login. Answers { 1, evicted hashes... } or { TOO_LATE }.
  */
 export const CREATE_SESSION = script(`
 local now = now_ms()
@@ -75,6 +79,12 @@ if ttl > 0 then
   if redis.call('PTTL', KEYS[2]) < ttl then
     redis.call('PEXPIRE', KEYS[2], ttl)
   end
+  redis.call('HSET', KEYS[3], 'sessionKey', ARGV[8], 'sessionKeyAt', ARGV[9])
+  redis.call('HSETNX', KEYS[3], 'firstLoginAt', ARGV[9])
+  local last = tonumber(redis.call('HGET', KEYS[3], 'lastLoginAt') or '0')
+  redis.call('HSET', KEYS[3], 'lastLoginAt', math.max(last, tonumber(ARGV[9])))
+  if ARGV[10] ~= '' then redis.call('HSET', KEYS[3], 'unionid', ARGV[10]) end
+  if ARGV[11] ~= '' then redis.call('HSET', KEYS[3], 'userId', ARGV[11]) end
 end
 local answer = { 1 }
 for i, hash in ipairs(evicted) do
@@ -121,4 +131,12 @@ if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ttl)
 end
 return { count, ttl }
+`)
+
+/**
+ * KEYS[1] the session, KEYS[2] the user's hash.
+ * Answers { the session JSON or false, the user's sealed session_key or false }.
+ */
+export const READ_SESSION = script(`
+return { redis.call('GET', KEYS[1]), redis.call('HGET', KEYS[2], 'sessionKey') }
 `)

@@ -13,13 +13,17 @@ import { assertSessionRecord, isTokenHash, toSessionRecord } from './record.ts'
 import { clientKeyPrefix, connectToCluster, connectToUrl, isConnection, settledConnection } from './redis-connection.ts'
 import type { RedisConnection } from './redis-connection.ts'
 import { assertNoBraces, redisKeys } from './redis-keys.ts'
-import { COUNT_HIT, CREATE_SESSION, DELETE_SESSION, DELETE_USER_SESSIONS, SET_POINTER, TOO_LATE } from './redis-scripts.ts'
+import { WriteTooLate, type RedisStoreContext } from './redis-context.ts'
+import { COUNT_HIT, CREATE_SESSION, DELETE_SESSION, DELETE_USER_SESSIONS, READ_SESSION, SET_POINTER, TOO_LATE } from './redis-scripts.ts'
 import type { Script } from './redis-scripts.ts'
-import { sessionKeyCodec } from './session-key-codec.ts'
+import { createRedisTokenCache } from './redis-token-cache.ts'
+import { createRedisUsers } from './redis-users.ts'
+import { SEALING_CONTEXTS, secretCodec } from './session-key-codec.ts'
 import type { SessionKeyEncryption } from './session-key-codec.ts'
 import { DEFAULT_MAX_SESSIONS_PER_USER, DEFAULT_STORE_OPERATION_TIMEOUT_MS, positiveInteger } from './store-limits.ts'
 import { SessionStoreError } from './store-error.ts'
-import type { CreateSessionOptions, RateLimitCounter, RateLimitHit, SessionRecord, SessionStore } from './types.ts'
+import type { CreateSessionOptions, RateLimitCounter, RateLimitHit, SessionRecord, SessionStore, UserStore } from './types.ts'
+import type { WechatTokenCache } from '../wechat/access-token/token-cache.ts'
 import { safeEqual } from '../tokens.ts'
 import { isWechatId } from '../wechat/identity-shape.ts'
 
@@ -35,9 +39,10 @@ interface RedisStoreCommonOptions {
   /** A user's live sessions at most; a login past it evicts the user's oldest. Default 10. */
   maxSessionsPerUser?: number
   /**
-   * Seals each session_key at rest (`createSecretBox`). `false` stores them in
-   * plaintext on purpose. Left out, they are stored in plaintext, except that
-   * with `NODE_ENV=production` the store refuses to be created.
+   * Seals each session_key, phone number and access_token at rest
+   * (`createSecretBox`). `false` stores them in plaintext on purpose. Left
+   * out, they are stored in plaintext, except that with `NODE_ENV=production`
+   * the store refuses to be created.
    */
   encryption?: SessionKeyEncryption
 }
@@ -72,11 +77,9 @@ export interface RedisSessionStore extends SessionStore {
   readonly maxSessionsPerUser: number
   /** Counters in Redis, shared by every instance over the same prefix. */
   readonly rateLimitCounter: RateLimitCounter
-}
-
-/** The write reached Redis after its deadline and wrote nothing. */
-class WriteTooLate extends Error {
-  override readonly name = 'WriteTooLate'
+  readonly users: UserStore
+  /** The access_token shared by every instance over the same prefix. */
+  readonly wechatTokenCache: WechatTokenCache
 }
 
 function isNoScriptError(error: unknown): boolean {
@@ -137,7 +140,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
     DEFAULT_MAX_SESSIONS_PER_USER,
     'createRedisStore: maxSessionsPerUser',
   )
-  const codec = sessionKeyCodec(options.encryption, 'createRedisStore')
+  const codec = secretCodec(options.encryption, 'createRedisStore')
 
   const { connection: client, owned } = connectionOf(options, timeoutMs)
   // ioredis adds its own keyPrefix to KEYS but not to keys a script builds itself.
@@ -191,11 +194,13 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
   }
 
   async function createSession(record: SessionRecord, replace: boolean, deadline: number): Promise<void> {
+    // No session_key in the session: the user's hash holds the newest, for every session of the user.
     const value = JSON.stringify({
       tokenHash: record.tokenHash,
       openid: record.openid,
       ...(record.unionid === undefined ? {} : { unionid: record.unionid }),
-      sessionKey: codec.seal(record.sessionKey, record.tokenHash),
+      ...(record.userId === undefined ? {} : { userId: record.userId }),
+      ...(record.claims === undefined ? {} : { claims: record.claims }),
       expiresAt: record.expiresAt,
       createdAt: record.createdAt,
     })
@@ -204,7 +209,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
     if (pointed === TOO_LATE) throw new WriteTooLate()
     const answer = await evalScript(
       CREATE_SESSION,
-      [keys.session(record.openid, record.tokenHash), keys.index(record.openid)],
+      [keys.session(record.openid, record.tokenHash), keys.index(record.openid), keys.user(record.openid)],
       [
         value,
         record.expiresAt,
@@ -213,6 +218,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
         replace ? '1' : '0',
         clientPrefix + keys.sessionPrefix(record.openid),
         record.tokenHash,
+        codec.seal(record.sessionKey, SEALING_CONTEXTS.userSessionKey(record.openid)),
+        record.createdAt,
+        record.unionid ?? '',
+        record.userId ?? '',
       ],
     )
     if (numberAt(answer, 0) === TOO_LATE) {
@@ -251,10 +260,16 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
     },
   }
 
+  const context: RedisStoreContext = { client, keys, codec, timeoutMs, run, evalScript }
+  const users = createRedisUsers(context)
+  const wechatTokenCache = createRedisTokenCache(context)
+
   return {
     keyPrefix,
     maxSessionsPerUser,
     rateLimitCounter,
+    users,
+    wechatTokenCache,
 
     async create(record: SessionRecord, createOptions: CreateSessionOptions = {}): Promise<void> {
       assertSessionRecord(record)
@@ -278,8 +293,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
       const found = await run('read a session', async () => {
         const openid = await ownerOf(tokenHash)
         if (openid === undefined) return undefined
-        const value = await client.get(keys.session(openid, tokenHash))
-        return value === null ? undefined : { openid, value }
+        const answer = await evalScript(READ_SESSION, [keys.session(openid, tokenHash), keys.user(openid)], [])
+        const [value, userKey] = Array.isArray(answer) ? (answer as unknown[]) : []
+        if (typeof value !== 'string') return undefined
+        return { openid, value, userKey: typeof userKey === 'string' ? userKey : undefined }
       })
       if (found === undefined) return undefined
       let parsed: unknown
@@ -290,11 +307,15 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
       }
       if (typeof parsed !== 'object' || parsed === null) throw new SessionStoreError('the Redis session store holds a corrupt session')
       const fields = parsed as Record<string, unknown>
+      const ownKey = fields['sessionKey']
       const record = toSessionRecord({
         tokenHash: fields['tokenHash'],
         openid: fields['openid'],
         unionid: fields['unionid'],
-        sessionKey: fields['sessionKey'],
+        // Checked for shape here, opened below.
+        sessionKey: found.userKey ?? ownKey,
+        userId: fields['userId'],
+        claims: fields['claims'],
         expiresAt: fields['expiresAt'],
         createdAt: fields['createdAt'],
       })
@@ -303,7 +324,11 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
       if (!safeEqual(record.tokenHash, tokenHash)) return undefined
       // Redis expires the key itself; this also covers clock skew between us and Redis.
       if (record.expiresAt <= Date.now()) return undefined
-      const sessionKey = codec.open(record.sessionKey, record.tokenHash)
+      // The user's newest key; a session written before per-user keys falls back on its own.
+      const sessionKey =
+        found.userKey !== undefined
+          ? codec.open(found.userKey, SEALING_CONTEXTS.userSessionKey(record.openid))
+          : codec.open(record.sessionKey, SEALING_CONTEXTS.session(record.tokenHash))
       // Sealed under a key this store does not hold (or not sealed when it should be): no usable session.
       return sessionKey === undefined ? undefined : { ...record, sessionKey }
     },

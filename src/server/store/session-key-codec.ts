@@ -1,9 +1,10 @@
 /**
- * How a store keeps `session_key` at rest: sealed with a `SecretBox` (bound
- * to the session's token hash), or, when told so explicitly, in plaintext. A
- * value that does not open (another key, a retired key, plaintext where a
- * sealed value belongs, or the other way round) reads as no session: the user
- * logs in again and gets a session sealed under the current key.
+ * How a store keeps its secrets at rest (session_keys, phone numbers, the
+ * access_token): sealed with a `SecretBox`, each bound to what it belongs to
+ * (its context), or, when told so explicitly, in plaintext. A value that does
+ * not open (another key, a retired key, plaintext where a sealed value belongs,
+ * or the other way round, or a value moved onto another record) reads as
+ * absent: the user logs in again, the token is fetched again.
  */
 import { isSecretBoxError } from '../secret-box/index.ts'
 import type { SecretBox } from '../secret-box/index.ts'
@@ -11,26 +12,36 @@ import type { SecretBox } from '../secret-box/index.ts'
 /** `SecretBox`: sealed. `false`: plaintext, by choice. `undefined`: plaintext outside production, refused in production. */
 export type SessionKeyEncryption = SecretBox | false
 
-export interface SessionKeyCodec {
-  /** `true` when session_keys are sealed. */
+export interface SecretCodec {
+  /** `true` when secrets are sealed. */
   readonly sealed: boolean
-  seal(sessionKey: string, tokenHash: string): string
-  /** The session_key, or `undefined` when the stored value cannot be read with this configuration. */
-  open(stored: string, tokenHash: string): string | undefined
+  seal(secret: string, context: string): string
+  /** The secret, or `undefined` when the stored value cannot be read with this configuration. */
+  open(stored: string, context: string): string | undefined
 }
 
-/** What the sealed value is bound to: the one session it belongs to. */
-const contextFor = (tokenHash: string): string => `session_key:${tokenHash}`
+/** What each sealed value is bound to. */
+export const SEALING_CONTEXTS = {
+  /** A session_key kept in its session (before per-user keys; still read). */
+  session: (tokenHash: string): string => `session_key:${tokenHash}`,
+  /** The user's newest session_key. */
+  userSessionKey: (openid: string): string => `user_session_key:${openid}`,
+  /** The user's bound phone number (JSON). */
+  userPhone: (openid: string): string => `user_phone:${openid}`,
+  /** An app's access_token. */
+  accessToken: (name: string): string => `access_token:${name}`,
+} as const
 
-/** Sealed values start `v1.` and have dots; a WeChat session_key is base64 and never does. */
-const looksSealed = (value: string): boolean => value.includes('.')
+/** The sealed form (`v1.<keyId>.<iv>.<ciphertext>`); no WeChat secret and no JSON looks like it. */
+const SEALED_FORM = /^v1\.[A-Za-z0-9_-]{1,32}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+const looksSealed = (value: string): boolean => SEALED_FORM.test(value)
 
 function isSecretBox(value: unknown): value is SecretBox {
   const box = value as Partial<SecretBox> | null
   return typeof box === 'object' && box !== null && typeof box.seal === 'function' && typeof box.open === 'function'
 }
 
-export function sessionKeyCodec(option: SessionKeyEncryption | undefined, caller: string, env = process.env): SessionKeyCodec {
+export function secretCodec(option: SessionKeyEncryption | undefined, caller: string, env = process.env): SecretCodec {
   if (option === undefined && env['NODE_ENV'] === 'production') {
     throw new TypeError(
       `${caller}: NODE_ENV is production and no encryption is configured: session_keys would be stored in plaintext. ` +
@@ -40,7 +51,7 @@ export function sessionKeyCodec(option: SessionKeyEncryption | undefined, caller
   if (option === undefined || option === false) {
     return {
       sealed: false,
-      seal: (sessionKey) => sessionKey,
+      seal: (secret) => secret,
       open: (stored) => (looksSealed(stored) ? undefined : stored),
     }
   }
@@ -48,11 +59,11 @@ export function sessionKeyCodec(option: SessionKeyEncryption | undefined, caller
   const box = option
   return {
     sealed: true,
-    seal: (sessionKey, tokenHash) => box.seal(sessionKey, contextFor(tokenHash)),
-    open(stored, tokenHash) {
+    seal: (secret, context) => box.seal(secret, context),
+    open(stored, context) {
       if (!looksSealed(stored)) return undefined
       try {
-        return box.open(stored, contextFor(tokenHash))
+        return box.open(stored, context)
       } catch (error) {
         if (isSecretBoxError(error)) return undefined
         throw error

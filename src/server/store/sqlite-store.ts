@@ -10,14 +10,19 @@
 import { resolve } from 'node:path'
 import type Database from 'better-sqlite3'
 import { loadOptionalPeer } from '../optional-peer.ts'
-import { isBusyError, LockWaitExpired, SQLITE_BUSY_TIMEOUT_MS, withLockRetry } from './lock-retry.ts'
-import { assertSessionRecord, isTokenHash, toSessionRecord } from './record.ts'
-import { sessionKeyCodec } from './session-key-codec.ts'
+import type { WechatTokenCache } from '../wechat/access-token/token-cache.ts'
+import { isBusyError, SQLITE_BUSY_TIMEOUT_MS } from './lock-retry.ts'
+import { assertSessionRecord, isTokenHash, parseClaims, toSessionRecord } from './record.ts'
+import { SEALING_CONTEXTS, secretCodec } from './session-key-codec.ts'
 import type { SessionKeyEncryption } from './session-key-codec.ts'
 import { DEFAULT_MAX_SESSIONS_PER_USER, DEFAULT_STORE_OPERATION_TIMEOUT_MS, positiveInteger } from './store-limits.ts'
 import { prepareDatabaseFiles } from './sqlite-files.ts'
+import { assertBeforeDeadline, createSqliteRunner } from './sqlite-runner.ts'
+import { applySchema } from './sqlite-schema.ts'
+import { createSqliteTokenCache } from './sqlite-token-cache.ts'
+import { createSqliteUsers } from './sqlite-users.ts'
 import { SessionStoreError } from './store-error.ts'
-import type { CreateSessionOptions, SessionRecord, SessionStore } from './types.ts'
+import type { CreateSessionOptions, SessionRecord, SessionStore, UserStore } from './types.ts'
 import { safeEqual } from '../tokens.ts'
 
 export const DEFAULT_SQLITE_PATH = './data/sessions.db'
@@ -37,9 +42,10 @@ export interface SqliteStoreOptions {
   /** No operation waits longer than this (for a lock another process holds); it rejects with a `SessionStoreError` instead, and writes nothing. Default 3000 ms. */
   operationTimeoutMs?: number
   /**
-   * Seals each session_key at rest (`createSecretBox`). `false` stores them in
-   * plaintext on purpose. Left out, they are stored in plaintext, except that
-   * with `NODE_ENV=production` the store refuses to open.
+   * Seals each session_key, phone number and access_token at rest
+   * (`createSecretBox`). `false` stores them in plaintext on purpose. Left
+   * out, they are stored in plaintext, except that with `NODE_ENV=production`
+   * the store refuses to open.
    */
   encryption?: SessionKeyEncryption
 }
@@ -48,6 +54,9 @@ export interface SqliteSessionStore extends SessionStore {
   /** The resolved database path. */
   readonly path: string
   readonly maxSessionsPerUser: number
+  readonly users: UserStore
+  /** The access_token shared by every process over this file. */
+  readonly wechatTokenCache: WechatTokenCache
   /** Deletes expired rows now; resolves with how many were deleted. */
   sweepExpired(): Promise<number>
 }
@@ -57,27 +66,11 @@ interface SessionRow {
   openid: string
   unionid: string | null
   session_key: string
+  user_id: string | null
+  claims: string | null
   expires_at: number
   created_at: number
-}
-
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS sessions (
-    token_hash  TEXT PRIMARY KEY,
-    openid      TEXT NOT NULL,
-    unionid     TEXT,
-    session_key TEXT NOT NULL,
-    expires_at  INTEGER NOT NULL,
-    created_at  INTEGER NOT NULL
-  ) WITHOUT ROWID;
-  DROP INDEX IF EXISTS sessions_by_openid;
-  CREATE INDEX IF NOT EXISTS sessions_by_openid_expiry ON sessions (openid, expires_at);
-  CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions (expires_at);
-`
-
-/** The write came too late: rolled back inside its own transaction. */
-class DeadlinePassed extends Error {
-  override readonly name = 'DeadlinePassed'
+  user_session_key: string | null
 }
 
 function openDatabase(path: string): Database.Database {
@@ -88,7 +81,7 @@ function openDatabase(path: string): Database.Database {
     db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`)
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
-    db.exec(SCHEMA)
+    applySchema(db)
     return db
   } catch (error) {
     db.close()
@@ -109,7 +102,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
     'createSqliteStore: maxSessionsPerUser',
   )
   const timeoutMs = positiveInteger(options.operationTimeoutMs, DEFAULT_STORE_OPERATION_TIMEOUT_MS, 'createSqliteStore: operationTimeoutMs')
-  const codec = sessionKeyCodec(options.encryption, 'createSqliteStore')
+  const codec = secretCodec(options.encryption, 'createSqliteStore')
   const path = requested === ':memory:' ? requested : resolve(requested)
 
   let db: Database.Database
@@ -120,11 +113,27 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
   }
 
   const statements = {
-    insert: db.prepare<[string, string, string | null, string, number, number]>(
-      'INSERT INTO sessions (token_hash, openid, unionid, session_key, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    // session_key stays empty: the user's row holds the newest (the column is kept for rows written before).
+    insert: db.prepare<[string, string, string | null, string | null, string | null, number, number]>(
+      `INSERT INTO sessions (token_hash, openid, unionid, session_key, user_id, claims, expires_at, created_at)
+       VALUES (?, ?, ?, '', ?, ?, ?, ?)`,
+    ),
+    recordLogin: db.prepare<[string, string | null, string | null, string, number, number, number]>(
+      `INSERT INTO users (openid, user_id, unionid, session_key, session_key_at, first_login_at, last_login_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (openid) DO UPDATE SET
+         user_id = COALESCE(excluded.user_id, users.user_id),
+         unionid = COALESCE(excluded.unionid, users.unionid),
+         session_key = excluded.session_key,
+         session_key_at = excluded.session_key_at,
+         first_login_at = COALESCE(users.first_login_at, excluded.first_login_at),
+         last_login_at = MAX(COALESCE(users.last_login_at, 0), excluded.last_login_at)`,
     ),
     get: db.prepare<[string, number], SessionRow>(
-      'SELECT token_hash, openid, unionid, session_key, expires_at, created_at FROM sessions WHERE token_hash = ? AND expires_at > ?',
+      `SELECT s.token_hash, s.openid, s.unionid, s.session_key, s.user_id, s.claims, s.expires_at, s.created_at,
+              u.session_key AS user_session_key
+       FROM sessions s LEFT JOIN users u ON u.openid = s.openid
+       WHERE s.token_hash = ? AND s.expires_at > ?`,
     ),
     delete: db.prepare<[string]>('DELETE FROM sessions WHERE token_hash = ?'),
     deleteByOpenid: db.prepare<[string]>('DELETE FROM sessions WHERE openid = ?'),
@@ -139,9 +148,9 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
     ping: db.prepare('SELECT 1 FROM sessions LIMIT 1'),
   }
 
-  const createTx = db.transaction((record: SessionRecord, replace: boolean, deadline: number) => {
+  const createTx = db.transaction((record: SessionRecord, sealedKey: string, replace: boolean, deadline: number) => {
     // The lock is ours from here to the commit: past the deadline, nothing is written.
-    if (Date.now() > deadline) throw new DeadlinePassed('the write lock came after the deadline')
+    assertBeforeDeadline(deadline)
     if (replace) statements.deleteByOpenid.run(record.openid)
     else {
       statements.deleteExpiredOfUser.run(record.openid, Date.now())
@@ -151,31 +160,31 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
       record.tokenHash,
       record.openid,
       record.unionid ?? null,
-      codec.seal(record.sessionKey, record.tokenHash),
+      record.userId ?? null,
+      record.claims === undefined ? null : JSON.stringify(record.claims),
       record.expiresAt,
+      record.createdAt,
+    )
+    // The session and the user's newest session_key commit together.
+    statements.recordLogin.run(
+      record.openid,
+      record.userId ?? null,
+      record.unionid ?? null,
+      sealedKey,
+      record.createdAt,
+      record.createdAt,
       record.createdAt,
     )
   })
 
-  let closed = false
-  const stillOpen = (): boolean => !closed
+  const runner = createSqliteRunner(timeoutMs)
+  const run = runner.run
+  const closed = runner.isClosed
 
-  async function run<T>(what: string, work: () => T): Promise<T> {
-    if (closed) throw new SessionStoreError('the SQLite session store is closed')
-    try {
-      return await withLockRetry(work, Date.now() + timeoutMs, stillOpen)
-    } catch (error) {
-      if (error instanceof LockWaitExpired) {
-        throw new SessionStoreError(`the SQLite session store could not ${what} within ${timeoutMs} ms: the database is locked`, {
-          cause: error,
-        })
-      }
-      if (error instanceof DeadlinePassed) {
-        throw new SessionStoreError(`the SQLite session store could not ${what} within ${timeoutMs} ms`, { cause: error })
-      }
-      if (closed) throw new SessionStoreError('the SQLite session store is closed', { cause: error })
-      throw new SessionStoreError(`the SQLite session store failed to ${what}`, { cause: error })
-    }
+  /** The user's newest session_key; a session written before per-user keys falls back on its own. */
+  function sessionKeyOfRow(row: SessionRow): string | undefined {
+    if (row.user_session_key !== null) return codec.open(row.user_session_key, SEALING_CONTEXTS.userSessionKey(row.openid))
+    return row.session_key === '' ? undefined : codec.open(row.session_key, SEALING_CONTEXTS.session(row.token_hash))
   }
 
   const sweepNow = (): number => statements.sweep.run(Date.now()).changes
@@ -185,7 +194,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
   } catch (error) {
     // Another process holding the write lock only puts the sweep off to the next round.
     if (!isBusyError(error)) {
-      closed = true
+      runner.markClosed()
       db.close()
       throw new SessionStoreError('the SQLite session store failed to sweep expired sessions', { cause: error })
     }
@@ -203,7 +212,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
           sweeping = true
           run('sweep expired sessions', sweepNow)
             .catch((error: unknown) => {
-              if (!closed)
+              if (!closed())
                 onSweepError(error instanceof SessionStoreError ? error : new SessionStoreError('sweep failed', { cause: error }))
             })
             .finally(() => {
@@ -212,28 +221,36 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
         }, sweepIntervalMs)
   sweepTimer?.unref()
 
+  const users = createSqliteUsers(db, codec, runner)
+  const wechatTokenCache = createSqliteTokenCache(db, codec, runner)
+
   return {
     path,
     maxSessionsPerUser,
+    users,
+    wechatTokenCache,
 
     async create(record: SessionRecord, createOptions: CreateSessionOptions = {}): Promise<void> {
       assertSessionRecord(record)
       const deadline = Date.now() + timeoutMs
       const replace = createOptions.replaceOpenidSessions === true
-      await run('create a session', () => createTx.immediate(record, replace, deadline))
+      const sealedKey = codec.seal(record.sessionKey, SEALING_CONTEXTS.userSessionKey(record.openid))
+      await run('create a session', () => createTx.immediate(record, sealedKey, replace, deadline))
     },
 
     async get(tokenHash: string): Promise<SessionRecord | undefined> {
       if (!isTokenHash(tokenHash)) return undefined
       const row = await run('read a session', () => statements.get.get(tokenHash, Date.now()))
       if (row === undefined || !safeEqual(row.token_hash, tokenHash)) return undefined
-      const sessionKey = codec.open(row.session_key, row.token_hash)
+      const sessionKey = sessionKeyOfRow(row)
       if (sessionKey === undefined) return undefined
       return toSessionRecord({
         tokenHash: row.token_hash,
         openid: row.openid,
         unionid: row.unionid,
         sessionKey,
+        userId: row.user_id,
+        claims: parseClaims(row.claims),
         expiresAt: row.expires_at,
         createdAt: row.created_at,
       })
@@ -258,8 +275,8 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
     },
 
     async close(): Promise<void> {
-      if (closed) return
-      closed = true
+      if (closed()) return
+      runner.markClosed()
       if (sweepTimer !== undefined) clearInterval(sweepTimer)
       db.close()
     },

@@ -10,16 +10,35 @@ export const WECHAT_ANSWER_MAX_BYTES = 64 * 1024
 
 export type BoundedAnswer = { kind: 'answer'; status: number; text: string } | { kind: 'too_large'; status: number }
 
-/** GETs `url`; the caller's `signal` bounds the whole call. Rejects on network failures and aborts, as `fetch` does. */
+/** A JSON body to POST instead of a GET (WeChat's POST APIs take JSON). */
+export interface BoundedPost {
+  json: unknown
+}
+
+/**
+ * GETs `url`, or POSTs `post.json` to it; the caller's `signal` bounds the
+ * whole call. Rejects on network failures and aborts, as `fetch` does.
+ */
 export async function fetchBounded(
   doFetch: typeof fetch,
   url: URL,
   signal: AbortSignal,
   maxBytes = WECHAT_ANSWER_MAX_BYTES,
+  post?: BoundedPost,
 ): Promise<BoundedAnswer> {
   const reading = new AbortController()
   const stop = AbortSignal.any([signal, reading.signal])
-  const response = await doFetch(url, { method: 'GET', signal: stop, redirect: 'manual', headers: { accept: 'application/json' } })
+  const init: RequestInit =
+    post === undefined
+      ? { method: 'GET', signal: stop, redirect: 'manual', headers: { accept: 'application/json' } }
+      : {
+          method: 'POST',
+          signal: stop,
+          redirect: 'manual',
+          headers: { accept: 'application/json', 'content-type': 'application/json' },
+          body: JSON.stringify(post.json),
+        }
+  const response = await doFetch(url, init)
   const declared = Number(response.headers.get('content-length'))
   if (Number.isFinite(declared) && declared > maxBytes) {
     reading.abort()

@@ -5,10 +5,12 @@
  * property of the returned client.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
+import { DEFAULT_WECHAT_API_BASE, wechatEndpoint } from './api-base.ts'
 import { fetchBounded, WECHAT_ANSWER_MAX_BYTES } from './bounded-fetch.ts'
 import { isSessionKeyShape, isWechatId } from './identity-shape.ts'
 
-export const DEFAULT_WECHAT_API_BASE = 'https://api.weixin.qq.com'
+export { DEFAULT_WECHAT_API_BASE } from './api-base.ts'
+export { isLoopbackHost } from './loopback.ts'
 export const DEFAULT_CODE2SESSION_TIMEOUT_MS = 5000
 export const DEFAULT_CODE2SESSION_RETRIES = 2
 export const DEFAULT_CODE2SESSION_RETRY_DELAY_MS = 100
@@ -130,30 +132,12 @@ function requirePositive(name: string, value: number, allowZero = false): number
   return value
 }
 
-/** `localhost`, `::1` (with or without brackets) or any 127.x.x.x address. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
-}
-
 export function createCode2SessionClient(options: Code2SessionClientOptions): Code2SessionClient {
   const { appId, secret } = options
   if (!nonEmptyString(appId)) throw new TypeError('code2Session client: appId must be a non-empty string')
   if (!nonEmptyString(secret)) throw new TypeError('code2Session client: secret must be a non-empty string')
-  const apiBase = options.apiBase ?? DEFAULT_WECHAT_API_BASE
-  let endpoint: URL
-  try {
-    endpoint = new URL('/sns/jscode2session', apiBase)
-  } catch {
-    throw new TypeError('code2Session client: apiBase must be an absolute http(s) URL')
-  }
-  if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:') {
-    throw new TypeError('code2Session client: apiBase must be an absolute http(s) URL')
-  }
   // The AppSecret travels in the query string: plain http only to this machine (the emulator, a test stand-in).
-  if (endpoint.protocol === 'http:' && !isLoopbackHost(endpoint.hostname)) {
-    throw new TypeError('code2Session client: apiBase must be https unless it is on this machine (loopback)')
-  }
+  const endpoint = wechatEndpoint(options.apiBase ?? DEFAULT_WECHAT_API_BASE, '/sns/jscode2session', 'code2Session client')
   const timeoutMs = requirePositive('timeoutMs', options.timeoutMs ?? DEFAULT_CODE2SESSION_TIMEOUT_MS)
   const retries = requirePositive('retries', options.retries ?? DEFAULT_CODE2SESSION_RETRIES, true)
   if (!Number.isInteger(retries)) throw new RangeError('code2Session client: retries must be an integer')

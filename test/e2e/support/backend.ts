@@ -30,6 +30,8 @@ export interface ApiServer {
 export interface ApiServerOptions extends Partial<Omit<CreateServerOptions, 'wechat' | 'store'>> {
   /** Default: an in-memory SQLite store. */
   store?: SessionStore
+  /** More routes of the app's own, added before the server listens. */
+  routes?: (app: FastifyInstance) => void
 }
 
 /** Starts the emulator on a free port; closed after the test. */
@@ -41,7 +43,7 @@ export async function startEmulator(options: Partial<WechatEmulatorOptions> = {}
 
 /** Starts the developer server against `emulator`, listening on 127.0.0.1; closed after the test (closing twice is harmless). */
 export async function startApiServer(emulator: WechatEmulator, options: ApiServerOptions = {}): Promise<ApiServer> {
-  const { store, ...rest } = options
+  const { store, routes, ...rest } = options
   const app = await createServer({
     code2SessionTimeoutMs: 3_000,
     ...rest,
@@ -63,6 +65,7 @@ export async function startApiServer(emulator: WechatEmulator, options: ApiServe
     hits.always401++
     return reply.code(401).send({ error: 'session_expired' })
   })
+  routes?.(app)
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => (closing ??= app.close())
   deferCleanup(close)

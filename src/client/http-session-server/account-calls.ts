@@ -1,0 +1,48 @@
+/**
+ * The HTTP adapter's calls beside the login: `POST /auth/phone` and
+ * `POST /auth/session-key`, each with the session's token.
+ */
+import { LoginError } from '../../contract/index.ts'
+import type { PlatformResponse } from '../../platform/types.ts'
+import { errorFromResponse } from './http-errors.ts'
+import type { PhoneNumber, Session, SessionServer } from './types.ts'
+
+export interface AccountCallsDeps {
+  paths: { phone: string; sessionKey: string }
+  post(path: string, init: { data?: unknown; header?: Record<string, string> }): Promise<PlatformResponse>
+  authHeader(session: Session): Record<string, string>
+}
+
+const DIGITS = /^\+?[0-9]{3,20}$/
+
+function toPhoneNumber(data: unknown): PhoneNumber {
+  const fields = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {}
+  const { phoneNumber, purePhoneNumber, countryCode } = fields
+  if (
+    typeof phoneNumber === 'string' &&
+    DIGITS.test(phoneNumber) &&
+    typeof purePhoneNumber === 'string' &&
+    DIGITS.test(purePhoneNumber) &&
+    typeof countryCode === 'string' &&
+    /^[0-9]{1,4}$/.test(countryCode)
+  ) {
+    return { phoneNumber, purePhoneNumber, countryCode }
+  }
+  // The answer is never quoted: it may hold a number.
+  throw new LoginError('invalid_response', 'the developer server answered no { phoneNumber, purePhoneNumber, countryCode }')
+}
+
+export function accountCalls(deps: AccountCallsDeps): Required<Pick<SessionServer, 'bindPhoneNumber' | 'refreshSessionKey'>> {
+  return {
+    async bindPhoneNumber(session, code) {
+      const response = await deps.post(deps.paths.phone, { data: { code }, header: deps.authHeader(session) })
+      if (response.statusCode !== 200) throw errorFromResponse(response, 'phone number')
+      return toPhoneNumber(response.data)
+    },
+
+    async refreshSessionKey(session, code) {
+      const response = await deps.post(deps.paths.sessionKey, { data: { code }, header: deps.authHeader(session) })
+      if (response.statusCode < 200 || response.statusCode >= 300) throw errorFromResponse(response, 'session_key refresh')
+    },
+  }
+}

@@ -1,0 +1,5 @@
+export { createAppUsers, LoginHookResultError } from './app-user.ts'
+export type { AppUser, AppUsers, LoginHook, LoginHookInput, LoginHookResult } from './app-user.ts'
+export type { PhoneNumberHook, PhoneNumberHookInput } from './phone-binding.ts'
+export { createPhoneBinding } from './phone-binding.ts'
+export type { PhoneBinding } from './phone-binding.ts'

@@ -1,0 +1,25 @@
+/**
+ * Where the WeChat server APIs live. The AppSecret and access_tokens travel in
+ * query strings and bodies, so anything but https is refused unless it is on
+ * this machine (the emulator, a test stand-in).
+ */
+import { isLoopbackHost } from './loopback.ts'
+
+export const DEFAULT_WECHAT_API_BASE = 'https://api.weixin.qq.com'
+
+/** The URL of `path` under `apiBase`; a `TypeError` (starting with `caller`) for a base that is not allowed. */
+export function wechatEndpoint(apiBase: string, path: string, caller: string): URL {
+  let endpoint: URL
+  try {
+    endpoint = new URL(path, apiBase)
+  } catch {
+    throw new TypeError(`${caller}: apiBase must be an absolute http(s) URL`)
+  }
+  if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:') {
+    throw new TypeError(`${caller}: apiBase must be an absolute http(s) URL`)
+  }
+  if (endpoint.protocol === 'http:' && !isLoopbackHost(endpoint.hostname)) {
+    throw new TypeError(`${caller}: apiBase must be https unless it is on this machine (loopback)`)
+  }
+  return endpoint
+}

@@ -1,0 +1,219 @@
+/**
+ * The client's calls beside the login, in-process: `bindPhoneNumber` reads
+ * the button's answer into a code or a typed failure, and replays once on a
+ * 401; `refreshSessionKey` makes one `wx.login` (never beside another) and
+ * keeps the session. The HTTP side is tested end to end in test/e2e.
+ */
+import { describe, expect, it } from 'vitest'
+import { createLoginClient, isLoginError, LoginError, PHONE_QUOTA_EXHAUSTED_ERRNO } from '../../src/index.ts'
+import type { PhoneNumber, Session } from '../../src/index.ts'
+import { phoneCodeOf } from '../../src/client/phone-number.ts'
+import { withOneWxLogin } from '../../src/client/wx-login-gate.ts'
+import { createFakeServices, never } from '../support/fake-services.ts'
+
+const PHONE: PhoneNumber = { phoneNumber: '13800138000', purePhoneNumber: '13800138000', countryCode: '86' }
+
+function codeOf(run: () => unknown): string {
+  try {
+    run()
+  } catch (error) {
+    if (isLoginError(error)) return error.code
+    throw error
+  }
+  return 'no error'
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
+  let resolve!: (value: T) => void
+  let reject!: (error: unknown) => void
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
+}
+
+describe("the getPhoneNumber button's answer", () => {
+  it('gives its code, from e.detail or as it is', () => {
+    expect(phoneCodeOf({ code: 'c0de', errMsg: 'getPhoneNumber:ok' })).toBe('c0de')
+    expect(phoneCodeOf('c0de')).toBe('c0de')
+  })
+
+  it('is a typed failure when there is no code: quota, refusal, privacy, anything else', () => {
+    expect(codeOf(() => phoneCodeOf({ errMsg: 'getPhoneNumber:fail no quota', errno: PHONE_QUOTA_EXHAUSTED_ERRNO }))).toBe(
+      'phone_quota_exhausted',
+    )
+    expect(codeOf(() => phoneCodeOf({ errMsg: 'getPhoneNumber:fail user deny' }))).toBe('phone_denied')
+    expect(codeOf(() => phoneCodeOf({ errMsg: 'getPhoneNumber:fail:user deny' }))).toBe('phone_denied')
+    expect(codeOf(() => phoneCodeOf({ errMsg: 'getPhoneNumber:fail privacy permission is not authorized' }))).toBe('phone_denied')
+    expect(codeOf(() => phoneCodeOf({ errMsg: 'getPhoneNumber:fail system error', errno: 1 }))).toBe('invalid_request')
+    expect(codeOf(() => phoneCodeOf({ code: '' }))).toBe('invalid_request')
+    expect(codeOf(() => phoneCodeOf(''))).toBe('invalid_request')
+    expect(codeOf(() => phoneCodeOf(null as never))).toBe('invalid_request')
+  })
+})
+
+describe('bindPhoneNumber', () => {
+  it('sends the code with the session and answers the number', async () => {
+    const services = createFakeServices()
+    const sent: Array<{ session: Session; code: string }> = []
+    services.server.bindPhoneNumber = async (session, code) => {
+      sent.push({ session, code })
+      return PHONE
+    }
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    expect(await client.bindPhoneNumber({ code: 'phone-code-1', errMsg: 'getPhoneNumber:ok' })).toEqual(PHONE)
+    expect(sent).toEqual([{ session: expect.objectContaining({ token: 'token-1' }), code: 'phone-code-1' }])
+    client.stop()
+  })
+
+  it('on a 401 logs in again once and sends the same code with the new session, once', async () => {
+    const services = createFakeServices()
+    const tokens: string[] = []
+    services.server.bindPhoneNumber = async (session) => {
+      tokens.push(session.token)
+      if (session.token === 'token-1') throw new LoginError('session_expired')
+      return PHONE
+    }
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    expect(await client.bindPhoneNumber('phone-code')).toEqual(PHONE)
+    expect(tokens).toEqual(['token-1', 'token-2'])
+    expect(services.counts.serverLogin).toBe(2)
+
+    services.server.bindPhoneNumber = async () => {
+      throw new LoginError('session_expired')
+    }
+    await expect(client.bindPhoneNumber('phone-code')).rejects.toMatchObject({ code: 'session_expired' })
+    expect(services.counts.serverLogin).toBe(3)
+    client.stop()
+  })
+
+  it("passes the server's refusal on as it is, and never asks the server without a code", async () => {
+    const services = createFakeServices()
+    let calls = 0
+    services.server.bindPhoneNumber = async () => {
+      calls += 1
+      throw new LoginError('invalid_phone_code')
+    }
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    await expect(client.bindPhoneNumber('used-code')).rejects.toMatchObject({ code: 'invalid_phone_code', transient: false })
+    await expect(client.bindPhoneNumber({ errMsg: 'getPhoneNumber:fail', errno: PHONE_QUOTA_EXHAUSTED_ERRNO })).rejects.toMatchObject({
+      code: 'phone_quota_exhausted',
+    })
+    expect(calls).toBe(1)
+    client.stop()
+  })
+
+  it('is invalid_request with a SessionServer that cannot bind phone numbers', async () => {
+    const services = createFakeServices()
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    await expect(client.bindPhoneNumber('x')).rejects.toMatchObject({ code: 'invalid_request' })
+    client.stop()
+  })
+})
+
+describe('refreshSessionKey', () => {
+  it('makes one wx.login for any number of concurrent callers and keeps the session', async () => {
+    const services = createFakeServices()
+    const refreshed: Array<{ token: string; code: string }> = []
+    services.server.refreshSessionKey = async (session, code) => {
+      refreshed.push({ token: session.token, code })
+    }
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    const session = await client.ensureLogin()
+    await Promise.all(Array.from({ length: 10 }, () => client.refreshSessionKey()))
+    expect(refreshed).toEqual([{ token: session.token, code: 'code-2' }])
+    expect(services.counts.login).toBe(2)
+    expect(services.counts.serverLogin).toBe(1)
+    expect(client.getSnapshot().context.session).toEqual(session)
+    client.stop()
+  })
+
+  it('on a 401 or a code of another user, logs in again instead: the fresh login stores the newest key itself', async () => {
+    for (const refusal of ['session_expired', 'user_mismatch'] as const) {
+      const services = createFakeServices()
+      services.server.refreshSessionKey = async () => {
+        throw new LoginError(refusal)
+      }
+      const client = createLoginClient({ platform: services.platform, server: services.server })
+      await client.ensureLogin()
+      await client.refreshSessionKey()
+      expect(client.getSnapshot().context.session?.token, refusal).toBe('token-2')
+      // One wx.login for the refresh, one for the new login; two server logins in all.
+      expect(services.counts.login).toBe(3)
+      expect(services.counts.serverLogin).toBe(2)
+      client.stop()
+    }
+  })
+
+  it('rejects with the failure otherwise, leaving the session alone', async () => {
+    const services = createFakeServices()
+    services.server.refreshSessionKey = async () => {
+      throw new LoginError('server_error')
+    }
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    const session = await client.ensureLogin()
+    await expect(client.refreshSessionKey()).rejects.toMatchObject({ code: 'server_error' })
+    expect(client.getSnapshot().context.session).toEqual(session)
+    services.behaviour.login = async () => {
+      throw new LoginError('wx_login_failed', 'login:fail system error')
+    }
+    await expect(client.refreshSessionKey()).rejects.toMatchObject({ code: 'wx_login_failed' })
+    client.stop()
+  })
+})
+
+describe('one wx.login at a time', () => {
+  it('does not start a wx.login while another is running, and starts it as soon as that one settles', async () => {
+    const services = createFakeServices()
+    const first = deferred<{ code: string }>()
+    let started = 0
+    services.behaviour.login = async () => {
+      started += 1
+      return started === 1 ? first.promise : { code: 'second' }
+    }
+    const gated = withOneWxLogin(services.platform)
+    const a = gated.login({ timeout: 5_000 })
+    const b = gated.login({ timeout: 5_000 })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(started).toBe(1)
+    first.resolve({ code: 'first' })
+    expect(await a).toEqual({ code: 'first' })
+    expect(await b).toEqual({ code: 'second' })
+    expect(started).toBe(2)
+    // The gate passes everything else through.
+    expect(gated.storage).toBe(services.platform.storage)
+  })
+
+  it('gives up with timeout when the one running does not settle within the time this one was given', async () => {
+    const services = createFakeServices({ login: () => never() })
+    const gated = withOneWxLogin(services.platform)
+    void gated.login({ timeout: 60_000 })
+    await expect(gated.login({ timeout: 50 })).rejects.toMatchObject({ code: 'timeout' })
+    expect(services.counts.login).toBe(1)
+  })
+
+  it("keeps refreshSessionKey's wx.login from overlapping the login machine's", async () => {
+    const services = createFakeServices()
+    let running = 0
+    let overlapped = false
+    services.behaviour.login = async () => {
+      running += 1
+      if (running > 1) overlapped = true
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      running -= 1
+      return { code: `code-${Math.random()}` }
+    }
+    services.server.refreshSessionKey = async () => {}
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    await client.ensureLogin()
+    // A refresh and a forced re-login (the server says the session expired) at the same moment.
+    services.behaviour.serverCheck = async () => false
+    const refresh = client.refreshSessionKey()
+    const relogin = client.refresh()
+    await Promise.all([refresh, relogin])
+    expect(overlapped).toBe(false)
+    expect(services.counts.login).toBeGreaterThanOrEqual(3)
+    client.stop()
+  })
+})

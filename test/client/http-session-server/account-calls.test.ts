@@ -1,0 +1,77 @@
+/** The HTTP adapter's account calls: `POST /auth/phone` and `POST /auth/session-key` with the session's token. */
+import { describe, expect, it } from 'vitest'
+import { httpSessionServer, LoginError } from '../../../src/index.ts'
+import type { PlatformRequestOptions, PlatformResponse } from '../../../src/index.ts'
+
+const SESSION = { token: 'tok', expiresAt: 1_900_000_000_000 }
+const PHONE = { phoneNumber: '+85261234567', purePhoneNumber: '61234567', countryCode: '852' }
+
+function serverAnswering(response: PlatformResponse, options: { paths?: Record<string, string>; tokenHeader?: string } = {}) {
+  const sent: PlatformRequestOptions[] = []
+  const server = httpSessionServer({
+    baseUrl: 'https://api.example.com',
+    ...options,
+    request: async (request) => {
+      sent.push(request)
+      return response
+    },
+  })
+  return { server, sent }
+}
+
+async function failure(promise: Promise<unknown> | undefined): Promise<string> {
+  const error = await promise?.catch((e: unknown) => e)
+  if (!(error instanceof LoginError)) throw new Error('expected a LoginError')
+  return error.code
+}
+
+describe('httpSessionServer: the account calls', () => {
+  it('POSTs the phone code with the Bearer token and returns only the three fields', async () => {
+    const { server, sent } = serverAnswering({ statusCode: 200, data: { ...PHONE, watermark: { appid: 'wx' } } })
+    await expect(server.bindPhoneNumber?.(SESSION, 'phone-code')).resolves.toEqual(PHONE)
+    expect(sent[0]).toMatchObject({
+      url: 'https://api.example.com/auth/phone',
+      method: 'POST',
+      data: { code: 'phone-code' },
+      header: { Authorization: 'Bearer tok' },
+    })
+  })
+
+  it("maps the server's refusals and refuses an answer that is not a phone number, without quoting it", async () => {
+    expect(
+      await failure(serverAnswering({ statusCode: 400, data: { error: 'invalid_phone_code' } }).server.bindPhoneNumber?.(SESSION, 'c')),
+    ).toBe('invalid_phone_code')
+    expect(
+      await failure(serverAnswering({ statusCode: 401, data: { error: 'session_expired' } }).server.bindPhoneNumber?.(SESSION, 'c')),
+    ).toBe('session_expired')
+    expect(
+      await failure(serverAnswering({ statusCode: 503, data: { error: 'upstream_unavailable' } }).server.bindPhoneNumber?.(SESSION, 'c')),
+    ).toBe('server_error')
+    const odd = serverAnswering({ statusCode: 200, data: { phoneNumber: 'call me 13800138000' } })
+    const error = await odd.server.bindPhoneNumber?.(SESSION, 'c').catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'invalid_response' })
+    expect((error as Error).message).not.toContain('13800138000')
+  })
+
+  it('POSTs the fresh code to /auth/session-key and resolves on 204; maps 409 and 403', async () => {
+    const { server, sent } = serverAnswering({ statusCode: 204, data: '' }, { tokenHeader: 'X-Session' })
+    await expect(server.refreshSessionKey?.(SESSION, 'login-code')).resolves.toBeUndefined()
+    expect(sent[0]).toMatchObject({
+      url: 'https://api.example.com/auth/session-key',
+      data: { code: 'login-code' },
+      header: { 'X-Session': 'tok' },
+    })
+    expect(
+      await failure(serverAnswering({ statusCode: 403, data: { error: 'user_mismatch' } }).server.refreshSessionKey?.(SESSION, 'c')),
+    ).toBe('user_mismatch')
+    expect(
+      await failure(serverAnswering({ statusCode: 409, data: { error: 'session_key_stale' } }).server.refreshSessionKey?.(SESSION, 'c')),
+    ).toBe('session_key_stale')
+  })
+
+  it('takes its paths from `paths`, like the login routes', async () => {
+    const { server, sent } = serverAnswering({ statusCode: 200, data: PHONE }, { paths: { phone: '/v2/phone', sessionKey: '/v2/key' } })
+    await server.bindPhoneNumber?.(SESSION, 'c')
+    expect(sent[0]?.url).toBe('https://api.example.com/v2/phone')
+  })
+})
