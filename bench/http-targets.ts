@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
-import { createServer, createSqliteStore, generateSessionToken, hashSessionToken, type SessionStore } from '../src/server/index.ts'
+import { createServer, createSqliteStore, type SessionStore } from '../src/server/index.ts'
+import { generateSessionToken, hashSessionToken } from '../src/server/tokens.ts'
 import { createRedisStore } from '../src/server/redis/index.ts'
 
 /**

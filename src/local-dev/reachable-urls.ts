@@ -1,6 +1,6 @@
 /** The URLs at which a server listening on `host:port` can be reached. */
 import { networkInterfaces } from 'node:os'
-import { isLoopbackHost } from '../server/index.ts'
+import { isLoopbackHost } from '../server/wechat/index.ts'
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]'])
 

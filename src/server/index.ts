@@ -7,10 +7,10 @@ export type { AccessTokenOptions, CreateServerOptions, LoginPluginOptions, Wecha
 export { HttpError, isHttpError, SERVER_ERROR_CODES } from './http-errors.ts'
 export type { ErrorBody, HttpErrorOptions, ServerErrorCode } from './http-errors.ts'
 
-export { REDACTED_LOG_PATHS, withSecretRedaction } from './logging.ts'
+export { withSecretRedaction } from './logging.ts'
 export type { ServerLoggerOption } from './logging.ts'
 
-export { generateSessionToken, hashSessionToken, parseBearerToken, safeEqual, SESSION_TOKEN_BYTES } from './tokens.ts'
+export { SESSION_TOKEN_BYTES } from './tokens.ts'
 
 export {
   createSqliteStore,
@@ -36,52 +36,27 @@ export type {
 export { CLAIMS_MAX_BYTES } from './store/index.ts'
 
 export {
-  Code2SessionError,
-  createCode2SessionClient,
   decryptData,
   DecryptDataError,
   DEFAULT_WECHAT_API_BASE,
-  httpForWechatErrcode,
-  isCode2SessionError,
   isDecryptDataError,
-  isLoopbackHost,
-  signRawData,
-  UNMAPPED_WECHAT_ERRCODE_HTTP,
   verifySignature,
-  WECHAT_ERRCODE_HTTP,
-  WECHAT_UNAVAILABLE_HTTP,
-  ACCESS_TOKEN_REJECTED_ERRCODES,
-  createAccessTokenManager,
   createMemoryTokenCache,
-  createWechatServerApi,
   DEFAULT_ACCESS_TOKEN_REFRESH_AHEAD_MS,
   DEFAULT_FORCE_REFRESH_INTERVAL_MS,
   DEFAULT_MAX_FORCE_REFRESHES_PER_DAY,
-  httpForWechatApiError,
-  isAccessTokenRejection,
   isWechatApiError,
-  loginStateSignature,
-  STALE_LOGIN_STATE_ERRCODE,
   WechatApiError,
 } from './wechat/index.ts'
 export type {
   AccessTokenEvent,
-  AccessTokenManager,
-  AccessTokenManagerOptions,
   CachedAccessToken,
-  Code2SessionClient,
-  Code2SessionClientOptions,
-  Code2SessionFailure,
   DecryptedData,
   DecryptFailure,
   PhoneNumber,
   WechatApiAnswer,
   WechatApiFailure,
-  WechatErrcodeAnswer,
   WechatIdentity,
-  WechatServerApi,
-  WechatServerApiName,
-  WechatServerApiOptions,
   WechatTokenCache,
   WechatWatermark,
 } from './wechat/index.ts'
@@ -90,7 +65,7 @@ export type { AppUser, LoginHook, LoginHookInput, LoginHookResult, PhoneNumberHo
 export { SESSION_KEY_VERDICT_TTL_MS } from './session-keys/index.ts'
 
 export type { IssuedSession, LoginSessions } from './plugins/index.ts'
-export { addressKey, createMemoryRateLimitCounter, DEFAULT_LOGIN_RATE_LIMIT, DEFAULT_MAX_LOGINS_PER_OPENID } from './rate-limit/index.ts'
+export { createMemoryRateLimitCounter, DEFAULT_LOGIN_RATE_LIMIT, DEFAULT_MAX_LOGINS_PER_OPENID } from './rate-limit/index.ts'
 export type { LoginRateLimitOptions } from './rate-limit/index.ts'
 export { answerClientError } from './client-errors.ts'
 export type { TrustProxyOption } from './trust-proxy.ts'

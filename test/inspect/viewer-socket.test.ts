@@ -12,13 +12,8 @@ import { WebSocket } from 'ws'
 import { loginMachine } from '../../machines/index.ts'
 import { DIAGRAM_BEGIN, toMermaid } from '../../src/diagram/index.ts'
 import { createInspectionEventRedactor, createMiniprogramInspector } from '../../src/inspect/index.ts'
-import {
-  chartOf,
-  startInspectRelay,
-  type InspectRelay,
-  type InspectRelayOptions,
-  type ViewerMessage,
-} from '../../src/inspect/relay/index.ts'
+import { chartOf } from '../../src/inspect/relay/chart.ts'
+import { startInspectRelay, type InspectRelay, type InspectRelayOptions, type ViewerMessage } from '../../src/inspect/relay/index.ts'
 import { collectFrames, fakeLoginMachine } from './helpers.ts'
 import { createWsConnectSocket } from './ws-connect-socket.ts'
 

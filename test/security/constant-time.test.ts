@@ -9,7 +9,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { safeEqual, signRawData, verifySignature } from '../../src/server/index.ts'
+import { verifySignature } from '../../src/server/index.ts'
+import { safeEqual } from '../../src/server/tokens.ts'
+import { signRawData } from '../../src/server/wechat/index.ts'
 
 const SERVER_SOURCE = join(process.cwd(), 'src', 'server')
 

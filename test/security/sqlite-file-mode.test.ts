@@ -8,7 +8,8 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createSqliteStore, hashSessionToken } from '../../src/server/index.ts'
+import { createSqliteStore } from '../../src/server/index.ts'
+import { hashSessionToken } from '../../src/server/tokens.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'mpl-sqlite-mode-'))
 

@@ -10,16 +10,10 @@ import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { startWechatEmulator } from '../../src/emulator/index.ts'
 import type { WechatEmulator, WechatEmulatorOptions } from '../../src/emulator/index.ts'
-import {
-  createAccessTokenManager,
-  createMemoryTokenCache,
-  createSqliteStore,
-  createWechatServerApi,
-  httpForWechatApiError,
-  isHttpError,
-  isWechatApiError,
-} from '../../src/server/index.ts'
-import type { AccessTokenEvent, AccessTokenManagerOptions, SqliteSessionStore, WechatTokenCache } from '../../src/server/index.ts'
+import { createMemoryTokenCache, createSqliteStore, isHttpError, isWechatApiError } from '../../src/server/index.ts'
+import { createAccessTokenManager, createWechatServerApi, httpForWechatApiError } from '../../src/server/wechat/index.ts'
+import type { AccessTokenEvent, SqliteSessionStore, WechatTokenCache } from '../../src/server/index.ts'
+import type { AccessTokenManagerOptions } from '../../src/server/wechat/index.ts'
 import { startEmulatorFixture } from './helpers/emulator-fixture.ts'
 
 const APP_ID = 'wx7a0c1e2d3b4f5a6b'

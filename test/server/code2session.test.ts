@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Code2SessionError, createCode2SessionClient } from '../../src/server/index.ts'
-import type { Code2SessionClientOptions } from '../../src/server/index.ts'
+import { Code2SessionError, createCode2SessionClient } from '../../src/server/wechat/index.ts'
+import type { Code2SessionClientOptions } from '../../src/server/wechat/index.ts'
 import { closedPort, startFakeWechat } from './helpers/fake-wechat.ts'
 import type { FakeWechat } from './helpers/fake-wechat.ts'
 import { newUser } from './helpers/server-fixture.ts'

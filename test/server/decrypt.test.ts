@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { decryptData, DecryptDataError, signRawData, verifySignature } from '../../src/server/index.ts'
+import { decryptData, DecryptDataError, verifySignature } from '../../src/server/index.ts'
+import { signRawData } from '../../src/server/wechat/index.ts'
 import type { DecryptFailure } from '../../src/server/index.ts'
 import { startEmulatorFixture } from './helpers/emulator-fixture.ts'
 import type { EmulatorFixture } from './helpers/emulator-fixture.ts'

@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createServer,
-  createSqliteStore,
-  httpForWechatErrcode,
-  UNMAPPED_WECHAT_ERRCODE_HTTP,
-  WECHAT_ERRCODE_HTTP,
-} from '../../src/server/index.ts'
+import { createServer, createSqliteStore } from '../../src/server/index.ts'
+import { httpForWechatErrcode, UNMAPPED_WECHAT_ERRCODE_HTTP, WECHAT_ERRCODE_HTTP } from '../../src/server/wechat/index.ts'
 import { newUser, startFixture } from './helpers/server-fixture.ts'
 import type { Fixture } from './helpers/server-fixture.ts'
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createServer, createSqliteStore, REDACTED_LOG_PATHS, withSecretRedaction } from '../../src/server/index.ts'
+import { createServer, createSqliteStore, withSecretRedaction } from '../../src/server/index.ts'
+import { REDACTED_LOG_PATHS } from '../../src/server/logging.ts'
 import { startFakeWechat } from './helpers/fake-wechat.ts'
 import { captureLogs } from './helpers/log-capture.ts'
 import { newUser } from './helpers/server-fixture.ts'

@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createSqliteStore, DEFAULT_SQLITE_PATH, hashSessionToken, SessionStoreError } from '../../src/server/index.ts'
+import { createSqliteStore, DEFAULT_SQLITE_PATH, SessionStoreError } from '../../src/server/index.ts'
+import { hashSessionToken } from '../../src/server/tokens.ts'
 import type { SessionRecord } from '../../src/server/index.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'mpl-sqlite-'))

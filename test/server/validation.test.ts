@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CODE_MAX_LENGTH } from '../../src/server/index.ts'
+import { CODE_MAX_LENGTH } from '../../src/server/schemas.ts'
 import { bearer, login, newUser, startFixture } from './helpers/server-fixture.ts'
 import type { Fixture } from './helpers/server-fixture.ts'
 

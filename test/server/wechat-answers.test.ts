@@ -10,7 +10,7 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Code2SessionError, createCode2SessionClient } from '../../src/server/index.ts'
+import { Code2SessionError, createCode2SessionClient } from '../../src/server/wechat/index.ts'
 
 const servers: Server[] = []
 

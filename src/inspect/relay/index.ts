@@ -8,7 +8,5 @@ export {
 } from './relay-server.ts'
 export type { InspectRelay, InspectRelayOptions, InspectorUi, Refusal } from './relay-server.ts'
 export { MissingPackageError } from './assets.ts'
-export { chartOf } from './chart.ts'
 export type { Chart } from './chart.ts'
 export type { SourceInfo, ViewerMessage } from './viewer-protocol.ts'
-export { bridgePage } from './bridge-page.ts'
