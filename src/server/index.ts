@@ -10,7 +10,6 @@ export type { ErrorBody, HttpErrorOptions, ServerErrorCode } from './http-errors
 export { withSecretRedaction } from './logging.ts'
 export type { ServerLoggerOption } from './logging.ts'
 
-export { SESSION_TOKEN_BYTES } from './tokens.ts'
 
 export {
   createSqliteStore,
@@ -33,7 +32,6 @@ export type {
   UserStore,
   WechatUser,
 } from './store/index.ts'
-export { CLAIMS_MAX_BYTES } from './store/index.ts'
 
 export {
   decryptData,
@@ -62,7 +60,6 @@ export type {
 } from './wechat/index.ts'
 export { LoginHookResultError } from './users/index.ts'
 export type { AppUser, LoginHook, LoginHookInput, LoginHookResult, PhoneNumberHook, PhoneNumberHookInput } from './users/index.ts'
-export { SESSION_KEY_VERDICT_TTL_MS } from './session-keys/index.ts'
 
 export type { IssuedSession, LoginSessions } from './plugins/index.ts'
 export { createMemoryRateLimitCounter, DEFAULT_LOGIN_RATE_LIMIT, DEFAULT_MAX_LOGINS_PER_OPENID } from './rate-limit/index.ts'
@@ -71,4 +68,3 @@ export { answerClientError } from './client-errors.ts'
 export type { TrustProxyOption } from './trust-proxy.ts'
 export { createSecretBox, generateSecretBoxKey, isSecretBoxError, parseSecretBoxKeys, SecretBoxError } from './secret-box/index.ts'
 export type { SecretBox, SecretBoxFailure, SecretBoxKey, SecretBoxOptions } from './secret-box/index.ts'
-export { CODE_MAX_LENGTH } from './schemas.ts'
