@@ -13,3 +13,4 @@ export { CLIENT_CODE_OF_SERVER_ERROR, SERVER_ERROR_CODES, isServerErrorCode } fr
 export type { ErrorBody, ServerErrorCode } from './http-errors.ts'
 export { backoffDelay } from './backoff.ts'
 export type { BackoffInput, BackoffPolicy } from './backoff.ts'
+export { parseJsonObject } from './json-object.ts'

@@ -10,7 +10,6 @@ export type { ErrorBody, HttpErrorOptions, ServerErrorCode } from './http-errors
 export { withSecretRedaction } from './logging.ts'
 export type { ServerLoggerOption } from './logging.ts'
 
-
 export {
   createSqliteStore,
   DEFAULT_MAX_SESSIONS_PER_USER,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { fail, WECHAT_ERRCODES, type WechatOutcome } from './errcodes.ts'
+import { parseJsonObject } from '../../contract/index.ts'
 
 const MAX_BODY_BYTES = 16 * 1024
 
@@ -14,18 +15,6 @@ export async function readBodyText(req: IncomingMessage): Promise<string | undef
     chunks.push(buffer)
   }
   return Buffer.concat(chunks).toString('utf8')
-}
-
-/** Parses a JSON object; `undefined` for anything else (not JSON, an array, a scalar). */
-export function parseJsonObject(text: string): Record<string, unknown> | undefined {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    return undefined
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined
-  return parsed as Record<string, unknown>
 }
 
 /**

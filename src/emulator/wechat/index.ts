@@ -1,13 +1,6 @@
-export {
-  startWechatEmulator,
-  CHECK_SESSION_KEY_PATH,
-  CODE2SESSION_PATH,
-  GET_USER_PHONE_NUMBER_PATH,
-  RESET_SESSION_KEY_PATH,
-  SIM_CHECK_SESSION_PATH,
-  SIM_LOGIN_PATH,
-  STABLE_TOKEN_PATH,
-} from './start-wechat-emulator.ts'
+export { startWechatEmulator } from './start-wechat-emulator.ts'
+// Every path the emulator serves.
+export * from './api-paths.ts'
 export { WECHAT_ERRCODES, errmsgFor } from './errcodes.ts'
 export type { WechatErrorBody } from './errcodes.ts'
 export { WECHAT_API_NAMES } from './fault-plan.ts'

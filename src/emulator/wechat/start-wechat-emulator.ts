@@ -26,7 +26,8 @@ import { errmsgFor, WECHAT_ERRCODES, type WechatOutcome } from './errcodes.ts'
 import { FaultPlan, WECHAT_API_NAMES, type WechatApiName } from './fault-plan.ts'
 import { FixedWindowQuota } from './fixed-window-quota.ts'
 import { getUserPhoneNumber } from './get-user-phone-number.ts'
-import { parseJsonObject, readBodyText, readWechatJsonBody, sendJson } from './http-io.ts'
+import { parseJsonObject } from '../../contract/index.ts'
+import { readBodyText, readWechatJsonBody, sendJson } from './http-io.ts'
 import { derivedUnionId, newRequestId } from './ids.ts'
 import { PhoneCodes } from './phone-codes.ts'
 import { parsePhoneNumber } from './phone-number.ts'
@@ -35,16 +36,6 @@ import { stableToken } from './stable-token.ts'
 import type { WechatApiFaults, WechatApiStats, WechatEmulator, WechatEmulatorOptions, WechatEmulatorStats } from './types.ts'
 import { encryptUserData } from './user-data-crypto.ts'
 import { WechatAccounts } from './wechat-accounts.ts'
-
-export {
-  CHECK_SESSION_KEY_PATH,
-  CODE2SESSION_PATH,
-  GET_USER_PHONE_NUMBER_PATH,
-  RESET_SESSION_KEY_PATH,
-  SIM_CHECK_SESSION_PATH,
-  SIM_LOGIN_PATH,
-  STABLE_TOKEN_PATH,
-} from './api-paths.ts'
 
 /** One emulated WeChat API: where it is, how it is called, and what it does once the shared checks passed. */
 interface WechatRoute {

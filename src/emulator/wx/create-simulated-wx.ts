@@ -1,5 +1,5 @@
 import { newOpenId } from '../wechat/ids.ts'
-import { SIM_CHECK_SESSION_PATH, SIM_LOGIN_PATH } from '../wechat/start-wechat-emulator.ts'
+import { SIM_CHECK_SESSION_PATH, SIM_LOGIN_PATH } from '../wechat/api-paths.ts'
 import { runAsyncApi, type CallbackErrorReporter, type Outcome } from './callbacks.ts'
 import { callEmulator } from './emulator-client.ts'
 import { OFFLINE_FAILURE, WX_ERRNO } from './network-failure.ts'

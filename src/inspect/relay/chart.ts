@@ -7,6 +7,7 @@
  */
 import { createMachine, type AnyStateMachine, type AnyStateNode } from 'xstate'
 import { mermaidId, toMermaid } from '../../diagram/index.ts'
+import { parseJsonObject } from '../../contract/index.ts'
 
 export interface Chart {
   /** Mermaid `stateDiagram-v2` text. */
@@ -47,14 +48,9 @@ function fingerprint(mermaid: string): string {
 
 /** The chart of a definition (JSON text), or `undefined` for actors that have no states (promises, callbacks). */
 export function chartOf(definition: string): Chart | undefined {
-  let config: unknown
-  try {
-    config = JSON.parse(definition)
-  } catch {
-    return undefined
-  }
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) return undefined
-  const states = (config as { states?: unknown }).states
+  const config = parseJsonObject(definition)
+  if (config === undefined) return undefined
+  const states = config['states']
   if (typeof states !== 'object' || states === null || Object.keys(states).length === 0) return undefined
   try {
     // The definition went through JSON: guards, actions and actors are names

@@ -32,6 +32,7 @@ import { INSPECTOR_PAGE_CSP, PAGE_HEADERS, inspectorPage } from './inspector-pag
 import { createRequestGuard, hostName, isAnyAddress, type RequestGuard } from './request-guard.ts'
 import { checkSecret, generateSecret, secretsMatch } from './secret.ts'
 import { frameMessage, helloMessage, sourceMessage, type SourceInfo } from './viewer-protocol.ts'
+import { parseJsonObject } from '../../contract/index.ts'
 
 export const DEFAULT_INSPECT_HOST = '127.0.0.1'
 export const DEFAULT_INSPECT_PORT = 8080
@@ -110,14 +111,8 @@ interface ValidOptions {
 type Role = { kind: 'peer'; label: string | undefined } | { kind: 'viewer' }
 
 function parseFrame(text: string): Record<string, unknown> | undefined {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    return undefined
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined
-  return typeof (parsed as { type?: unknown }).type === 'string' ? (parsed as Record<string, unknown>) : undefined
+  const parsed = parseJsonObject(text)
+  return typeof parsed?.['type'] === 'string' ? parsed : undefined
 }
 
 function frameText(data: RawData): string {

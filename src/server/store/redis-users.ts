@@ -3,8 +3,8 @@ import type { PhoneNumber } from '../wechat/phone-number.ts'
 import { START_LOGIN, SET_FIELDS } from './redis-account-scripts.ts'
 import { WriteTooLate, type RedisStoreContext } from './redis-context.ts'
 import { TOO_LATE } from './redis-scripts.ts'
-import { assertOpenid, assertPhoneNumber, isUserId, parsePhone } from './record.ts'
-import { SEALING_CONTEXTS } from './session-key-codec.ts'
+import { assertOpenid, isUserId, parsePhone } from './record.ts'
+import { SEALING_CONTEXTS, sealPhoneNumber } from './session-key-codec.ts'
 import type { LoginStart, UserStore, WechatUser } from './types.ts'
 import { isWechatId } from '../wechat/identity-shape.ts'
 
@@ -81,18 +81,8 @@ export function createRedisUsers(context: RedisStoreContext): UserStore {
 
     async bindPhoneNumber(openid: string, phone: PhoneNumber, boundAt: number): Promise<void> {
       assertOpenid(openid, 'users.bindPhoneNumber')
-      assertPhoneNumber(phone, 'users.bindPhoneNumber')
-      const json = JSON.stringify({
-        phoneNumber: phone.phoneNumber,
-        purePhoneNumber: phone.purePhoneNumber,
-        countryCode: phone.countryCode,
-      })
-      await setFields(openid, 'bind a phone number', [
-        'phone',
-        codec.seal(json, SEALING_CONTEXTS.userPhone(openid)),
-        'phoneBoundAt',
-        boundAt,
-      ])
+      const sealed = sealPhoneNumber(codec, openid, phone, 'users.bindPhoneNumber')
+      await setFields(openid, 'bind a phone number', ['phone', sealed, 'phoneBoundAt', boundAt])
     },
   }
 }

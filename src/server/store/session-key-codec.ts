@@ -8,6 +8,7 @@
  */
 import { isSecretBoxError } from '../secret-box/index.ts'
 import type { SecretBox } from '../secret-box/index.ts'
+import { assertPhoneNumber } from './record.ts'
 
 /** `SecretBox`: sealed. `false`: plaintext, by choice. `undefined`: plaintext outside production, refused in production. */
 export type SessionKeyEncryption = SecretBox | false
@@ -70,4 +71,14 @@ export function secretCodec(option: SessionKeyEncryption | undefined, caller: st
       }
     },
   }
+}
+
+/**
+ * A phone number as both stores keep it: checked, reduced to its three fields,
+ * and sealed for its user (`SEALING_CONTEXTS.userPhone`). `parsePhone` reads it back.
+ */
+export function sealPhoneNumber(codec: SecretCodec, openid: string, phone: unknown, caller: string): string {
+  assertPhoneNumber(phone, caller)
+  const json = JSON.stringify({ phoneNumber: phone.phoneNumber, purePhoneNumber: phone.purePhoneNumber, countryCode: phone.countryCode })
+  return codec.seal(json, SEALING_CONTEXTS.userPhone(openid))
 }

@@ -1,8 +1,8 @@
 /** The SQLite store's `users` table: one row per openid (see sqlite-schema.ts). */
 import type Database from 'better-sqlite3'
 import type { PhoneNumber } from '../wechat/phone-number.ts'
-import { assertOpenid, assertPhoneNumber, isUserId, parsePhone } from './record.ts'
-import { SEALING_CONTEXTS, type SecretCodec } from './session-key-codec.ts'
+import { assertOpenid, isUserId, parsePhone } from './record.ts'
+import { SEALING_CONTEXTS, sealPhoneNumber, type SecretCodec } from './session-key-codec.ts'
 import { assertBeforeDeadline, type SqliteRunner } from './sqlite-runner.ts'
 import type { LoginStart, UserStore, WechatUser } from './types.ts'
 
@@ -106,13 +106,7 @@ export function createSqliteUsers(db: Database.Database, codec: SecretCodec, run
 
     async bindPhoneNumber(openid: string, phone: PhoneNumber, boundAt: number): Promise<void> {
       assertOpenid(openid, 'users.bindPhoneNumber')
-      assertPhoneNumber(phone, 'users.bindPhoneNumber')
-      const json = JSON.stringify({
-        phoneNumber: phone.phoneNumber,
-        purePhoneNumber: phone.purePhoneNumber,
-        countryCode: phone.countryCode,
-      })
-      const sealed = codec.seal(json, SEALING_CONTEXTS.userPhone(openid))
+      const sealed = sealPhoneNumber(codec, openid, phone, 'users.bindPhoneNumber')
       const deadline = runner.deadline()
       await runner.run('bind a phone number', () => bindTx.immediate(openid, sealed, boundAt, deadline))
     },

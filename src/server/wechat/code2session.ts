@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { DEFAULT_WECHAT_API_BASE, wechatEndpoint } from './api-base.ts'
 import { fetchBounded, WECHAT_ANSWER_MAX_BYTES } from './bounded-fetch.ts'
 import { isSessionKeyShape, isWechatId } from './identity-shape.ts'
+import type { WechatCallFailure } from './wechat-api-error.ts'
 
 export { DEFAULT_WECHAT_API_BASE } from './api-base.ts'
 export { isLoopbackHost } from './loopback.ts'
@@ -42,19 +43,7 @@ export interface Code2SessionClient {
   exchange(code: string, signal?: AbortSignal): Promise<WechatIdentity>
 }
 
-export type Code2SessionFailure =
-  /** WeChat answered an errcode (see `errcode`). */
-  | 'wechat_error'
-  /** The deadline passed. */
-  | 'timeout'
-  /** The caller's signal aborted the exchange. */
-  | 'aborted'
-  /** No HTTP answer (connection refused, reset, DNS). */
-  | 'network'
-  /** A non-2xx HTTP status (a redirect included: none is followed). */
-  | 'bad_status'
-  /** A 2xx answer that is not WeChat's JSON, is larger than 64 KB, or carries an openid, unionid or session_key not shaped like WeChat's. */
-  | 'invalid_response'
+export type Code2SessionFailure = WechatCallFailure
 
 export class Code2SessionError extends Error {
   override readonly name = 'Code2SessionError'

@@ -7,7 +7,8 @@
 /** The WeChat server APIs the server calls besides code2Session. */
 export type WechatServerApiName = 'stableToken' | 'getPhoneNumber' | 'checkSessionKey' | 'resetSessionKey'
 
-export type WechatApiFailure =
+/** How any call to WeChat's server can fail, code2Session's included. */
+export type WechatCallFailure =
   /** WeChat answered an errcode (see `errcode`). */
   | 'wechat_error'
   /** The deadline passed. */
@@ -18,8 +19,11 @@ export type WechatApiFailure =
   | 'network'
   /** A non-2xx HTTP status (a redirect included: none is followed). */
   | 'bad_status'
-  /** A 2xx answer that is not WeChat's JSON, is larger than 64 KB, or lacks the fields the API promises. */
+  /** A 2xx answer that is not WeChat's JSON, is larger than 64 KB, or lacks (or misshapes) the fields the API promises. */
   | 'invalid_response'
+
+export type WechatApiFailure =
+  | WechatCallFailure
   /** Another server instance was refreshing the access_token and no token came in time. */
   | 'token_unavailable'
 
