@@ -208,10 +208,9 @@ class ClientLoginEffects implements ClientEffects {
     return this.deps.random()
   }
 
-  /** What an inspector or `JSON.stringify` shows of the context's effects: the method names, not the platform, server and state behind them. */
-  toJSON(): Record<string, { type: string }> {
-    const names = Object.getOwnPropertyNames(ClientLoginEffects.prototype).filter((name) => name !== 'constructor' && name !== 'toJSON')
-    return Object.fromEntries(names.map((name) => [name, { type: name }]))
+  /** What an inspector or `JSON.stringify` shows of the context's effects: a name, not the platform, server and state behind it. */
+  toJSON(): { type: string } {
+    return { type: 'LoginEffects' }
   }
 
   takePendingLogout(): Promise<void> {
