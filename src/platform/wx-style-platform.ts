@@ -54,8 +54,8 @@ export interface WxStyleHost extends SyncStorageApi {
   checkSession(options: Callbacks<unknown>): unknown
 }
 
-/** `RawStorage` over a runtime's `*StorageSync` calls, called as methods of the runtime's object. */
-function syncStorage(api: string, host: SyncStorageApi): RawStorage {
+/** `RawStorage` over a runtime's `*StorageSync` calls, called as methods of the runtime's object (Taro's too). */
+export function syncStorage(api: string, host: SyncStorageApi): RawStorage {
   return {
     api,
     get: (key) => host.getStorageSync(key),
