@@ -14,14 +14,19 @@ export interface LoginEra {
   readonly owner: object
 }
 
+/** What `request()` asks of the client: the era it runs in, and a session unless a logout holds logins off. */
+export interface LoginHold {
+  readonly era: LoginEra
+  /** The session; rejects with `aborted`, naming `what`, while a `logout()` holds logins off. */
+  ensureLogin(what: string): Promise<Session>
+}
+
 export interface AuthenticatedRequestDeps {
   actor: Actor<LoginMachine>
   platform: Platform
   scheduler: RequestScheduler
-  /** The current era; a new object after every `logout()`. */
-  era: () => LoginEra
-  /** The session, logging in first if needed; rejects with `aborted` after a logout until the app logs in again. */
-  ensureLogin: () => Promise<Session>
+  /** The current era (a new object after every `logout()`), and the session, unless a `logout()` holds logins off. */
+  hold: LoginHold
   /** Base for relative URLs; its origin may receive the token. */
   apiBaseUrl: string | undefined
   /** Other origins (`https://host[:port]`) that may receive the token. */
@@ -95,19 +100,19 @@ export function createAuthenticatedRequest(deps: AuthenticatedRequestDeps) {
 
   return async function request(options: PlatformRequestOptions): Promise<PlatformResponse> {
     targetOf(deps, allowed, options)
-    const era = deps.era()
-    const session = await deps.ensureLogin()
+    const era = deps.hold.era
+    const session = await deps.hold.ensureLogin('request()')
     const first = await send(deps, allowed, { options, session, era })
     if (first.statusCode !== 401) return first
-    if (deps.era() !== era) {
+    if (deps.hold.era !== era) {
       throw new LoginError(
         'aborted',
         `${options.method ?? 'GET'} ${options.url} was refused (401) after a logout; no login is started for it`,
       )
     }
     expire(deps.actor, session)
-    const fresh = await deps.ensureLogin()
-    if (deps.era() !== era) throw new LoginError('aborted', `${options.method ?? 'GET'} ${options.url}: logged out before the replay`)
+    const fresh = await deps.hold.ensureLogin('request()')
+    if (deps.hold.era !== era) throw new LoginError('aborted', `${options.method ?? 'GET'} ${options.url}: logged out before the replay`)
     const replay = await send(deps, allowed, { options, session: fresh, era })
     if (replay.statusCode === 401) {
       throw new LoginError('unauthorized', `${options.method ?? 'GET'} ${options.url} was refused (401) even after a fresh login`)

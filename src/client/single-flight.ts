@@ -39,7 +39,7 @@ function isInFlight(snapshot: LoginSnapshot): boolean {
  * the `ensureLogin()` ones), `failed` (reject with its error), `idle` (logged
  * out meanwhile) or stops; the machine's own timeouts guarantee it gets there.
  *
- * `hasExpired` judges a session's expiry in the server's time.
+ * `clock` judges a session's expiry in the server's time.
  */
 class SingleFlight {
   private readonly waiters: Record<WaiterKind, Waiter | null> = { login: null, refresh: null }
@@ -50,7 +50,8 @@ class SingleFlight {
   // A class, so that every client shares these methods instead of holding closures of its own.
   constructor(
     private readonly actor: LoginActor,
-    private readonly hasExpired: (session: Session) => boolean,
+    /** Judges a session's expiry in the server's time. */
+    private readonly clock: { hasPassed(serverTimeMs: number): boolean },
   ) {
     this.subscription = actor.subscribe({
       next: (snapshot) => this.settle(snapshot),
@@ -102,7 +103,7 @@ class SingleFlight {
     const snapshot = actor.getSnapshot()
     const session = snapshot.context.session
     if (snapshot.matches('authenticated') && session) {
-      if (!this.hasExpired(session)) return Promise.resolve(session)
+      if (!this.clock.hasPassed(session.expiresAt)) return Promise.resolve(session)
       const pending = this.join('login')
       actor.send({ type: 'SESSION_EXPIRED' })
       return pending
@@ -135,8 +136,8 @@ class SingleFlight {
 
 const clientStopped = () => new LoginError('aborted', 'the login client was stopped')
 
-export function createSingleFlight(actor: LoginActor, hasExpired: (session: Session) => boolean): SingleFlight {
-  return new SingleFlight(actor, hasExpired)
+export function createSingleFlight(actor: LoginActor, clock: { hasPassed(serverTimeMs: number): boolean }): SingleFlight {
+  return new SingleFlight(actor, clock)
 }
 
 export type { SingleFlight }
