@@ -7,8 +7,8 @@ import { type HttpSessionServerConfig, httpSessionServer, isSessionServer } from
 import type { Session, SessionServer } from './http-session-server/types.ts'
 import type { LoginClientAccount } from './account-methods.ts'
 import { createAuthenticatedRequest, type LoginEra, type LoginHold } from './authenticated-request.ts'
-import { createClientEvents, type LoginClientEventListener, type LoginClientEventType } from './client-events.ts'
-import { createLoginEffects } from './login-effects.ts'
+import { type ClientEvents, createClientEvents, type LoginClientEventListener, type LoginClientEventType } from './client-events.ts'
+import { type ClientEffects, createLoginEffects } from './login-effects.ts'
 import { createServerClock } from './server-clock.ts'
 import { DEFAULT_STORAGE_KEY, readStoredSession } from './session-storage.ts'
 import { createSingleFlight, type SingleFlight } from './single-flight.ts'
@@ -122,6 +122,27 @@ class LogoutHold implements LoginHold {
   }
 }
 
+/** Logout once the actor is stopped: the same effects, run by hand. */
+async function logoutStopped(client: {
+  actor: ReturnType<typeof createActor<LoginMachine>>
+  platform: Platform
+  storageKey: string
+  events: ClientEvents
+  effects: ClientEffects
+}): Promise<void> {
+  const { actor, platform, storageKey, events, effects } = client
+  let session: Session | null = actor.getSnapshot().context.session
+  if (!session) {
+    try {
+      session = await readStoredSession(platform.storage, storageKey)
+    } catch (error) {
+      events.emit({ type: 'storage_error', operation: 'read', error: toLoginError(error, 'storage_error') })
+    }
+  }
+  effects.clearSession()
+  effects.notifyServerLogout(session)
+}
+
 export function createLoginClient(options: LoginClientOptions): LoginClient {
   // Every wx.login of this client, the machine's and refreshSessionKey()'s, goes through one gate.
   const platform = withOneWxLogin(options.platform)
@@ -170,29 +191,25 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
     tokenHeader: options.tokenHeader ?? serverConfig?.tokenHeader ?? 'Authorization',
   })
 
-  /** Logout once the actor is stopped: the same effects, run by hand. */
-  async function logoutStopped(): Promise<void> {
-    let session: Session | null = actor.getSnapshot().context.session
-    if (!session) {
-      try {
-        session = await readStoredSession(platform.storage, storageKey)
-      } catch (error) {
-        events.emit({ type: 'storage_error', operation: 'read', error: toLoginError(error, 'storage_error') })
-      }
-    }
-    effects.clearSession()
-    effects.notifyServerLogout(session)
-  }
-
-  // After a logout these wait for a login the app asked for, like request().
-  const heldEnsureLogin = () => hold.ensureLogin('the account call')
-  const bindPhoneNumber = createBindPhoneNumber({ actor, server, ensureLogin: heldEnsureLogin })
+  // After a logout these wait for a login the app asked for, like request(). Methods, so that
+  // tsx's and esbuild's name-keeping wraps nothing per client.
+  const bindPhoneNumber = createBindPhoneNumber({
+    actor,
+    server,
+    ensureLogin() {
+      return hold.ensureLogin('the account call')
+    },
+  })
   const refreshSessionKey = createRefreshSessionKey({
     actor,
     server,
     platform,
-    ensureLogin: heldEnsureLogin,
-    wxLoginTimeoutMs: () => actor.getSnapshot().context.timeouts.wxLogin,
+    ensureLogin() {
+      return hold.ensureLogin('the account call')
+    },
+    wxLoginTimeoutMs() {
+      return actor.getSnapshot().context.timeouts.wxLogin
+    },
   })
 
   return {
@@ -218,11 +235,13 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
       hold.era = { owner: {} }
       scheduler.cancelQueued(ended.owner, loggedOutError('request()'))
       if (actor.getSnapshot().status === 'active') actor.send({ type: 'LOGOUT' })
-      else await logoutStopped()
+      else await logoutStopped({ actor, platform, storageKey, events, effects })
       // Locally the user is logged out already; the server gets as long as a server login would.
       await effects.takePendingLogout()
     },
-    getSnapshot: () => actor.getSnapshot(),
+    getSnapshot() {
+      return actor.getSnapshot()
+    },
     subscribe(listener) {
       const subscription = actor.subscribe((snapshot) => {
         try {

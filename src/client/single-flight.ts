@@ -53,12 +53,23 @@ class SingleFlight {
     /** Judges a session's expiry in the server's time. */
     private readonly clock: { hasPassed(serverTimeMs: number): boolean },
   ) {
-    this.subscription = actor.subscribe({
-      next: (snapshot) => this.settle(snapshot),
+    this.subscription = actor.subscribe(SingleFlight.observerFor(this))
+  }
+
+  /** Methods, not arrow functions: nothing is made per client beyond what XState binds. */
+  private static observerFor(flight: SingleFlight) {
+    return {
+      next(snapshot: LoginSnapshot): void {
+        flight.settle(snapshot)
+      },
       // Stryker disable next-line all: only a bug in the machine or in XState gets here, which no test can cause.
-      error: (error) => this.abort(() => new LoginError('aborted', 'the login machine crashed', { cause: error })),
-      complete: () => this.abort(clientStopped),
-    })
+      error(error: unknown): void {
+        flight.abort(() => new LoginError('aborted', 'the login machine crashed', { cause: error }))
+      },
+      complete(): void {
+        flight.abort(clientStopped)
+      },
+    }
   }
 
   private take(kind: WaiterKind): Waiter | null {
