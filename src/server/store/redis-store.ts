@@ -22,6 +22,7 @@ import { SEALING_CONTEXTS, secretCodec } from './session-key-codec.ts'
 import type { SessionKeyEncryption } from './session-key-codec.ts'
 import { DEFAULT_MAX_SESSIONS_PER_USER, DEFAULT_STORE_OPERATION_TIMEOUT_MS, positiveInteger } from './store-limits.ts'
 import { SessionStoreError } from './store-error.ts'
+import { TokenOwnerCache } from './token-owner-cache.ts'
 import type { CreateSessionOptions, RateLimitCounter, RateLimitHit, SessionRecord, SessionStore, UserStore } from './types.ts'
 import type { WechatTokenCache } from '../wechat/access-token/token-cache.ts'
 import { safeEqual } from '../tokens.ts'
@@ -174,9 +175,14 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
     }
   }
 
+  const owners = new TokenOwnerCache()
+
   /** Deletes pointers whose sessions are gone; a pointer left behind leads to nothing and expires with its session. */
   function dropPointers(hashes: string[]): void {
-    for (const hash of hashes) client.del(keys.pointer(hash)).catch(() => {})
+    for (const hash of hashes) {
+      owners.forget(hash)
+      client.del(keys.pointer(hash)).catch(() => {})
+    }
   }
 
   /**
@@ -229,6 +235,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
       throw new WriteTooLate()
     }
     dropPointers(hashesAfterFirst(answer))
+    owners.remember(record.tokenHash, record.openid)
   }
 
   async function deleteUserSessions(openid: string): Promise<number> {
@@ -239,9 +246,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
 
   /** The openid a token hash points to, or `undefined`. */
   async function ownerOf(tokenHash: string): Promise<string | undefined> {
+    const known = owners.ownerOf(tokenHash)
+    if (known !== undefined) return known
     const openid = await client.get(keys.pointer(tokenHash))
     if (openid === null) return undefined
     if (!isWechatId(openid)) throw new SessionStoreError('the Redis session store holds a corrupt session pointer')
+    owners.remember(tokenHash, openid)
     return openid
   }
 
@@ -295,7 +305,11 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
         if (openid === undefined) return undefined
         const answer = await evalScript(READ_SESSION, [keys.session(openid, tokenHash), keys.user(openid)], [])
         const [value, userKey] = Array.isArray(answer) ? (answer as unknown[]) : []
-        if (typeof value !== 'string') return undefined
+        if (typeof value !== 'string') {
+          // Gone (expired, or deleted by another instance): nothing to remember it for.
+          owners.forget(tokenHash)
+          return undefined
+        }
         return { openid, value, userKey: typeof userKey === 'string' ? userKey : undefined }
       })
       if (found === undefined) return undefined
@@ -338,6 +352,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
       const removed = await run('delete a session', async () => {
         const openid = await ownerOf(tokenHash)
         if (openid === undefined) return 0
+        owners.forget(tokenHash)
         const answer = await evalScript(DELETE_SESSION, [keys.session(openid, tokenHash), keys.index(openid)], [tokenHash])
         await client.del(keys.pointer(tokenHash))
         return answer

@@ -1,0 +1,122 @@
+/**
+ * The Redis store remembers which user a token belongs to, so a session check
+ * is one round trip (the session's read) instead of two (the pointer, then
+ * the session). What is remembered must never make a gone session readable.
+ */
+import { randomBytes } from 'node:crypto'
+import { Redis } from 'ioredis'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import { createRedisStore } from '../../src/server/redis/index.ts'
+import type { SessionRecord } from '../../src/server/index.ts'
+import { TokenOwnerCache } from '../../src/server/store/token-owner-cache.ts'
+import { hashSessionToken } from '../../src/server/tokens.ts'
+import { REDIS_URL, removeAllUnder, uniquePrefix } from '../support/redis/index.ts'
+
+const prefix = uniquePrefix('token-owner')
+afterAll(() => removeAllUnder(prefix))
+
+function record(openid = `o-owner-${randomBytes(4).toString('hex')}`): SessionRecord {
+  const now = Date.now()
+  return {
+    tokenHash: hashSessionToken(randomBytes(32).toString('base64url')),
+    openid,
+    sessionKey: randomBytes(16).toString('base64'),
+    expiresAt: now + 60_000,
+    createdAt: now,
+  }
+}
+
+/** A store on a connection of the test's own, with its GETs (pointer reads) counted. */
+function instance(): { store: ReturnType<typeof createRedisStore>; client: Redis; pointerReads: () => number } {
+  const client = new Redis(REDIS_URL, { keyPrefix: prefix, maxRetriesPerRequest: 1 })
+  const get = vi.spyOn(client, 'get')
+  return { store: createRedisStore({ client, keyPrefix: 'app:', encryption: false }), client, pointerReads: () => get.mock.calls.length }
+}
+
+async function closeAll(...instances: Array<ReturnType<typeof instance>>): Promise<void> {
+  for (const { store, client } of instances) {
+    await store.close()
+    await client.quit()
+  }
+}
+
+describe('the Redis store finds a token’s user', () => {
+  it('without a pointer read for a session it created, and with one read for a session another instance created', async () => {
+    const a = instance()
+    const b = instance()
+    try {
+      const session = record()
+      await a.store.create(session)
+      expect(await a.store.get(session.tokenHash)).toEqual(session)
+      expect(await a.store.get(session.tokenHash)).toEqual(session)
+      expect(a.pointerReads()).toBe(0)
+
+      expect(await b.store.get(session.tokenHash)).toEqual(session)
+      expect(await b.store.get(session.tokenHash)).toEqual(session)
+      expect(b.pointerReads()).toBe(1)
+    } finally {
+      await closeAll(a, b)
+    }
+  })
+
+  it('never reads a session another instance deleted, logged out everywhere, or replaced', async () => {
+    const a = instance()
+    const b = instance()
+    try {
+      const deleted = record()
+      const everywhere = record()
+      const replaced = record()
+      for (const session of [deleted, everywhere, replaced]) {
+        await a.store.create(session)
+        expect(await b.store.get(session.tokenHash)).toEqual(session)
+      }
+      expect(await a.store.delete(deleted.tokenHash)).toBe(true)
+      expect(await a.store.deleteByOpenid(everywhere.openid)).toBe(1)
+      await a.store.create(record(replaced.openid), { replaceOpenidSessions: true })
+
+      for (const gone of [deleted, everywhere, replaced]) expect(await b.store.get(gone.tokenHash)).toBeUndefined()
+      // Deleting on the instance that remembered the owner forgets it too.
+      expect(await b.store.delete(deleted.tokenHash)).toBe(false)
+    } finally {
+      await closeAll(a, b)
+    }
+  })
+
+  it('deletes on the instance that remembered it: the session is gone there at once', async () => {
+    const a = instance()
+    try {
+      const session = record()
+      await a.store.create(session)
+      expect(await a.store.get(session.tokenHash)).toEqual(session)
+      expect(await a.store.delete(session.tokenHash)).toBe(true)
+      expect(await a.store.get(session.tokenHash)).toBeUndefined()
+      expect(await a.store.delete(session.tokenHash)).toBe(false)
+    } finally {
+      await closeAll(a)
+    }
+  })
+})
+
+describe('TokenOwnerCache', () => {
+  it('keeps at most its capacity, dropping the least recently used first', () => {
+    const cache = new TokenOwnerCache(2)
+    cache.remember('h1', 'o1')
+    cache.remember('h2', 'o2')
+    expect(cache.ownerOf('h1')).toBe('o1')
+    cache.remember('h3', 'o3')
+    expect(cache.size).toBe(2)
+    expect(cache.ownerOf('h2')).toBeUndefined()
+    expect(cache.ownerOf('h1')).toBe('o1')
+    expect(cache.ownerOf('h3')).toBe('o3')
+  })
+
+  it('forgets on request, and remembers nothing with a capacity of 0', () => {
+    const cache = new TokenOwnerCache(2)
+    cache.remember('h1', 'o1')
+    cache.forget('h1')
+    expect(cache.ownerOf('h1')).toBeUndefined()
+    const none = new TokenOwnerCache(0)
+    none.remember('h1', 'o1')
+    expect(none.size).toBe(0)
+  })
+})
