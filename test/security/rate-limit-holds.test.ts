@@ -18,7 +18,7 @@ import type { CreateServerOptions, SessionStore } from '../../src/server/index.t
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import { startFakeWechat } from '../server/helpers/fake-wechat.ts'
 import type { FakeUser, FakeWechat } from '../server/helpers/fake-wechat.ts'
-import { useStandaloneRedis } from '../server/helpers/redis-targets.ts'
+import { useStandaloneRedis } from '../support/redis/index.ts'
 import { newUser } from '../server/helpers/server-fixture.ts'
 
 const redis = useStandaloneRedis()

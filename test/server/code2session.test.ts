@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Code2SessionError, createCode2SessionClient } from '../../src/server/wechat/index.ts'
 import type { Code2SessionClientOptions } from '../../src/server/wechat/index.ts'
-import { closedPort, startFakeWechat } from './helpers/fake-wechat.ts'
+import { startFakeWechat } from './helpers/fake-wechat.ts'
+import { unusedPort } from '../support/ports.ts'
 import type { FakeWechat } from './helpers/fake-wechat.ts'
 import { newUser } from './helpers/server-fixture.ts'
 
@@ -109,7 +110,7 @@ describe('createCode2SessionClient', () => {
   })
 
   it('retries network failures, then reports them', async () => {
-    const port = await closedPort()
+    const port = await unusedPort()
     const error = await failure(client({ apiBase: `http://127.0.0.1:${port}`, retries: 2 }).exchange('any-code'))
     expect(error).toMatchObject({ failure: 'network', attempts: 3 })
   })

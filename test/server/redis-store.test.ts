@@ -6,10 +6,11 @@ import { hashSessionToken } from '../../src/server/tokens.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import type { SessionRecord } from '../../src/server/index.ts'
 import { CREATE_SESSION, SET_POINTER, TOO_LATE } from '../../src/server/store/redis-scripts.ts'
-import { closedPort, startFakeWechat } from './helpers/fake-wechat.ts'
-import { useStandaloneRedis } from './helpers/redis-targets.ts'
+import { startFakeWechat } from './helpers/fake-wechat.ts'
+import { unusedPort } from '../support/ports.ts'
+import { useStandaloneRedis } from '../support/redis/index.ts'
 import { newUser } from './helpers/server-fixture.ts'
-import { startTcpProxy } from './helpers/tcp-proxy.ts'
+import { startTcpFaultProxy } from '../support/tcp-fault-proxy.ts'
 
 const redis = useStandaloneRedis()
 const prefix = redis.prefix('redis-store')
@@ -133,7 +134,7 @@ describe('createRedisStore', () => {
   })
 
   it('fails fast with a SessionStoreError when Redis is down', async () => {
-    const port = await closedPort()
+    const port = await unusedPort()
     const store = createRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: `${prefix}down:` })
     try {
       await expect(store.get(record().tokenHash)).rejects.toBeInstanceOf(SessionStoreError)
@@ -146,7 +147,7 @@ describe('createRedisStore', () => {
 
   it('fails fast while Redis is gone, and recovers when it comes back', async () => {
     const redisPort = Number(new URL(REDIS_URL).port)
-    const proxy = await startTcpProxy(redisPort, new URL(REDIS_URL).hostname)
+    const proxy = await startTcpFaultProxy(redisPort, new URL(REDIS_URL).hostname)
     const store = createRedisStore({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: `${prefix}flaky:` })
     try {
       const r = record()
@@ -169,7 +170,7 @@ describe('createRedisStore', () => {
   })
 
   it('bounds every operation by operationTimeoutMs even on a client that would wait forever', async () => {
-    const port = await closedPort()
+    const port = await unusedPort()
     const client = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: null, lazyConnect: true })
     client.on('error', () => {})
     const store = createRedisStore({ client, operationTimeoutMs: 50 })
@@ -223,7 +224,7 @@ describe('createRedisStore', () => {
 describe('the server on a Redis that is down', () => {
   it('answers 503 upstream_unavailable on login and health instead of hanging or a 500', async () => {
     const wechat = await startFakeWechat()
-    const port = await closedPort()
+    const port = await unusedPort()
     const app = await createServer({
       wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
       store: createRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: `${prefix}server-down:` }),

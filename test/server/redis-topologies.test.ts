@@ -18,9 +18,7 @@ import { SIM_LOGIN_PATH } from '../../src/emulator/index.ts'
 import { readDevServerConfig, startDevServer } from '../../src/local-dev/index.ts'
 import { startFakeWechat } from './helpers/fake-wechat.ts'
 import type { FakeWechat } from './helpers/fake-wechat.ts'
-import { startRedisSentinel } from './helpers/redis-servers.ts'
-import type { RedisSentinelProcesses } from './helpers/redis-servers.ts'
-import { useRedisCluster } from './helpers/redis-targets.ts'
+import { startRedisSentinel, useRedisCluster, type RedisSentinelProcesses } from '../support/redis/index.ts'
 import { newUser } from './helpers/server-fixture.ts'
 
 const cluster = useRedisCluster()

@@ -14,7 +14,7 @@ import { runLoad, summary } from './load-run.ts'
 import { twoRedisServers } from './load-stacks.ts'
 import type { LoadStack } from './load-stacks.ts'
 import { HEAP_GROWTH_BOUND_BYTES, SOAK_CONCURRENCY, SOAK_USERS, SOAK_WARMUP_USERS } from './soak-settings.ts'
-import { useRedisCluster } from '../server/helpers/redis-targets.ts'
+import { useRedisCluster } from '../support/redis/index.ts'
 
 const cluster = useRedisCluster()
 

@@ -147,12 +147,3 @@ export async function startFakeWechat(options: { appId?: string; secret?: string
     },
   }
 }
-
-/** A port on 127.0.0.1 that nothing listens on (connections are refused). */
-export async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
