@@ -136,7 +136,7 @@ async function spawnServer(dir: string, extra: string[], leading: string[] = [])
       return { port, child }
     } catch (error) {
       await stopServer(child)
-      if (attempt >= 3) throw new Error(`${(error as Error).message}: ${stderr.trim()}`)
+      if (attempt >= 3) throw new Error(`${(error as Error).message}: ${stderr.trim()}`, { cause: error })
     }
   }
 }
