@@ -9,7 +9,7 @@ import { createLoginClient, isLoginError, LoginError, PHONE_QUOTA_EXHAUSTED_ERRN
 import type { PhoneNumber, Session } from '../../src/index.ts'
 import { phoneCodeOf } from '../../src/client/phone-number.ts'
 import { withOneWxLogin } from '../../src/client/wx-login-gate.ts'
-import { createFakeServices, never } from '../support/fake-services.ts'
+import { createFakeServices, never } from '../support/services/index.ts'
 
 const PHONE: PhoneNumber = { phoneNumber: '13800138000', purePhoneNumber: '13800138000', countryCode: '86' }
 
@@ -78,13 +78,13 @@ describe('bindPhoneNumber', () => {
     const client = createLoginClient({ platform: services.platform, server: services.server })
     expect(await client.bindPhoneNumber('phone-code')).toEqual(PHONE)
     expect(tokens).toEqual(['token-1', 'token-2'])
-    expect(services.counts.serverLogin).toBe(2)
+    expect(services.count('serverLogin')).toBe(2)
 
     services.server.bindPhoneNumber = async () => {
       throw new LoginError('session_expired')
     }
     await expect(client.bindPhoneNumber('phone-code')).rejects.toMatchObject({ code: 'session_expired' })
-    expect(services.counts.serverLogin).toBe(3)
+    expect(services.count('serverLogin')).toBe(3)
     client.stop()
   })
 
@@ -123,8 +123,8 @@ describe('refreshSessionKey', () => {
     const session = await client.ensureLogin()
     await Promise.all(Array.from({ length: 10 }, () => client.refreshSessionKey()))
     expect(refreshed).toEqual([{ token: session.token, code: 'code-2' }])
-    expect(services.counts.login).toBe(2)
-    expect(services.counts.serverLogin).toBe(1)
+    expect(services.count('wxLogin')).toBe(2)
+    expect(services.count('serverLogin')).toBe(1)
     expect(client.getSnapshot().context.session).toEqual(session)
     client.stop()
   })
@@ -140,8 +140,8 @@ describe('refreshSessionKey', () => {
       await client.refreshSessionKey()
       expect(client.getSnapshot().context.session?.token, refusal).toBe('token-2')
       // One wx.login for the refresh, one for the new login; two server logins in all.
-      expect(services.counts.login).toBe(3)
-      expect(services.counts.serverLogin).toBe(2)
+      expect(services.count('wxLogin')).toBe(3)
+      expect(services.count('serverLogin')).toBe(2)
       client.stop()
     }
   })
@@ -155,7 +155,7 @@ describe('refreshSessionKey', () => {
     const session = await client.ensureLogin()
     await expect(client.refreshSessionKey()).rejects.toMatchObject({ code: 'server_error' })
     expect(client.getSnapshot().context.session).toEqual(session)
-    services.behaviour.login = async () => {
+    services.answers.wxLogin = async () => {
       throw new LoginError('wx_login_failed', 'login:fail system error')
     }
     await expect(client.refreshSessionKey()).rejects.toMatchObject({ code: 'wx_login_failed' })
@@ -168,7 +168,7 @@ describe('one wx.login at a time', () => {
     const services = createFakeServices()
     const first = deferred<{ code: string }>()
     let started = 0
-    services.behaviour.login = async () => {
+    services.answers.wxLogin = async () => {
       started += 1
       return started === 1 ? first.promise : { code: 'second' }
     }
@@ -186,18 +186,18 @@ describe('one wx.login at a time', () => {
   })
 
   it('gives up with timeout when the one running does not settle within the time this one was given', async () => {
-    const services = createFakeServices({ login: () => never() })
+    const services = createFakeServices({ answers: { wxLogin: () => never() } })
     const gated = withOneWxLogin(services.platform)
     void gated.login({ timeout: 60_000 })
     await expect(gated.login({ timeout: 50 })).rejects.toMatchObject({ code: 'timeout' })
-    expect(services.counts.login).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
   })
 
   it("keeps refreshSessionKey's wx.login from overlapping the login machine's", async () => {
     const services = createFakeServices()
     let running = 0
     let overlapped = false
-    services.behaviour.login = async () => {
+    services.answers.wxLogin = async () => {
       running += 1
       if (running > 1) overlapped = true
       await new Promise((resolve) => setTimeout(resolve, 10))
@@ -208,12 +208,12 @@ describe('one wx.login at a time', () => {
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await client.ensureLogin()
     // A refresh and a forced re-login (the server says the session expired) at the same moment.
-    services.behaviour.serverCheck = async () => false
+    services.answers.checkServerSession = async () => false
     const refresh = client.refreshSessionKey()
     const relogin = client.refresh()
     await Promise.all([refresh, relogin])
     expect(overlapped).toBe(false)
-    expect(services.counts.login).toBeGreaterThanOrEqual(3)
+    expect(services.count('wxLogin')).toBeGreaterThanOrEqual(3)
     client.stop()
   })
 })
