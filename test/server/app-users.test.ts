@@ -9,11 +9,11 @@ import type { FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { HttpError } from '../../src/server/index.ts'
 import type { LoginHookInput } from '../../src/server/index.ts'
-import { startEmulatorFixture } from './helpers/emulator-fixture.ts'
-import type { EmulatorFixture } from './helpers/emulator-fixture.ts'
+import { startFixture } from './helpers/server-fixture.ts'
+import type { Fixture } from './helpers/server-fixture.ts'
 import { bearer } from './helpers/server-fixture.ts'
 
-const fixtures: EmulatorFixture[] = []
+const fixtures: Fixture[] = []
 afterEach(async () => {
   for (const fixture of fixtures.splice(0)) await fixture.close()
 })
@@ -26,13 +26,13 @@ function addWhoAmI(app: FastifyInstance): void {
   })
 }
 
-async function fixture(...args: Parameters<typeof startEmulatorFixture>): Promise<EmulatorFixture> {
-  const started = await startEmulatorFixture(args[0], args[1], addWhoAmI)
+async function fixture(...args: Parameters<typeof startFixture>): Promise<Fixture> {
+  const started = await startFixture(args[0], args[1], addWhoAmI)
   fixtures.push(started)
   return started
 }
 
-async function whoami(f: EmulatorFixture, token: string): Promise<Record<string, unknown>> {
+async function whoami(f: Fixture, token: string): Promise<Record<string, unknown>> {
   return (await f.app.inject({ method: 'GET', url: '/whoami', headers: bearer(token) })).json()
 }
 
@@ -116,7 +116,7 @@ describe('onLogin', () => {
   })
 
   it('must be a function', async () => {
-    await expect(startEmulatorFixture({ onLogin: 'yes' as never })).rejects.toThrow(/onLogin must be a function/)
+    await expect(startFixture({ onLogin: 'yes' as never })).rejects.toThrow(/onLogin must be a function/)
   })
 })
 

@@ -5,23 +5,23 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { PhoneNumberHookInput } from '../../src/server/index.ts'
-import { startEmulatorFixture } from './helpers/emulator-fixture.ts'
-import type { EmulatorFixture } from './helpers/emulator-fixture.ts'
+import { startFixture } from './helpers/server-fixture.ts'
+import type { Fixture } from './helpers/server-fixture.ts'
 import { captureLogs } from './helpers/log-capture.ts'
 import { bearer } from './helpers/server-fixture.ts'
 
-const fixtures: EmulatorFixture[] = []
+const fixtures: Fixture[] = []
 afterEach(async () => {
   for (const fixture of fixtures.splice(0)) await fixture.close()
 })
 
-async function fixture(...args: Parameters<typeof startEmulatorFixture>): Promise<EmulatorFixture> {
-  const started = await startEmulatorFixture(...args)
+async function fixture(...args: Parameters<typeof startFixture>): Promise<Fixture> {
+  const started = await startFixture(...args)
   fixtures.push(started)
   return started
 }
 
-function bindPhone(f: EmulatorFixture, token: string, code: string) {
+function bindPhone(f: Fixture, token: string, code: string) {
   return f.app.inject({ method: 'POST', url: '/auth/phone', headers: bearer(token), payload: { code } })
 }
 

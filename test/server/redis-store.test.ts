@@ -6,7 +6,7 @@ import { hashSessionToken } from '../../src/server/tokens.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import type { SessionRecord } from '../../src/server/index.ts'
 import { CREATE_SESSION, SET_POINTER, TOO_LATE } from '../../src/server/store/redis-scripts.ts'
-import { startFakeWechat } from './helpers/fake-wechat.ts'
+import { startTestWechat } from './helpers/server-fixture.ts'
 import { unusedPort } from '../support/ports.ts'
 import { useStandaloneRedis } from '../support/redis/index.ts'
 import { newUser } from './helpers/server-fixture.ts'
@@ -223,7 +223,7 @@ describe('createRedisStore', () => {
 
 describe('the server on a Redis that is down', () => {
   it('answers 503 upstream_unavailable on login and health instead of hanging or a 500', async () => {
-    const wechat = await startFakeWechat()
+    const wechat = await startTestWechat()
     const port = await unusedPort()
     const app = await createServer({
       wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
@@ -231,7 +231,7 @@ describe('the server on a Redis that is down', () => {
       rateLimit: false,
     })
     try {
-      const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: wechat.codeFor(newUser()) } })
+      const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: await wechat.codeFor(newUser()) } })
       expect(login.statusCode).toBe(503)
       expect(login.json()).toEqual({ error: 'upstream_unavailable', message: expect.any(String) })
       const session = await app.inject({ method: 'POST', url: '/auth/session', headers: { authorization: `Bearer ${'A'.repeat(43)}` } })
@@ -246,14 +246,14 @@ describe('the server on a Redis that is down', () => {
   })
 
   it('works end to end on a live Redis', async () => {
-    const wechat = await startFakeWechat()
+    const wechat = await startTestWechat()
     const app = await createServer({
       wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
       store: createRedisStore({ url: REDIS_URL, keyPrefix: `${prefix}server-up:` }),
       rateLimit: false,
     })
     try {
-      const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: wechat.codeFor(newUser()) } })
+      const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: await wechat.codeFor(newUser()) } })
       expect(login.statusCode).toBe(200)
       const { token } = login.json<{ token: string }>()
       const headers = { authorization: `Bearer ${token}` }
