@@ -6,7 +6,17 @@ import { WebSocket, WebSocketServer } from 'ws'
 import { loginMachine } from '../../machines/index.ts'
 import type { Session } from '../../src/client/http-session-server/types.ts'
 
+import { startInspectRelay, type InspectRelay, type InspectRelayOptions } from '../../src/inspect/relay/index.ts'
+import { deferCleanup } from '../support/cleanup.ts'
+
 export { unusedPort } from '../support/ports.ts'
+
+/** A relay on a free port, closed after the test (needs `afterEach(runCleanups)` in the file). */
+export async function startTestRelay(options: InspectRelayOptions = {}): Promise<InspectRelay> {
+  const started = await startInspectRelay({ port: 0, ...options })
+  deferCleanup(() => started.close())
+  return started
+}
 
 /** Looks like a real `wx.login` code (32 characters) and a developer-server token. */
 export const SECRET_CODE = '0a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P'

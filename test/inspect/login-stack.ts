@@ -9,7 +9,7 @@ import type { InspectionEvent, Observer } from 'xstate'
 import { createLoginClient, wechatPlatform, type LoginClient } from '../../src/index.ts'
 import { createSimulatedWx, startWechatEmulator, type WechatEmulator } from '../../src/emulator/index.ts'
 import { createServer, createSqliteStore } from '../../src/server/index.ts'
-import type { WechatApi } from '../../src/platform/index.ts'
+import { withCodeObserver } from '../support/observed-wx.ts'
 
 const APP_ID = 'wxinspect0123456789'
 /** Unique per run, so the page can be searched for it. */
@@ -49,21 +49,7 @@ export interface InspectedApp {
 export function launchInspectedApp(backend: LoginBackend, inspect: Observer<InspectionEvent>): InspectedApp {
   const wx = createSimulatedWx({ emulatorUrl: backend.emulator.url, defaultTimeoutMs: 5_000 })
   const codes: string[] = []
-  const platform: WechatApi = {
-    checkSession: wx.checkSession.bind(wx),
-    request: wx.request.bind(wx),
-    getStorageSync: wx.getStorageSync.bind(wx),
-    setStorageSync: wx.setStorageSync.bind(wx),
-    removeStorageSync: wx.removeStorageSync.bind(wx),
-    login: ((option: WechatMiniprogram.LoginOption) =>
-      wx.login<WechatMiniprogram.LoginOption>({
-        ...option,
-        success: (result) => {
-          codes.push(result.code)
-          option.success?.(result)
-        },
-      })) as WechatApi['login'],
-  }
+  const platform = withCodeObserver(wx, (code) => codes.push(code))
   const auth = createLoginClient({ platform: wechatPlatform(platform), server: { baseUrl: backend.baseUrl }, inspect })
   return { auth, codes }
 }
