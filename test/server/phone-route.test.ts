@@ -3,23 +3,12 @@
  * session user's number answered and kept with the user, WeChat's refusals
  * in the contract's codes, and the number in no log line.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PhoneNumberHookInput } from '../../src/server/index.ts'
-import { startFixture } from './helpers/server-fixture.ts'
-import type { Fixture } from './helpers/server-fixture.ts'
 import { captureLogs } from './helpers/log-capture.ts'
-import { bearer } from './helpers/server-fixture.ts'
+import { bearer, useFixtures, type Fixture } from './helpers/server-fixture.ts'
 
-const fixtures: Fixture[] = []
-afterEach(async () => {
-  for (const fixture of fixtures.splice(0)) await fixture.close()
-})
-
-async function fixture(...args: Parameters<typeof startFixture>): Promise<Fixture> {
-  const started = await startFixture(...args)
-  fixtures.push(started)
-  return started
-}
+const fixture = useFixtures()
 
 function bindPhone(f: Fixture, token: string, code: string) {
   return f.app.inject({ method: 'POST', url: '/auth/phone', headers: bearer(token), payload: { code } })

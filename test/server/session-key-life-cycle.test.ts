@@ -6,22 +6,11 @@
  * refreshes it without touching the session, and `checkSessionKey` /
  * `resetSessionKey` serve the app's own routes.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { isHttpError } from '../../src/server/index.ts'
-import { startFixture } from './helpers/server-fixture.ts'
-import type { Fixture } from './helpers/server-fixture.ts'
-import { bearer } from './helpers/server-fixture.ts'
+import { bearer, useFixtures, type Fixture } from './helpers/server-fixture.ts'
 
-const fixtures: Fixture[] = []
-afterEach(async () => {
-  for (const fixture of fixtures.splice(0)) await fixture.close()
-})
-
-async function fixture(...args: Parameters<typeof startFixture>): Promise<Fixture> {
-  const started = await startFixture(...args)
-  fixtures.push(started)
-  return started
-}
+const fixture = useFixtures()
 
 function decrypt(f: Fixture, token: string, openid: string) {
   const data = f.wechat.encryptForUser(openid, { purpose: 'test', n: 1 })

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { afterEach } from 'vitest'
 import { startWechatEmulator } from '../../../src/emulator/index.ts'
 import type { WechatEmulator, WechatEmulatorOptions } from '../../../src/emulator/index.ts'
 import { createServer, createSqliteStore } from '../../../src/server/index.ts'
@@ -108,6 +109,19 @@ export async function startFixture(
       await app.close()
       await wechat.close()
     },
+  }
+}
+
+/** Call at the top of a test file: a `startFixture` whose fixtures are closed after each test. */
+export function useFixtures(): (...args: Parameters<typeof startFixture>) => Promise<Fixture> {
+  const started: Fixture[] = []
+  afterEach(async () => {
+    for (const fixture of started.splice(0)) await fixture.close()
+  })
+  return async (...args) => {
+    const fixture = await startFixture(...args)
+    started.push(fixture)
+    return fixture
   }
 }
 
