@@ -36,7 +36,9 @@ export function describeDevServer(server: DevServer): string[] {
   const lines: string[] = []
 
   if (server.wechat.kind === 'emulator') {
-    lines.push(`[dev-server] WeChat emulator (code2Session) at ${server.wechat.url}, AppID ${server.wechat.appId}`)
+    lines.push(
+      `[dev-server] WeChat emulator (code2Session, access_token, phone numbers, session_key checks) at ${server.wechat.url}, AppID ${server.wechat.appId}`,
+    )
   } else {
     lines.push(`[dev-server] code2Session goes to ${server.wechat.apiBase}`)
   }

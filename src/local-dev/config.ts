@@ -64,13 +64,19 @@ export type DevServerEnv = Partial<Record<string, string | undefined>>
 
 export class DevServerConfigError extends Error {
   override readonly name = 'DevServerConfigError'
-  /** The variable at fault. */
-  readonly variable: DevServerEnvVar
 
-  constructor(variable: DevServerEnvVar, message: string) {
+  constructor(
+    /** The variable at fault. */
+    readonly variable: DevServerEnvVar,
+    message: string,
+  ) {
     super(message)
-    this.variable = variable
   }
+}
+
+/** Stops the start with the variable at fault named, before anything listens. */
+function refuse(variable: DevServerEnvVar, message: string): never {
+  throw new DevServerConfigError(variable, message)
 }
 
 /** An unset or blank variable counts as absent. */
@@ -86,7 +92,7 @@ function readPort(env: DevServerEnv, name: 'PORT' | 'WX_EMULATOR_PORT', fallback
   if (raw === undefined) return fallback
   const port = Number(raw)
   if (!/^\d+$/.test(raw) || port > 65_535) {
-    throw new DevServerConfigError(name, `${name} must be a port number from 0 to 65535 (0 picks a free one), got ${JSON.stringify(raw)}`)
+    refuse(name, `${name} must be a port number from 0 to 65535 (0 picks a free one), got ${JSON.stringify(raw)}`)
   }
   return port
 }
@@ -96,10 +102,7 @@ function readTtl(env: DevServerEnv): number | undefined {
   if (raw === undefined) return undefined
   const ttl = Number(raw)
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(ttl) || ttl === 0) {
-    throw new DevServerConfigError(
-      'SESSION_TTL_MS',
-      `SESSION_TTL_MS must be a positive whole number of milliseconds, got ${JSON.stringify(raw)}`,
-    )
+    refuse('SESSION_TTL_MS', `SESSION_TTL_MS must be a positive whole number of milliseconds, got ${JSON.stringify(raw)}`)
   }
   return ttl
 }
@@ -108,8 +111,7 @@ function readLogLevel(env: DevServerEnv): LogLevel {
   const raw = valueOf(env, 'LOG_LEVEL')?.toLowerCase()
   if (raw === undefined) return DEFAULT_LOG_LEVEL
   const level = LOG_LEVELS.find((candidate) => candidate === raw)
-  if (level === undefined)
-    throw new DevServerConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`)
+  if (level === undefined) refuse('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`)
   return level
 }
 
@@ -120,37 +122,31 @@ function readHttpUrl(env: DevServerEnv, name: 'WX_API_BASE'): string | undefined
   try {
     url = new URL(raw)
   } catch {
-    throw new DevServerConfigError(name, `${name} must be an absolute http(s) URL`)
+    refuse(name, `${name} must be an absolute http(s) URL`)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DevServerConfigError(name, `${name} must be an absolute http(s) URL`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') refuse(name, `${name} must be an absolute http(s) URL`)
   return raw
 }
+
+const API_BASE_WITHOUT_APP = 'WX_API_BASE is set but WX_APPID and WX_SECRET are not: set all three, or none to use the local emulator'
+const KEY_PREFIX_WITHOUT_REDIS = 'REDIS_KEY_PREFIX is set but neither REDIS_URL nor REDIS_CLUSTER_NODES is'
 
 function readWechat(env: DevServerEnv): DevWechatConfig {
   const appId = valueOf(env, 'WX_APPID')
   const secret = valueOf(env, 'WX_SECRET')
   const apiBase = readHttpUrl(env, 'WX_API_BASE')
-  if (appId === undefined && secret === undefined) {
-    if (apiBase !== undefined) {
-      throw new DevServerConfigError(
-        'WX_API_BASE',
-        'WX_API_BASE is set but WX_APPID and WX_SECRET are not: set all three, or none to use the local emulator',
-      )
-    }
+  // Neither credential set means the local emulator; one without the other is refused below.
+  const usesWechat = appId !== undefined || secret !== undefined
+  if (!usesWechat) {
+    if (apiBase !== undefined) refuse('WX_API_BASE', API_BASE_WITHOUT_APP)
     return { kind: 'emulator', port: readPort(env, 'WX_EMULATOR_PORT', 0) }
   }
   if (appId === undefined)
-    throw new DevServerConfigError(
-      'WX_APPID',
-      'WX_SECRET is set but WX_APPID is not: set both to use WeChat, or neither to use the local emulator',
-    )
+    refuse('WX_APPID', 'WX_SECRET is set but WX_APPID is not: set both to use WeChat, or neither to use the local emulator')
   if (secret === undefined)
-    throw new DevServerConfigError(
-      'WX_SECRET',
-      'WX_APPID is set but WX_SECRET is not: set both to use WeChat, or neither to use the local emulator',
-    )
+    refuse('WX_SECRET', 'WX_APPID is set but WX_SECRET is not: set both to use WeChat, or neither to use the local emulator')
   if (valueOf(env, 'WX_EMULATOR_PORT') !== undefined) {
-    throw new DevServerConfigError(
+    refuse(
       'WX_EMULATOR_PORT',
       'WX_EMULATOR_PORT only applies to the local emulator, which does not run when WX_APPID and WX_SECRET are set',
     )
@@ -163,7 +159,7 @@ function readClusterNodes(raw: string): Array<{ host: string; port: number }> {
     const match = /^\s*([^\s:]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\s*$/.exec(entry)
     const port = Number(match?.[2])
     if (match?.[1] === undefined || !(port > 0 && port <= 65_535)) {
-      throw new DevServerConfigError('REDIS_CLUSTER_NODES', 'REDIS_CLUSTER_NODES must list host:port pairs, comma-separated')
+      refuse('REDIS_CLUSTER_NODES', 'REDIS_CLUSTER_NODES must list host:port pairs, comma-separated')
     }
     return { host: match[1].replace(/^\[|\]$/g, ''), port }
   })
@@ -175,23 +171,20 @@ function readStore(env: DevServerEnv): DevStoreConfig {
   const clusterNodes = valueOf(env, 'REDIS_CLUSTER_NODES')
   const keyPrefix = valueOf(env, 'REDIS_KEY_PREFIX')
   if (redisUrl === undefined && clusterNodes === undefined) {
-    if (keyPrefix !== undefined) {
-      throw new DevServerConfigError('REDIS_KEY_PREFIX', 'REDIS_KEY_PREFIX is set but neither REDIS_URL nor REDIS_CLUSTER_NODES is')
-    }
+    if (keyPrefix !== undefined) refuse('REDIS_KEY_PREFIX', KEY_PREFIX_WITHOUT_REDIS)
     return { kind: 'sqlite', path: valueOf(env, 'SQLITE_PATH') ?? DEFAULT_SQLITE_PATH }
   }
   if (valueOf(env, 'SQLITE_PATH') !== undefined) {
-    throw new DevServerConfigError(
+    refuse(
       'SQLITE_PATH',
       `SQLITE_PATH and ${redisUrl === undefined ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL'} are both set: choose one session store`,
     )
   }
   if (keyPrefix !== undefined && /[{}]/.test(keyPrefix)) {
-    throw new DevServerConfigError('REDIS_KEY_PREFIX', 'REDIS_KEY_PREFIX must not contain { or } (Redis Cluster reads them as a hash tag)')
+    refuse('REDIS_KEY_PREFIX', 'REDIS_KEY_PREFIX must not contain { or } (Redis Cluster reads them as a hash tag)')
   }
   if (clusterNodes !== undefined) {
-    if (redisUrl !== undefined)
-      throw new DevServerConfigError('REDIS_CLUSTER_NODES', 'REDIS_URL and REDIS_CLUSTER_NODES are both set: choose one')
+    if (redisUrl !== undefined) refuse('REDIS_CLUSTER_NODES', 'REDIS_URL and REDIS_CLUSTER_NODES are both set: choose one')
     return { kind: 'redis-cluster', nodes: readClusterNodes(clusterNodes), ...(keyPrefix === undefined ? {} : { keyPrefix }) }
   }
   const url = redisUrl as string
@@ -200,10 +193,10 @@ function readStore(env: DevServerEnv): DevStoreConfig {
     protocol = new URL(url).protocol
   } catch {
     // The URL may hold a password: do not quote it.
-    throw new DevServerConfigError('REDIS_URL', 'REDIS_URL must look like redis://[user:password@]host:port[/db]')
+    refuse('REDIS_URL', 'REDIS_URL must look like redis://[user:password@]host:port[/db]')
   }
   if (protocol !== 'redis:' && protocol !== 'rediss:') {
-    throw new DevServerConfigError('REDIS_URL', 'REDIS_URL must start with redis:// or rediss://')
+    refuse('REDIS_URL', 'REDIS_URL must start with redis:// or rediss://')
   }
   return { kind: 'redis', url, ...(keyPrefix === undefined ? {} : { keyPrefix }) }
 }
@@ -218,7 +211,7 @@ function readEncryption(env: DevServerEnv): DevEncryptionConfig {
   const raw = valueOf(env, 'SESSION_ENCRYPTION_KEYS')
   if (raw === undefined) {
     if (env['NODE_ENV']?.trim() === 'production') {
-      throw new DevServerConfigError(
+      refuse(
         'SESSION_ENCRYPTION_KEYS',
         'NODE_ENV is production and SESSION_ENCRYPTION_KEYS is not set: set it to id:base64key (32 random bytes) to seal session_keys at rest, ' +
           'or to "none" to store them in plaintext on purpose',
@@ -231,10 +224,7 @@ function readEncryption(env: DevServerEnv): DevEncryptionConfig {
     return { kind: 'keys', box: createSecretBox(parseSecretBoxKeys(raw)) }
   } catch (error) {
     const reason = error instanceof Error ? error.message.replace(/^(createSecretBox|secret box keys): /, '') : 'invalid'
-    throw new DevServerConfigError(
-      'SESSION_ENCRYPTION_KEYS',
-      `SESSION_ENCRYPTION_KEYS must be id:base64key[,id:base64key...] or none (${reason})`,
-    )
+    refuse('SESSION_ENCRYPTION_KEYS', `SESSION_ENCRYPTION_KEYS must be id:base64key[,id:base64key...] or none (${reason})`)
   }
 }
 

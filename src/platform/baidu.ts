@@ -1,8 +1,7 @@
 import { LoginError } from '../contract/index.ts'
-import type { HttpMethod } from './http-answer.ts'
 import type { PlatformOptions } from './timeouts.ts'
 import type { Platform } from './types.ts'
-import { wxStylePlatform } from './wx-style-platform.ts'
+import { wxStylePlatform, type SyncStorageApi, type WxStyleRequestOptions } from './wx-style-platform.ts'
 
 /**
  * The part of Baidu's `swan` the adapter uses. The npm registry has no light
@@ -33,22 +32,10 @@ export interface SwanRequestTask {
   abort(): void
 }
 
-export interface SwanApi {
+export interface SwanApi extends SyncStorageApi {
   login(options: SwanCallbacks<{ code: string }> & { timeout?: number }): void
   checkSession(options: SwanCallbacks<unknown>): void
-  request(
-    options: SwanCallbacks<SwanRequestSuccessResult> & {
-      url: string
-      method?: HttpMethod
-      data?: string | object
-      header?: Record<string, string>
-      dataType?: string
-      responseType?: 'text' | 'arraybuffer'
-    },
-  ): SwanRequestTask
-  getStorageSync(key: string): unknown
-  setStorageSync(key: string, data: unknown): void
-  removeStorageSync(key: string): void
+  request(options: SwanCallbacks<SwanRequestSuccessResult> & WxStyleRequestOptions<string | object>): SwanRequestTask
 }
 
 /**
@@ -64,19 +51,13 @@ export function baiduPlatform(swan: SwanApi, options?: PlatformOptions): Platfor
       api: 'swan',
       sessionOwner: 'Baidu',
       login: ({ timeout, success, fail }) => swan.login({ timeout, success, fail }),
-      checkSession: ({ success, fail }) => swan.checkSession({ success, fail }),
       request: ({ url, method, data, header, success, fail }) => {
         if (data instanceof ArrayBuffer) {
           throw new LoginError('invalid_request', 'swan.request: an ArrayBuffer body is not supported')
         }
         return swan.request({ url, method, data, header, success, fail })
       },
-      storage: {
-        api: 'swan',
-        get: (key) => swan.getStorageSync(key),
-        set: (key, value) => swan.setStorageSync(key, value),
-        remove: (key) => swan.removeStorageSync(key),
-      },
+      host: swan,
     },
     options,
   )

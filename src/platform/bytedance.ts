@@ -55,19 +55,13 @@ export function bytedancePlatform(tt: BytedanceApi, options?: BytedancePlatformO
       api: 'tt',
       sessionOwner: 'ByteDance',
       login: ({ success, fail }) => tt.login({ ...(force === undefined ? {} : { force }), success, fail }),
-      checkSession: ({ success, fail }) => tt.checkSession({ success, fail }),
       request: ({ url, method, data, header, timeout, success, fail }) => {
         if (!isTtMethod(method)) {
           throw new LoginError('invalid_request', `tt.request: HTTP method ${method} is not supported`)
         }
         return tt.request({ url, method, data, header, timeout, success, fail })
       },
-      storage: {
-        api: 'tt',
-        get: (key) => tt.getStorageSync(key),
-        set: (key, value) => tt.setStorageSync(key, value),
-        remove: (key) => tt.removeStorageSync(key),
-      },
+      host: tt,
     },
     options,
   )

@@ -1,7 +1,6 @@
-import type { HttpMethod } from './http-answer.ts'
 import type { PlatformOptions } from './timeouts.ts'
 import type { Platform } from './types.ts'
-import { wxStylePlatform } from './wx-style-platform.ts'
+import { wxStylePlatform, type SyncStorageApi, type WxStyleRequestOptions } from './wx-style-platform.ts'
 
 /**
  * The part of QQ's `qq` the adapter uses. The npm registry has no light
@@ -30,22 +29,10 @@ export interface QqRequestTask {
   abort(): void
 }
 
-export interface QqApi {
+export interface QqApi extends SyncStorageApi {
   login(options: QqCallbacks<{ code: string; errMsg: string }>): void
   checkSession(options: QqCallbacks<QqCallbackResult>): void
-  request(
-    options: QqCallbacks<QqRequestSuccessResult> & {
-      url: string
-      method?: HttpMethod
-      data?: string | object | ArrayBuffer
-      header?: Record<string, string>
-      dataType?: string
-      responseType?: 'text' | 'arraybuffer'
-    },
-  ): QqRequestTask
-  getStorageSync(key: string): unknown
-  setStorageSync(key: string, data: unknown): void
-  removeStorageSync(key: string): void
+  request(options: QqCallbacks<QqRequestSuccessResult> & WxStyleRequestOptions<string | object | ArrayBuffer>): QqRequestTask
 }
 
 /**
@@ -59,14 +46,8 @@ export function qqPlatform(qq: QqApi, options?: PlatformOptions): Platform {
       api: 'qq',
       sessionOwner: 'QQ',
       login: ({ success, fail }) => qq.login({ success, fail }),
-      checkSession: ({ success, fail }) => qq.checkSession({ success, fail }),
       request: ({ url, method, data, header, success, fail }) => qq.request({ url, method, data, header, success, fail }),
-      storage: {
-        api: 'qq',
-        get: (key) => qq.getStorageSync(key),
-        set: (key, value) => qq.setStorageSync(key, value),
-        remove: (key) => qq.removeStorageSync(key),
-      },
+      host: qq,
     },
     options,
   )

@@ -2,6 +2,7 @@ import { LoginError } from '../contract/index.ts'
 import { callWithTimeout } from './call-with-timeout.ts'
 import { failureText, redact, saysTimeout } from './failure-text.ts'
 import { guardedStorage } from './guarded-storage.ts'
+import { syncStorage } from './wx-style-platform.ts'
 import { checkRequest, readHttpAnswer, type HttpMethod } from './http-answer.ts'
 import { callTimeout, resolveTimeouts, type PlatformOptions } from './timeouts.ts'
 import type { Platform, PlatformResponse } from './types.ts'
@@ -120,11 +121,6 @@ export function taroPlatform(taro: TaroApi, options?: PlatformOptions): Platform
       )
     },
 
-    storage: guardedStorage({
-      api: 'Taro',
-      get: (key) => taro.getStorageSync(key),
-      set: (key, value) => taro.setStorageSync(key, value),
-      remove: (key) => taro.removeStorageSync(key),
-    }),
+    storage: guardedStorage(syncStorage('Taro', taro)),
   }
 }

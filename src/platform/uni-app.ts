@@ -45,15 +45,9 @@ export function uniAppPlatform(uni: UniAppApi, options?: UniAppPlatformOptions):
       api: 'uni',
       sessionOwner: 'host platform',
       login: ({ timeout, success, fail }) => uni.login({ ...(provider === undefined ? {} : { provider }), timeout, success, fail }),
-      checkSession: ({ success, fail }) => uni.checkSession({ success, fail }),
       request: ({ url, method, data, header, timeout, success, fail }) =>
         uni.request({ url, method, data, header, timeout, success, fail }),
-      storage: {
-        api: 'uni',
-        get: (key) => uni.getStorageSync(key),
-        set: (key, value) => uni.setStorageSync(key, value),
-        remove: (key) => uni.removeStorageSync(key),
-      },
+      host: uni,
       readCode: uniLoginCode,
     },
     options,

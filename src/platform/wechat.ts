@@ -28,14 +28,8 @@ export function wechatPlatform(wx: WechatApi, options?: PlatformOptions): Platfo
       api: 'wx',
       sessionOwner: 'WeChat',
       login: ({ timeout, success, fail }) => wx.login({ timeout, success, fail }),
-      checkSession: ({ success, fail }) => wx.checkSession({ success, fail }),
       request: ({ url, method, data, header, timeout, success, fail }) => wx.request({ url, method, data, header, timeout, success, fail }),
-      storage: {
-        api: 'wx',
-        get: (key) => wx.getStorageSync<unknown>(key),
-        set: (key, value) => wx.setStorageSync(key, value),
-        remove: (key) => wx.removeStorageSync(key),
-      },
+      host: wx,
     },
     options,
   )

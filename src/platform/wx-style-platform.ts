@@ -2,7 +2,7 @@ import { LoginError } from '../contract/index.ts'
 import { callWithTimeout } from './call-with-timeout.ts'
 import { failureText, redact, saysTimeout } from './failure-text.ts'
 import { guardedStorage, type RawStorage } from './guarded-storage.ts'
-import { checkRequest, readHttpAnswer, type CheckedRequest } from './http-answer.ts'
+import { checkRequest, readHttpAnswer, type CheckedRequest, type HttpMethod } from './http-answer.ts'
 import { callTimeout, resolveTimeouts, type PlatformOptions } from './timeouts.ts'
 import type { Platform, PlatformResponse } from './types.ts'
 
@@ -24,12 +24,44 @@ export interface WxStyleApi {
   /** Names the platform's own session in messages: `WeChat`, `ByteDance`… */
   sessionOwner: string
   login(options: Callbacks<unknown> & { timeout: number }): unknown
-  checkSession(options: Callbacks<unknown>): unknown
   /** Returns the platform's request task, if any, so a timeout can abort it. */
   request(options: CheckedRequest & Callbacks<unknown> & { timeout: number }): unknown
-  storage: RawStorage
+  /** The runtime's own object, for the calls every such runtime makes alike: `checkSession` and the `*StorageSync` trio. */
+  host: WxStyleHost
   /** Where the one-time code is in a login result; `result.code` unless told otherwise. */
   readCode?(result: unknown): unknown
+}
+
+/** The synchronous storage calls every WeChat-style runtime has (`wx`, `tt`, `qq`, `swan`, `uni`). */
+export interface SyncStorageApi {
+  getStorageSync(key: string): unknown
+  setStorageSync(key: string, data: unknown): void
+  removeStorageSync(key: string): void
+}
+
+/** The request options WeChat-style runtimes document alike; `Body` is what each accepts as `data`. */
+export interface WxStyleRequestOptions<Body> {
+  url: string
+  method?: HttpMethod
+  data?: Body
+  header?: Record<string, string>
+  dataType?: string
+  responseType?: 'text' | 'arraybuffer'
+}
+
+/** What `host` offers: `checkSession` with callbacks, and synchronous storage. */
+export interface WxStyleHost extends SyncStorageApi {
+  checkSession(options: Callbacks<unknown>): unknown
+}
+
+/** `RawStorage` over a runtime's `*StorageSync` calls, called as methods of the runtime's object (Taro's too). */
+export function syncStorage(api: string, host: SyncStorageApi): RawStorage {
+  return {
+    api,
+    get: (key) => host.getStorageSync(key),
+    set: (key, value) => host.setStorageSync(key, value),
+    remove: (key) => host.removeStorageSync(key),
+  }
 }
 
 function codeField(result: unknown): unknown {
@@ -75,7 +107,7 @@ export function wxStylePlatform(source: WxStyleApi, options?: PlatformOptions): 
     checkSession() {
       return callWithTimeout<void>(
         (settle) =>
-          source.checkSession({
+          source.host.checkSession({
             success: () => settle.resolve(),
             fail: (error) => settle.reject(sessionExpired(error)),
           }),
@@ -106,6 +138,6 @@ export function wxStylePlatform(source: WxStyleApi, options?: PlatformOptions): 
       )
     },
 
-    storage: guardedStorage(source.storage),
+    storage: guardedStorage(syncStorage(api, source.host)),
   }
 }

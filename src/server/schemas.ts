@@ -36,29 +36,6 @@ export const bearerHeadersSchema = {
   },
 } as const
 
-export const loginSchema = {
-  body: {
-    type: 'object',
-    required: ['code'],
-    additionalProperties: false,
-    properties: {
-      code: { type: 'string', minLength: 1, maxLength: CODE_MAX_LENGTH, pattern: '^[\\x21-\\x7E]+$' },
-    },
-  },
-  response: {
-    200: {
-      type: 'object',
-      required: ['token', 'expiresAt', 'expiresIn'],
-      properties: {
-        token: { type: 'string' },
-        expiresAt: { type: 'integer' },
-        expiresIn: { type: 'integer' },
-      },
-    },
-    ...errorResponses,
-  },
-} as const
-
 /** A `{ code }` body: a WeChat code of printable ASCII (login codes are 32 characters, phone codes 64). */
 const codeBody = {
   type: 'object',
@@ -69,50 +46,45 @@ const codeBody = {
   },
 } as const
 
+/** An answer with no body (204), or the error shape. */
+const noContentResponses = {
+  204: { type: 'null' },
+  ...errorResponses,
+} as const
+
+/** A 200 with exactly these fields, all required (the serializer drops anything else), or the error shape. */
+function okWith<const Fields extends Record<string, object>>(properties: Fields) {
+  return {
+    200: { type: 'object', required: Object.keys(properties), properties },
+    ...errorResponses,
+  } as const
+}
+
+export const loginSchema = {
+  body: codeBody,
+  response: okWith({ token: { type: 'string' }, expiresAt: { type: 'integer' }, expiresIn: { type: 'integer' } }),
+} as const
+
 export const phoneSchema = {
   headers: bearerHeadersSchema,
   body: codeBody,
-  response: {
-    200: {
-      type: 'object',
-      required: ['phoneNumber', 'purePhoneNumber', 'countryCode'],
-      properties: {
-        phoneNumber: { type: 'string' },
-        purePhoneNumber: { type: 'string' },
-        countryCode: { type: 'string' },
-      },
-    },
-    ...errorResponses,
-  },
+  response: okWith({ phoneNumber: { type: 'string' }, purePhoneNumber: { type: 'string' }, countryCode: { type: 'string' } }),
 } as const
 
 export const sessionKeySchema = {
   headers: bearerHeadersSchema,
   body: codeBody,
-  response: {
-    204: { type: 'null' },
-    ...errorResponses,
-  },
+  response: noContentResponses,
 } as const
 
 export const sessionSchema = {
   headers: bearerHeadersSchema,
-  response: {
-    200: {
-      type: 'object',
-      required: ['expiresAt', 'expiresIn'],
-      properties: { expiresAt: { type: 'integer' }, expiresIn: { type: 'integer' } },
-    },
-    ...errorResponses,
-  },
+  response: okWith({ expiresAt: { type: 'integer' }, expiresIn: { type: 'integer' } }),
 } as const
 
 export const logoutSchema = {
   headers: bearerHeadersSchema,
-  response: {
-    204: { type: 'null' },
-    ...errorResponses,
-  },
+  response: noContentResponses,
 } as const
 
 export const decryptSchema = {
@@ -126,16 +98,7 @@ export const decryptSchema = {
       iv: { type: 'string', minLength: 24, maxLength: 24, pattern: '^[A-Za-z0-9+/]{22}==$' },
     },
   },
-  response: {
-    200: {
-      type: 'object',
-      required: ['data'],
-      properties: {
-        data: { type: 'object', additionalProperties: true },
-      },
-    },
-    ...errorResponses,
-  },
+  response: okWith({ data: { type: 'object', additionalProperties: true } }),
 } as const
 
 export const healthSchema = {

@@ -2,7 +2,7 @@
  * The HTTP adapter's calls beside the login: `POST /auth/phone` and
  * `POST /auth/session-key`, each with the session's token.
  */
-import { LoginError } from '../../contract/index.ts'
+import { isPhoneNumber, LoginError } from '../../contract/index.ts'
 import type { PlatformResponse } from '../../platform/types.ts'
 import { errorFromResponse } from './http-errors.ts'
 import type { PhoneNumber, Session, SessionServer } from './types.ts'
@@ -13,21 +13,8 @@ export interface AccountCallsDeps {
   authHeader(session: Session): Record<string, string>
 }
 
-const DIGITS = /^\+?[0-9]{3,20}$/
-
 function toPhoneNumber(data: unknown): PhoneNumber {
-  const fields = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {}
-  const { phoneNumber, purePhoneNumber, countryCode } = fields
-  if (
-    typeof phoneNumber === 'string' &&
-    DIGITS.test(phoneNumber) &&
-    typeof purePhoneNumber === 'string' &&
-    DIGITS.test(purePhoneNumber) &&
-    typeof countryCode === 'string' &&
-    /^[0-9]{1,4}$/.test(countryCode)
-  ) {
-    return { phoneNumber, purePhoneNumber, countryCode }
-  }
+  if (isPhoneNumber(data)) return { phoneNumber: data.phoneNumber, purePhoneNumber: data.purePhoneNumber, countryCode: data.countryCode }
   // The answer is never quoted: it may hold a number.
   throw new LoginError('invalid_response', 'the developer server answered no { phoneNumber, purePhoneNumber, countryCode }')
 }

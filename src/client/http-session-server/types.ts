@@ -1,16 +1,7 @@
-import type { Session } from '../../contract/index.ts'
+import type { PhoneNumber, Session } from '../../contract/index.ts'
 
-export type { Session }
-
-/** The user's phone number, as the developer server answers `POST /auth/phone`. */
-export interface PhoneNumber {
-  /** With the country code for a number outside China (`+85261234567`), without it for a Chinese one. */
-  phoneNumber: string
-  /** Without the country code. */
-  purePhoneNumber: string
-  /** Without the `+`, e.g. `'86'`. */
-  countryCode: string
-}
+/** `PhoneNumber` is what `POST /auth/phone` answers. */
+export type { PhoneNumber, Session }
 
 /** What the getPhoneNumber button's `bindgetphonenumber` event carries in `e.detail`. */
 export interface PhoneNumberButtonDetail {

@@ -49,6 +49,28 @@ interface WechatRoute {
 
 class BadRequest extends Error {}
 
+/** A GET API whose parameters are all in the query string. */
+function queryRoute(api: WechatApiName, needsAccessToken: boolean, answer: (query: URLSearchParams) => WechatOutcome<object>): WechatRoute {
+  return { api, method: 'GET', needsAccessToken, handle: async (_req, url) => answer(url.searchParams) }
+}
+
+/** A POST API with a JSON body; a body that is not a JSON object gets WeChat's own error before the API sees it. */
+function jsonBodyRoute(
+  api: WechatApiName,
+  needsAccessToken: boolean,
+  answer: (body: Record<string, unknown>) => WechatOutcome<object>,
+): WechatRoute {
+  return {
+    api,
+    method: 'POST',
+    needsAccessToken,
+    async handle(req) {
+      const read = await readWechatJsonBody(req)
+      return read.ok ? answer(read.body) : read
+    },
+  }
+}
+
 async function readSimBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const text = await readBodyText(req)
   if (text === undefined) throw new BadRequest('body too large')
@@ -113,64 +135,30 @@ export async function startWechatEmulator(options: WechatEmulatorOptions): Promi
   const routes = new Map<string, WechatRoute>([
     [
       CODE2SESSION_PATH,
-      {
-        api: 'code2Session',
-        method: 'GET',
-        needsAccessToken: false,
-        handle: async (_req, url) => code2Session(url.searchParams, { appId, secret, accounts, quota: code2SessionQuota, unionIdOf }),
-      },
+      queryRoute('code2Session', false, (query) => code2Session(query, { appId, secret, accounts, quota: code2SessionQuota, unionIdOf })),
     ],
     [
       STABLE_TOKEN_PATH,
-      {
-        api: 'stableToken',
-        method: 'POST',
-        needsAccessToken: false,
-        async handle(req) {
-          const read = await readWechatJsonBody(req)
-          if (!read.ok) return read
-          return stableToken(read.body, {
-            appId,
-            secret,
-            tokens,
-            perMinute: tokenPerMinute,
-            perDay: tokenPerDay,
-            forceRefreshPerDay,
-            onForceRefreshCall: () => counters.forceRefreshCalls++,
-          })
-        },
-      },
+      jsonBodyRoute('stableToken', false, (body) =>
+        stableToken(body, {
+          appId,
+          secret,
+          tokens,
+          perMinute: tokenPerMinute,
+          perDay: tokenPerDay,
+          forceRefreshPerDay,
+          onForceRefreshCall: () => counters.forceRefreshCalls++,
+        }),
+      ),
     ],
     [
       GET_USER_PHONE_NUMBER_PATH,
-      {
-        api: 'getPhoneNumber',
-        method: 'POST',
-        needsAccessToken: true,
-        async handle(req) {
-          const read = await readWechatJsonBody(req)
-          if (!read.ok) return read
-          return getUserPhoneNumber(read.body, { appId, codes: phoneCodes, quota: phoneQuota })
-        },
-      },
+      jsonBodyRoute('getPhoneNumber', true, (body) => getUserPhoneNumber(body, { appId, codes: phoneCodes, quota: phoneQuota })),
     ],
-    [
-      CHECK_SESSION_KEY_PATH,
-      {
-        api: 'checkSessionKey',
-        method: 'GET',
-        needsAccessToken: true,
-        handle: async (_req, url) => checkSessionKey(url.searchParams, accounts),
-      },
-    ],
+    [CHECK_SESSION_KEY_PATH, queryRoute('checkSessionKey', true, (query) => checkSessionKey(query, accounts))],
     [
       RESET_SESSION_KEY_PATH,
-      {
-        api: 'resetSessionKey',
-        method: 'GET',
-        needsAccessToken: true,
-        handle: async (_req, url) => resetSessionKey(url.searchParams, { appId, accounts, quota: resetQuota }),
-      },
+      queryRoute('resetSessionKey', true, (query) => resetSessionKey(query, { appId, accounts, quota: resetQuota })),
     ],
   ])
 

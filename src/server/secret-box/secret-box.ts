@@ -43,11 +43,12 @@ export type SecretBoxFailure =
 
 export class SecretBoxError extends Error {
   override readonly name = 'SecretBoxError'
-  readonly failure: SecretBoxFailure
 
-  constructor(failure: SecretBoxFailure, message: string) {
+  constructor(
+    readonly failure: SecretBoxFailure,
+    message: string,
+  ) {
     super(message)
-    this.failure = failure
   }
 }
 

@@ -18,3 +18,10 @@ export interface RedisStoreContext {
 export class WriteTooLate extends Error {
   override readonly name = 'WriteTooLate'
 }
+
+/** A hash field read back as a number: absent, or anything but a safe integer, is undefined. */
+export function integerField(value: string | null | undefined): number | undefined {
+  if (value === null || value === undefined) return undefined
+  const parsed = Number(value)
+  return Number.isSafeInteger(parsed) ? parsed : undefined
+}

@@ -28,6 +28,20 @@ ${body}`
 export const TOO_LATE = -1
 
 /**
+ * The tail of a script that answers `{ first, hash... }`: a flag or a count,
+ * then the token hashes whose sessions it removed, so that the caller can
+ * delete their pointers (which live in other slots on a Cluster). A loop
+ * rather than `unpack`, which fails past Lua's stack limit.
+ */
+function answerWithHashes(first: string, hashes: string): string {
+  return `local answer = { ${first} }
+for i, hash in ipairs(${hashes}) do
+  answer[i + 1] = hash
+end
+return answer`
+}
+
+/**
  * KEYS[1] the pointer. ARGV[1] openid, ARGV[2] expiresAt, ARGV[3] deadline.
  * Answers 1 (written), 0 (already expired: nothing to write) or TOO_LATE.
  */
@@ -86,11 +100,7 @@ if ttl > 0 then
   if ARGV[10] ~= '' then redis.call('HSET', KEYS[3], 'unionid', ARGV[10]) end
   if ARGV[11] ~= '' then redis.call('HSET', KEYS[3], 'userId', ARGV[11]) end
 end
-local answer = { 1 }
-for i, hash in ipairs(evicted) do
-  answer[i + 1] = hash
-end
-return answer
+${answerWithHashes('1', 'evicted')}
 `)
 
 /** KEYS[1] the session, KEYS[2] the user's index. ARGV[1] the token hash. Answers how many sessions were deleted (0 or 1). */
@@ -111,11 +121,7 @@ for _, hash in ipairs(members) do
   removed = removed + redis.call('DEL', ARGV[1] .. hash)
 end
 redis.call('DEL', KEYS[1])
-local answer = { removed }
-for i, hash in ipairs(members) do
-  answer[i + 1] = hash
-end
-return answer
+${answerWithHashes('removed', 'members')}
 `)
 
 /**

@@ -6,19 +6,13 @@
  */
 import type { CachedAccessToken, WechatTokenCache } from '../wechat/access-token/token-cache.ts'
 import { TOKEN_COMPARE_AND_SET, TOKEN_LOCK, TOKEN_UNLOCK } from './redis-account-scripts.ts'
-import { WriteTooLate, type RedisStoreContext } from './redis-context.ts'
+import { integerField, WriteTooLate, type RedisStoreContext } from './redis-context.ts'
 import { TOO_LATE } from './redis-scripts.ts'
 import { SEALING_CONTEXTS } from './session-key-codec.ts'
 import { assertLockOwner, assertTokenName, tokenFingerprint } from './token-fingerprint.ts'
 
 const KEEP_AFTER_EXPIRY_MS = 86_400_000
 const TOKEN_FIELDS = ['fp', 'token', 'expiresAt', 'lastForcedAt', 'forceDay', 'forceCount'] as const
-
-function integerOf(value: string | null | undefined): number | undefined {
-  if (value === null || value === undefined) return undefined
-  const parsed = Number(value)
-  return Number.isSafeInteger(parsed) ? parsed : undefined
-}
 
 export function createRedisTokenCache(context: RedisStoreContext): WechatTokenCache {
   const { client, keys, codec, run, evalScript } = context
@@ -28,17 +22,17 @@ export function createRedisTokenCache(context: RedisStoreContext): WechatTokenCa
       client.hmget(keys.accessToken(name), ...TOKEN_FIELDS),
     )
     const accessToken = sealed == null ? undefined : codec.open(sealed, SEALING_CONTEXTS.accessToken(name))
-    const expiry = integerOf(expiresAt)
+    const expiry = integerField(expiresAt)
     if (accessToken === undefined || expiry === undefined) return { fingerprint: fp ?? undefined, entry: undefined }
-    const forced = integerOf(lastForcedAt)
-    const day = integerOf(forceDay)
+    const forced = integerField(lastForcedAt)
+    const day = integerField(forceDay)
     return {
       fingerprint: fp ?? undefined,
       entry: {
         accessToken,
         expiresAt: expiry,
         ...(forced === undefined ? {} : { lastForcedAt: forced }),
-        ...(day === undefined ? {} : { forceDay: day, forceCount: integerOf(forceCount) ?? 0 }),
+        ...(day === undefined ? {} : { forceDay: day, forceCount: integerField(forceCount) ?? 0 }),
       },
     }
   }

@@ -1,7 +1,7 @@
 /** The Redis store's users: one hash per openid, `<prefix>{u:<openid>}:user`, in the user's slot (redis-keys.ts). */
 import type { PhoneNumber } from '../wechat/phone-number.ts'
 import { START_LOGIN, SET_FIELDS } from './redis-account-scripts.ts'
-import { WriteTooLate, type RedisStoreContext } from './redis-context.ts'
+import { integerField, WriteTooLate, type RedisStoreContext } from './redis-context.ts'
 import { TOO_LATE } from './redis-scripts.ts'
 import { assertOpenid, isUserId, parsePhone } from './record.ts'
 import { SEALING_CONTEXTS, sealPhoneNumber } from './session-key-codec.ts'
@@ -9,12 +9,6 @@ import type { LoginStart, UserStore, WechatUser } from './types.ts'
 import { isWechatId } from '../wechat/identity-shape.ts'
 
 const USER_FIELDS = ['userId', 'unionid', 'firstLoginAt', 'lastLoginAt', 'phone', 'phoneBoundAt'] as const
-
-function timeOf(value: string | null | undefined): number | undefined {
-  if (value === null || value === undefined) return undefined
-  const parsed = Number(value)
-  return Number.isSafeInteger(parsed) ? parsed : undefined
-}
 
 export function createRedisUsers(context: RedisStoreContext): UserStore {
   const { client, keys, codec, run, evalScript } = context
@@ -48,9 +42,9 @@ export function createRedisUsers(context: RedisStoreContext): UserStore {
       if (values.every((value) => value === null)) return undefined
       const [userId, unionid, firstLoginAt, lastLoginAt, sealedPhone, phoneBoundAt] = values
       const phone = parsePhone(sealedPhone == null ? undefined : codec.open(sealedPhone, SEALING_CONTEXTS.userPhone(openid)))
-      const first = timeOf(firstLoginAt)
-      const last = timeOf(lastLoginAt)
-      const boundAt = timeOf(phoneBoundAt)
+      const first = integerField(firstLoginAt)
+      const last = integerField(lastLoginAt)
+      const boundAt = integerField(phoneBoundAt)
       return {
         openid,
         ...(isWechatId(unionid) ? { unionid } : {}),
