@@ -26,6 +26,7 @@ export function withOneWxLogin(platform: Platform): Platform {
     }
     const call = platform.login(opts)
     const mine: Promise<void> = call.then(ignore, ignore).then(() => {
+      // Stryker disable next-line ConditionalExpression: equivalent; `running` is replaced only once it is null, so here it is always `mine`. The check keeps that so if callers ever change.
       if (running === mine) running = null
     })
     running = mine

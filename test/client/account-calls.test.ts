@@ -4,7 +4,7 @@
  * 401; `refreshSessionKey` makes one `wx.login` (never beside another) and
  * keeps the session. The HTTP side is tested end to end in test/e2e.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createLoginClient, isLoginError, LoginError, PHONE_QUOTA_EXHAUSTED_ERRNO } from '../../src/index.ts'
 import type { PhoneNumber, Session } from '../../src/index.ts'
 import { phoneCodeOf } from '../../src/client/phone-number.ts'
@@ -21,6 +21,27 @@ function codeOf(run: () => unknown): string {
     throw error
   }
   return 'no error'
+}
+
+/** The LoginError `run` throws, for tests that read its message as well as its code. */
+function errorOf(run: () => unknown): LoginError {
+  try {
+    run()
+  } catch (error) {
+    if (isLoginError(error)) return error
+    throw error
+  }
+  throw new Error('expected a LoginError')
+}
+
+/** The LoginError `promise` rejects with. */
+async function rejectionOf(promise: Promise<unknown>): Promise<LoginError> {
+  const error: unknown = await promise.then(
+    () => new Error('expected a rejection'),
+    (e: unknown) => e,
+  )
+  if (isLoginError(error)) return error
+  throw error
 }
 
 function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
@@ -50,6 +71,31 @@ describe("the getPhoneNumber button's answer", () => {
     expect(codeOf(() => phoneCodeOf({ code: '' }))).toBe('invalid_request')
     expect(codeOf(() => phoneCodeOf(''))).toBe('invalid_request')
     expect(codeOf(() => phoneCodeOf(null as never))).toBe('invalid_request')
+  })
+
+  it('says in its message what was wrong, quoting what the button said and nothing it did not', () => {
+    expect(errorOf(() => phoneCodeOf('')).message).toBe('bindPhoneNumber(): the code is empty')
+    // An app that passes `e.detail.code` of a button that gave none passes undefined.
+    for (const input of [undefined, 42]) {
+      const error = errorOf(() => phoneCodeOf(input as never))
+      expect(error.code).toBe('invalid_request')
+      expect(error.message).toBe("bindPhoneNumber(): pass the button's e.detail or its code")
+    }
+    expect(errorOf(() => phoneCodeOf({ errno: PHONE_QUOTA_EXHAUSTED_ERRNO })).message).toBe(
+      'getPhoneNumber failed with errno 1400001: the quota is used up',
+    )
+    expect(errorOf(() => phoneCodeOf({ errMsg: 'getPhoneNumber:fail user deny' })).message).toBe(
+      'getPhoneNumber gave no code: getPhoneNumber:fail user deny',
+    )
+    expect(errorOf(() => phoneCodeOf({ errMsg: 'getPhoneNumber:fail system error', errno: 1 })).message).toBe(
+      'getPhoneNumber gave no code: getPhoneNumber:fail system error',
+    )
+    // No errMsg (or one that is not text): the message ends there, with no "undefined" and no dangling colon.
+    for (const detail of [{ errno: 1 }, { errMsg: 7 as never }, { errMsg: '' }]) {
+      const error = errorOf(() => phoneCodeOf(detail))
+      expect(error.code).toBe('invalid_request')
+      expect(error.message).toBe('getPhoneNumber gave no code')
+    }
   })
 })
 
@@ -110,6 +156,34 @@ describe('bindPhoneNumber', () => {
     await expect(client.bindPhoneNumber('x')).rejects.toMatchObject({ code: 'invalid_request' })
     client.stop()
   })
+
+  it('says which method the SessionServer lacks, before logging in for nothing', async () => {
+    const services = createFakeServices()
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    const error = await rejectionOf(client.bindPhoneNumber('x'))
+    expect(error.message).toBe('bindPhoneNumber(): the SessionServer has no bindPhoneNumber()')
+    expect(services.counts.serverLogin).toBe(0)
+    client.stop()
+  })
+
+  it('on a 401 for a session the client has already replaced, sends the code with the newer session and logs in no more', async () => {
+    const services = createFakeServices()
+    const tokens: string[] = []
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    services.server.bindPhoneNumber = async (session) => {
+      tokens.push(session.token)
+      if (session.token !== 'token-1') return PHONE
+      // While the call was on its way, a refresh found the session gone and logged in again.
+      services.behaviour.serverCheck = async () => false
+      await client.refresh()
+      throw new LoginError('session_expired')
+    }
+    expect(await client.bindPhoneNumber('phone-code')).toEqual(PHONE)
+    expect(tokens).toEqual(['token-1', 'token-2'])
+    expect(services.counts.serverLogin).toBe(2)
+    expect(client.getSnapshot().context.session?.token).toBe('token-2')
+    client.stop()
+  })
 })
 
 describe('refreshSessionKey', () => {
@@ -161,6 +235,74 @@ describe('refreshSessionKey', () => {
     await expect(client.refreshSessionKey()).rejects.toMatchObject({ code: 'wx_login_failed' })
     client.stop()
   })
+
+  it("gives its wx.login the client's wxLogin timeout", async () => {
+    const services = createFakeServices()
+    const timeouts: number[] = []
+    services.behaviour.login = async (opts) => {
+      timeouts.push(opts.timeout)
+      return { code: `code-${timeouts.length}` }
+    }
+    services.server.refreshSessionKey = async () => {}
+    const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: { wxLogin: 4_321 } })
+    await client.ensureLogin()
+    await client.refreshSessionKey()
+    // The login's wx.login, then the refresh's.
+    expect(timeouts).toEqual([4_321, 4_321])
+    client.stop()
+  })
+
+  it("rejects with wx.login's own failure: a timeout stays a timeout, a platform failure is wx_login_failed with it as the cause", async () => {
+    const services = createFakeServices()
+    let sent = 0
+    services.server.refreshSessionKey = async () => {
+      sent += 1
+    }
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    await client.ensureLogin()
+    services.behaviour.login = async () => {
+      throw new LoginError('timeout', 'wx.login did not answer')
+    }
+    await expect(client.refreshSessionKey()).rejects.toMatchObject({ code: 'timeout', message: 'wx.login did not answer' })
+    const platformFailure = { errMsg: 'login:fail system error' }
+    services.behaviour.login = async () => {
+      throw platformFailure
+    }
+    const error = await rejectionOf(client.refreshSessionKey())
+    expect(error.code).toBe('wx_login_failed')
+    expect(error.cause).toBe(platformFailure)
+    expect(sent).toBe(0)
+    client.stop()
+  })
+
+  it('rejects with wx_login_failed, sending nothing, when wx.login answers without a code', async () => {
+    const services = createFakeServices()
+    let sent = 0
+    services.server.refreshSessionKey = async () => {
+      sent += 1
+    }
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    const session = await client.ensureLogin()
+    for (const answer of [{}, { code: '' }, { code: 42 }, undefined]) {
+      services.behaviour.login = async () => answer as never
+      const error = await rejectionOf(client.refreshSessionKey())
+      expect(error.code, JSON.stringify(answer)).toBe('wx_login_failed')
+      expect(error.message).toBe('wx.login answered without a code')
+    }
+    expect(sent).toBe(0)
+    expect(client.getSnapshot().context.session).toEqual(session)
+    client.stop()
+  })
+
+  it('is invalid_request with a SessionServer that cannot refresh session keys, before any wx.login', async () => {
+    const services = createFakeServices()
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    const error = await rejectionOf(client.refreshSessionKey())
+    expect(error.code).toBe('invalid_request')
+    expect(error.message).toBe('refreshSessionKey(): the SessionServer has no refreshSessionKey()')
+    expect(services.counts.login).toBe(0)
+    client.stop()
+  })
 })
 
 describe('one wx.login at a time', () => {
@@ -191,6 +333,27 @@ describe('one wx.login at a time', () => {
     void gated.login({ timeout: 60_000 })
     await expect(gated.login({ timeout: 50 })).rejects.toMatchObject({ code: 'timeout' })
     expect(services.count('wxLogin')).toBe(1)
+  })
+
+  it('fails at once, saying why, when given no time while another wx.login runs, even if that one answers a moment later', async () => {
+    // A frozen clock: the call's whole budget is exactly used up when it looks.
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const services = createFakeServices()
+      const first = deferred<{ code: string }>()
+      services.behaviour.login = async () => (services.counts.login === 1 ? first.promise : { code: 'second' })
+      const gated = withOneWxLogin(services.platform)
+      const a = gated.login({ timeout: 5_000 })
+      const b = rejectionOf(gated.login({ timeout: 0 }))
+      first.resolve({ code: 'first' })
+      expect(await a).toEqual({ code: 'first' })
+      const error = await b
+      expect(error.code).toBe('timeout')
+      expect(error.message).toBe('an earlier wx.login has not answered yet')
+      expect(services.counts.login).toBe(1)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it("keeps refreshSessionKey's wx.login from overlapping the login machine's", async () => {

@@ -53,6 +53,59 @@ describe('httpSessionServer: the account calls', () => {
     expect((error as Error).message).not.toContain('13800138000')
   })
 
+  it('refuses, as invalid_response and without quoting it, any answer with a field missing, of the wrong type or not digits', async () => {
+    const odd: unknown[] = [
+      // No body at all, a JSON null, text: not an object.
+      undefined,
+      null,
+      'ok',
+      { ...PHONE, phoneNumber: 85261234567 },
+      { ...PHONE, phoneNumber: 'tel:85261234567' },
+      { ...PHONE, purePhoneNumber: 61234567 },
+      { ...PHONE, purePhoneNumber: '6123-4567' },
+      { ...PHONE, countryCode: 852 },
+      { ...PHONE, countryCode: '+852' },
+      { ...PHONE, countryCode: '85200' },
+    ]
+    for (const data of odd) {
+      const error = await serverAnswering({ statusCode: 200, data })
+        .server.bindPhoneNumber?.(SESSION, 'c')
+        .catch((e: unknown) => e)
+      expect(error, JSON.stringify(data)).toMatchObject({
+        code: 'invalid_response',
+        message: 'the developer server answered no { phoneNumber, purePhoneNumber, countryCode }',
+      })
+    }
+  })
+
+  it("names the call in the message of the server's refusal", async () => {
+    const phone = serverAnswering({ statusCode: 503, data: { error: 'upstream_unavailable' } })
+    await expect(phone.server.bindPhoneNumber?.(SESSION, 'c')).rejects.toMatchObject({
+      message: 'phone number answered HTTP 503 (upstream_unavailable)',
+    })
+    const key = serverAnswering({ statusCode: 409, data: { error: 'session_key_stale' } })
+    await expect(key.server.refreshSessionKey?.(SESSION, 'c')).rejects.toMatchObject({
+      message: 'session_key refresh answered HTTP 409 (session_key_stale)',
+    })
+  })
+
+  it('takes any 2xx from /auth/session-key as done, and anything outside 2xx as a failure', async () => {
+    for (const statusCode of [200, 204, 299]) {
+      await expect(
+        serverAnswering({ statusCode, data: '' }).server.refreshSessionKey?.(SESSION, 'c'),
+        String(statusCode),
+      ).resolves.toBeUndefined()
+    }
+    for (const statusCode of [100, 199, 300, 304]) {
+      await expect(
+        serverAnswering({ statusCode, data: '' }).server.refreshSessionKey?.(SESSION, 'c'),
+        String(statusCode),
+      ).rejects.toMatchObject({
+        code: 'invalid_response',
+      })
+    }
+  })
+
   it('POSTs the fresh code to /auth/session-key and resolves on 204; maps 409 and 403', async () => {
     const { server, sent } = serverAnswering({ statusCode: 204, data: '' }, { tokenHeader: 'X-Session' })
     await expect(server.refreshSessionKey?.(SESSION, 'login-code')).resolves.toBeUndefined()
