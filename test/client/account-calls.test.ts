@@ -162,7 +162,7 @@ describe('bindPhoneNumber', () => {
     const client = createLoginClient({ platform: services.platform, server: services.server })
     const error = await rejectionOf(client.bindPhoneNumber('x'))
     expect(error.message).toBe('bindPhoneNumber(): the SessionServer has no bindPhoneNumber()')
-    expect(services.counts.serverLogin).toBe(0)
+    expect(services.count('serverLogin')).toBe(0)
     client.stop()
   })
 
@@ -174,13 +174,13 @@ describe('bindPhoneNumber', () => {
       tokens.push(session.token)
       if (session.token !== 'token-1') return PHONE
       // While the call was on its way, a refresh found the session gone and logged in again.
-      services.behaviour.serverCheck = async () => false
+      services.answers.checkServerSession = async () => false
       await client.refresh()
       throw new LoginError('session_expired')
     }
     expect(await client.bindPhoneNumber('phone-code')).toEqual(PHONE)
     expect(tokens).toEqual(['token-1', 'token-2'])
-    expect(services.counts.serverLogin).toBe(2)
+    expect(services.count('serverLogin')).toBe(2)
     expect(client.getSnapshot().context.session?.token).toBe('token-2')
     client.stop()
   })
@@ -239,7 +239,7 @@ describe('refreshSessionKey', () => {
   it("gives its wx.login the client's wxLogin timeout", async () => {
     const services = createFakeServices()
     const timeouts: number[] = []
-    services.behaviour.login = async (opts) => {
+    services.answers.wxLogin = async (opts) => {
       timeouts.push(opts.timeout)
       return { code: `code-${timeouts.length}` }
     }
@@ -260,12 +260,12 @@ describe('refreshSessionKey', () => {
     }
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await client.ensureLogin()
-    services.behaviour.login = async () => {
+    services.answers.wxLogin = async () => {
       throw new LoginError('timeout', 'wx.login did not answer')
     }
     await expect(client.refreshSessionKey()).rejects.toMatchObject({ code: 'timeout', message: 'wx.login did not answer' })
     const platformFailure = { errMsg: 'login:fail system error' }
-    services.behaviour.login = async () => {
+    services.answers.wxLogin = async () => {
       throw platformFailure
     }
     const error = await rejectionOf(client.refreshSessionKey())
@@ -284,7 +284,7 @@ describe('refreshSessionKey', () => {
     const client = createLoginClient({ platform: services.platform, server: services.server })
     const session = await client.ensureLogin()
     for (const answer of [{}, { code: '' }, { code: 42 }, undefined]) {
-      services.behaviour.login = async () => answer as never
+      services.answers.wxLogin = async () => answer as never
       const error = await rejectionOf(client.refreshSessionKey())
       expect(error.code, JSON.stringify(answer)).toBe('wx_login_failed')
       expect(error.message).toBe('wx.login answered without a code')
@@ -300,7 +300,7 @@ describe('refreshSessionKey', () => {
     const error = await rejectionOf(client.refreshSessionKey())
     expect(error.code).toBe('invalid_request')
     expect(error.message).toBe('refreshSessionKey(): the SessionServer has no refreshSessionKey()')
-    expect(services.counts.login).toBe(0)
+    expect(services.count('wxLogin')).toBe(0)
     client.stop()
   })
 })
@@ -341,7 +341,7 @@ describe('one wx.login at a time', () => {
     try {
       const services = createFakeServices()
       const first = deferred<{ code: string }>()
-      services.behaviour.login = async () => (services.counts.login === 1 ? first.promise : { code: 'second' })
+      services.answers.wxLogin = async () => (services.count('wxLogin') === 1 ? first.promise : { code: 'second' })
       const gated = withOneWxLogin(services.platform)
       const a = gated.login({ timeout: 5_000 })
       const b = rejectionOf(gated.login({ timeout: 0 }))
@@ -350,7 +350,7 @@ describe('one wx.login at a time', () => {
       const error = await b
       expect(error.code).toBe('timeout')
       expect(error.message).toBe('an earlier wx.login has not answered yet')
-      expect(services.counts.login).toBe(1)
+      expect(services.count('wxLogin')).toBe(1)
     } finally {
       vi.useRealTimers()
     }
