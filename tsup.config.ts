@@ -7,7 +7,7 @@
  *
  * The client builds are ES2017 with XState bundled in (mini-program engines and
  * webpack 4 parse nothing newer, and XState's own files are ES2020), no Node
- * built-in, and a private AbortController (scripts/build/abort-controller-shim.js).
+ * built-in, and a private AbortController where XState's fromPromise needs one (scripts/build/abort-controller-shim.js).
  * Why tsup, and why these shapes: docs/architecture.md.
  */
 import { defineConfig, type Options } from 'tsup'

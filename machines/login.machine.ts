@@ -9,7 +9,7 @@
  * fails every step and judges nothing live or fresh, instead of pretending
  * to log in.
  */
-import { assign, fromPromise, setup } from 'xstate'
+import { assign, setup } from 'xstate'
 import { LoginError, backoffDelay, isLoginError, isSessionShape, toLoginError, type Session } from '../src/contract/index.ts'
 import {
   DEFAULT_RETRY_POLICY,
@@ -23,6 +23,7 @@ import {
   type StoredSession,
 } from './login.types.ts'
 import { DESCRIPTIONS } from './login.descriptions.ts'
+import { fromStep } from './step-actor.ts'
 
 function notProvided(): Promise<never> {
   return Promise.reject(new Error('loginMachine was started without effects in its input'))
@@ -78,6 +79,11 @@ function isConfirmationFresh(context: LoginContext): boolean {
   return elapsed >= 0 && elapsed < context.serverCheckWindowMs
 }
 
+/** The timeout error of a step, with the deadline the machine waited. */
+function stepTimeoutError(context: LoginContext, step: LoginStep): LoginError {
+  return timeoutError(step, context.timeouts[step] + (step === 'wxLogin' ? PLATFORM_GRACE_MS : 0))
+}
+
 function toSession({ token, expiresAt }: Session): Session {
   return { token, expiresAt }
 }
@@ -107,13 +113,13 @@ const RETRYING = { after: { retryBackoff: { target: 'running' } } } as const
 
 /** A try failed: retry while tries are left and the failure is worth it; otherwise the `giveUp` transitions decide. */
 function retryOnError<const TGiveUp extends readonly object[]>(...giveUp: TGiveUp) {
-  return [{ guard: 'canRetry', target: 'retrying', actions: ['recordError', 'nextAttempt'] }, ...giveUp] as const
+  return [{ guard: 'canRetry', target: 'retrying', actions: 'recordErrorForRetry' }, ...giveUp] as const
 }
 
 /** A try timed out: retry while tries are left; otherwise the `giveUp` transitions decide. */
 function retryOnTimeout<const TStep extends LoginStep, const TGiveUp extends readonly object[]>(step: TStep, ...giveUp: TGiveUp) {
   return [
-    { guard: 'hasAttemptsLeft', target: 'retrying', actions: [{ type: 'recordTimeout', params: { step } }, 'nextAttempt'] },
+    { guard: 'hasAttemptsLeft', target: 'retrying', actions: { type: 'recordTimeoutForRetry', params: { step } } },
     ...giveUp,
   ] as const
 }
@@ -129,19 +135,19 @@ export const loginMachine = setup({
   // only the step's own input (as the tools and tests that stand in for WeChat do).
   actors: {
     /** The stored session; `null` when there is none or it is corrupt. */
-    readSession: fromPromise<StoredSession | null, WithEffects | null>(({ input }) => effectsOf(input).readSession()),
+    readSession: fromStep<StoredSession | null, WithEffects | null>(({ input }) => effectsOf(input).readSession()),
     /** `wx.checkSession`: resolves while WeChat's session is alive, rejects when it expired. */
-    checkWxSession: fromPromise<void, WithEffects | null>(({ input }) => effectsOf(input).checkWxSession()),
+    checkWxSession: fromStep<void, WithEffects | null>(({ input }) => effectsOf(input).checkWxSession()),
     /** The developer server: `true` valid, `false` expired; rejects on a failure. */
-    checkServerSession: fromPromise<boolean, WithEffects<{ session: Session }>>(({ input }) =>
+    checkServerSession: fromStep<boolean, WithEffects<{ session: Session }>>(({ input }) =>
       effectsOf(input).checkServerSession(input.session),
     ),
     /** `wx.login`: a one-time code. */
-    wxLogin: fromPromise<{ code: string }, WithEffects<{ timeout: number }>>(({ input, signal }) =>
+    wxLogin: fromStep<{ code: string }, WithEffects<{ timeout: number }>>(({ input, signal }) =>
       effectsOf(input).wxLogin({ timeout: input.timeout, signal }),
     ),
     /** Trades the code for a developer-server session. */
-    serverLogin: fromPromise<Session, WithEffects<{ code: string }>>(({ input, signal }) =>
+    serverLogin: fromStep<Session, WithEffects<{ code: string }>>(({ input, signal }) =>
       effectsOf(input).serverLogin({ code: input.code, signal }),
     ),
   },
@@ -189,22 +195,47 @@ export const loginMachine = setup({
     beginFlow: assign({ freshCodeRetries: 0, error: null, refreshing: false }),
     /** A refresh asks the server whatever it said recently. */
     beginRefresh: assign({ freshCodeRetries: 0, error: null, refreshing: true, confirmedAt: null }),
+    // Each assign copies the context and the snapshot, so what one transition changes is one assign.
     resetAttempts: assign({ attempt: 1 }),
-    nextAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
-    countFreshCode: assign({ freshCodeRetries: ({ context }) => context.freshCodeRetries + 1 }),
     recordError: assign({ error: ({ event }) => toLoginError(errorOf(event)) }),
-    recordTimeout: assign({
-      error: ({ context }, params: { step: LoginStep }) =>
-        timeoutError(params.step, context.timeouts[params.step] + (params.step === 'wxLogin' ? PLATFORM_GRACE_MS : 0)),
-    }),
-    storeSession: assign({ session: (_, params: { session: Session }) => toSession(params.session) }),
-    /** Stamps the server's confirmation with the server time now. */
-    confirmNow: assign({ confirmedAt: ({ context }) => context.effects.now() }),
-    storeConfirmedAt: assign({ confirmedAt: (_, params: { at: number | null }) => params.at }),
+    recordErrorForRetry: assign(({ context, event }) => ({ error: toLoginError(errorOf(event)), attempt: context.attempt + 1 })),
+    recordTimeout: assign(({ context }, params: { step: LoginStep }) => ({ error: stepTimeoutError(context, params.step) })),
+    recordTimeoutForRetry: assign(({ context }, params: { step: LoginStep }) => ({
+      error: stepTimeoutError(context, params.step),
+      attempt: context.attempt + 1,
+    })),
+    recordTimeoutAndForgetCode: assign(({ context }, params: { step: LoginStep }) => ({
+      error: stepTimeoutError(context, params.step),
+      code: null,
+    })),
+    /** A stored session to go on with, and the server's last confirmation of it. */
+    adoptStoredSession: assign((_, params: { stored: StoredSession }) => ({
+      session: toSession(params.stored),
+      confirmedAt: confirmationOf(params.stored),
+    })),
+    /** The server said yes: stamped with the server time now. */
+    confirmNow: assign(({ context }) => ({ confirmedAt: context.effects.now(), error: null })),
+    /** A new session from a server login, confirmed now; its code is spent. */
+    storeLoginSession: assign(({ context }, params: { session: Session }) => ({
+      session: toSession(params.session),
+      confirmedAt: context.effects.now(),
+      code: null,
+      error: null,
+    })),
     forgetSession: assign({ session: null, confirmedAt: null, refreshing: false }),
+    /** A new flow that starts from `wx.login`: the session is gone. */
+    beginFlowWithoutSession: assign({ freshCodeRetries: 0, error: null, refreshing: false, session: null, confirmedAt: null }),
+    /** Logged out: nothing of the session or the flow is kept. */
+    forgetAll: assign({ session: null, confirmedAt: null, refreshing: false, code: null, error: null }),
     storeCode: assign({ code: (_, params: { code: string }) => params.code }),
     forgetCode: assign({ code: null }),
-    clearError: assign({ error: null }),
+    recordErrorAndForgetCode: assign(({ event }) => ({ error: toLoginError(errorOf(event)), code: null })),
+    /** The server refused the code: try once more with a fresh one. */
+    recordRejectedCode: assign(({ context, event }) => ({
+      error: toLoginError(errorOf(event)),
+      freshCodeRetries: context.freshCodeRetries + 1,
+      code: null,
+    })),
   },
   delays: {
     readSessionTimeout: ({ context }) => context.timeouts.readSession,
@@ -241,7 +272,7 @@ export const loginMachine = setup({
   on: {
     LOGOUT: {
       target: '.idle',
-      actions: ['notifyServerLogout', 'clearSession', 'forgetSession', 'forgetCode', 'clearError'],
+      actions: ['notifyServerLogout', 'clearSession', 'forgetAll'],
     },
   },
   states: {
@@ -260,10 +291,7 @@ export const loginMachine = setup({
           {
             guard: { type: 'isUsableStoredSession', params: ({ event }) => ({ stored: event.output }) },
             target: 'checkingWx',
-            actions: [
-              { type: 'storeSession', params: ({ event }) => ({ session: event.output as StoredSession }) },
-              { type: 'storeConfirmedAt', params: ({ event }) => ({ at: confirmationOf(event.output as StoredSession) }) },
-            ],
+            actions: { type: 'adoptStoredSession', params: ({ event }) => ({ stored: event.output as StoredSession }) },
           },
           { target: 'wxLogin', actions: ['forgetSession', 'clearSession'] },
         ],
@@ -307,7 +335,7 @@ export const loginMachine = setup({
               {
                 guard: { type: 'isServerSessionValid', params: ({ event }) => ({ valid: event.output }) },
                 target: '#login.authenticated',
-                actions: ['confirmNow', 'persistSession', 'clearError'],
+                actions: ['confirmNow', 'persistSession'],
               },
               { target: '#login.wxLogin', actions: ['forgetSession', 'clearSession'] },
             ],
@@ -371,29 +399,23 @@ export const loginMachine = setup({
             input: ({ context }) => ({ effects: context.effects, code: context.code as string }),
             onDone: {
               target: '#login.authenticated',
-              actions: [
-                { type: 'storeSession', params: ({ event }) => ({ session: event.output }) },
-                'confirmNow',
-                'persistSession',
-                'forgetCode',
-                'clearError',
-              ],
+              actions: [{ type: 'storeLoginSession', params: ({ event }) => ({ session: event.output }) }, 'persistSession'],
             },
             onError: [
               {
                 guard: 'isRejectedCodeWithFreshCodeLeft',
                 target: '#login.wxLogin',
-                actions: ['recordError', 'countFreshCode', 'forgetCode'],
+                actions: 'recordRejectedCode',
               },
               // Keeps the transient error recorded when this code was retried.
               { guard: 'isRejectedCodeAfterRetry', target: '#login.failed', actions: 'forgetCode' },
-              ...retryOnError({ target: '#login.failed', actions: ['recordError', 'forgetCode'] }),
+              ...retryOnError({ target: '#login.failed', actions: 'recordErrorAndForgetCode' }),
             ],
           },
           after: {
             serverLoginTimeout: retryOnTimeout('serverLogin', {
               target: '#login.failed',
-              actions: [{ type: 'recordTimeout', params: { step: 'serverLogin' } }, 'forgetCode'],
+              actions: { type: 'recordTimeoutAndForgetCode', params: { step: 'serverLogin' } },
             }),
           },
         },
@@ -405,7 +427,7 @@ export const loginMachine = setup({
       description: DESCRIPTIONS.authenticated,
       tags: ['authenticated'],
       on: {
-        SESSION_EXPIRED: { target: 'wxLogin', actions: ['beginFlow', 'forgetSession', 'clearSession'] },
+        SESSION_EXPIRED: { target: 'wxLogin', actions: ['beginFlowWithoutSession', 'clearSession'] },
         REFRESH: { target: 'checkingWx', actions: 'beginRefresh' },
       },
     },

@@ -1,9 +1,10 @@
 /**
  * XState's `fromPromise` does `new AbortController()` for every promise actor,
  * and a mini-program has no `AbortController` (it is a Web API; WeChat's base
- * library only polyfills ECMAScript). The client bundles get this one in its
- * place through esbuild's `inject`, scoped to the bundle: the mini-program's
- * global scope is left alone. It has what XState and a promise creator
+ * library only polyfills ECMAScript). The machine's own steps use `fromStep`
+ * (machines/step-actor.ts), which needs none, so a client bundle that does not
+ * use `fromPromise` leaves this out. One that does gets it through esbuild's
+ * `inject`, scoped to the bundle: the mini-program's global scope is left alone. It has what XState and a promise creator
  * reading `signal` use. Plain ES2017 JavaScript: it is bundled as it is.
  */
 class AbortSignalLite {

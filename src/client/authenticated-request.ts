@@ -14,14 +14,19 @@ export interface LoginEra {
   readonly owner: object
 }
 
+/** What `request()` asks of the client: the era it runs in, and a session unless a logout holds logins off. */
+export interface LoginHold {
+  readonly era: LoginEra
+  /** The session; rejects with `aborted`, naming `what`, while a `logout()` holds logins off. */
+  ensureLogin(what: string): Promise<Session>
+}
+
 export interface AuthenticatedRequestDeps {
   actor: Actor<LoginMachine>
   platform: Platform
   scheduler: RequestScheduler
-  /** The current era; a new object after every `logout()`. */
-  era: () => LoginEra
-  /** The session, logging in first if needed; rejects with `aborted` after a logout until the app logs in again. */
-  ensureLogin: () => Promise<Session>
+  /** The current era (a new object after every `logout()`), and the session, unless a `logout()` holds logins off. */
+  hold: LoginHold
   /** Base for relative URLs; its origin may receive the token. */
   apiBaseUrl: string | undefined
   /** Other origins (`https://host[:port]`) that may receive the token. */
@@ -40,6 +45,48 @@ export function originOf(url: string): string | undefined {
   return `${scheme}://${authority}`
 }
 
+// The helpers are module functions taking the client's deps, not closures made again for every client.
+
+/** The absolute URL to send to, or a typed refusal: the token goes only to the developer server and trusted origins. */
+function targetOf(deps: AuthenticatedRequestDeps, allowed: ReadonlySet<string>, options: PlatformRequestOptions): string {
+  const absolute = /^[a-z][a-z\d+.-]*:|^\/\//i.test(options.url.trim())
+  if (!absolute && deps.apiBaseUrl === undefined) {
+    throw new LoginError('invalid_request', `request(): '${options.url}' is relative and the client has no apiBaseUrl`)
+  }
+  const url = absolute ? options.url : resolveUrl(deps.apiBaseUrl as string, options.url)
+  const origin = originOf(url)
+  if (origin === undefined || !allowed.has(origin)) {
+    throw new LoginError(
+      'invalid_request',
+      `request(): refusing to send the session token to ${origin ?? 'a non-http(s) URL'}; add the origin to trustedOrigins if it is yours`,
+    )
+  }
+  return url
+}
+
+async function send(
+  deps: AuthenticatedRequestDeps,
+  allowed: ReadonlySet<string>,
+  request: { options: PlatformRequestOptions; session: Session; era: LoginEra },
+): Promise<PlatformResponse> {
+  const { options, session, era } = request
+  const url = targetOf(deps, allowed, options)
+  const header = { ...options.header, ...tokenHeaderFor(session.token, deps.tokenHeader) }
+  try {
+    return await deps.scheduler.schedule(() => deps.platform.request({ ...options, url, header }), { priority: 'app', owner: era.owner })
+  } catch (error) {
+    throw toLoginError(error, 'network')
+  }
+}
+
+/** Tells the machine the session expired, unless a re-login already started or finished. */
+function expire(actor: Actor<LoginMachine>, session: Session): void {
+  const snapshot = actor.getSnapshot()
+  if (snapshot.matches('authenticated') && snapshot.context.session?.token === session.token) {
+    actor.send({ type: 'SESSION_EXPIRED' })
+  }
+}
+
 /**
  * `request()` of the client: waits for a session, adds its token, and on a 401
  * re-logs in once for all concurrent 401s and replays each request once. A
@@ -49,60 +96,24 @@ export function originOf(url: string): string | undefined {
  * session, for a slot, or answered 401) and never starts a login.
  */
 export function createAuthenticatedRequest(deps: AuthenticatedRequestDeps) {
-  const { actor, platform } = deps
   const allowed = new Set([deps.apiBaseUrl, ...deps.trustedOrigins].flatMap((url) => (url === undefined ? [] : [originOf(url) ?? url])))
 
-  /** The absolute URL to send to, or a typed refusal: the token goes only to the developer server and trusted origins. */
-  function targetOf(options: PlatformRequestOptions): string {
-    const absolute = /^[a-z][a-z\d+.-]*:|^\/\//i.test(options.url.trim())
-    if (!absolute && deps.apiBaseUrl === undefined) {
-      throw new LoginError('invalid_request', `request(): '${options.url}' is relative and the client has no apiBaseUrl`)
-    }
-    const url = absolute ? options.url : resolveUrl(deps.apiBaseUrl as string, options.url)
-    const origin = originOf(url)
-    if (origin === undefined || !allowed.has(origin)) {
-      throw new LoginError(
-        'invalid_request',
-        `request(): refusing to send the session token to ${origin ?? 'a non-http(s) URL'}; add the origin to trustedOrigins if it is yours`,
-      )
-    }
-    return url
-  }
-
-  async function send(options: PlatformRequestOptions, session: Session, era: LoginEra): Promise<PlatformResponse> {
-    const url = targetOf(options)
-    const header = { ...options.header, ...tokenHeaderFor(session.token, deps.tokenHeader) }
-    try {
-      return await deps.scheduler.schedule(() => platform.request({ ...options, url, header }), { priority: 'app', owner: era.owner })
-    } catch (error) {
-      throw toLoginError(error, 'network')
-    }
-  }
-
-  /** Tells the machine the session expired, unless a re-login already started or finished. */
-  function expire(session: Session): void {
-    const snapshot = actor.getSnapshot()
-    if (snapshot.matches('authenticated') && snapshot.context.session?.token === session.token) {
-      actor.send({ type: 'SESSION_EXPIRED' })
-    }
-  }
-
   return async function request(options: PlatformRequestOptions): Promise<PlatformResponse> {
-    targetOf(options)
-    const era = deps.era()
-    const session = await deps.ensureLogin()
-    const first = await send(options, session, era)
+    targetOf(deps, allowed, options)
+    const era = deps.hold.era
+    const session = await deps.hold.ensureLogin('request()')
+    const first = await send(deps, allowed, { options, session, era })
     if (first.statusCode !== 401) return first
-    if (deps.era() !== era) {
+    if (deps.hold.era !== era) {
       throw new LoginError(
         'aborted',
         `${options.method ?? 'GET'} ${options.url} was refused (401) after a logout; no login is started for it`,
       )
     }
-    expire(session)
-    const fresh = await deps.ensureLogin()
-    if (deps.era() !== era) throw new LoginError('aborted', `${options.method ?? 'GET'} ${options.url}: logged out before the replay`)
-    const replay = await send(options, fresh, era)
+    expire(deps.actor, session)
+    const fresh = await deps.hold.ensureLogin('request()')
+    if (deps.hold.era !== era) throw new LoginError('aborted', `${options.method ?? 'GET'} ${options.url}: logged out before the replay`)
+    const replay = await send(deps, allowed, { options, session: fresh, era })
     if (replay.statusCode === 401) {
       throw new LoginError('unauthorized', `${options.method ?? 'GET'} ${options.url} was refused (401) even after a fresh login`)
     }

@@ -6,12 +6,12 @@ import type { Platform, PlatformRequestOptions, PlatformResponse } from '../plat
 import { type HttpSessionServerConfig, httpSessionServer, isSessionServer } from './http-session-server/http-session-server.ts'
 import type { Session, SessionServer } from './http-session-server/types.ts'
 import type { LoginClientAccount } from './account-methods.ts'
-import { createAuthenticatedRequest, type LoginEra } from './authenticated-request.ts'
-import { createClientEvents, type LoginClientEventListener, type LoginClientEventType } from './client-events.ts'
-import { createLoginEffects } from './login-effects.ts'
+import { createAuthenticatedRequest, type LoginEra, type LoginHold } from './authenticated-request.ts'
+import { type ClientEvents, createClientEvents, type LoginClientEventListener, type LoginClientEventType } from './client-events.ts'
+import { type ClientEffects, createLoginEffects } from './login-effects.ts'
 import { createServerClock } from './server-clock.ts'
 import { DEFAULT_STORAGE_KEY, readStoredSession } from './session-storage.ts'
-import { createSingleFlight } from './single-flight.ts'
+import { createSingleFlight, type SingleFlight } from './single-flight.ts'
 import { createBindPhoneNumber } from './phone-number.ts'
 import { createRefreshSessionKey } from './session-key-refresh.ts'
 import { withOneWxLogin } from './wx-login-gate.ts'
@@ -106,6 +106,43 @@ function loggedOutError(what: string): LoginError {
   return new LoginError('aborted', `${what}: logged out; call ensureLogin() or start() to log in again`)
 }
 
+/**
+ * Set by `logout()`, ended by `ensureLogin()` or `start()`: no login starts by
+ * itself meanwhile. Each logout begins a new era, so a request from before it
+ * is never replayed after it. (An object, not two closures per client.)
+ */
+class LogoutHold implements LoginHold {
+  loggedOut = false
+  era: LoginEra = { owner: {} }
+
+  constructor(private readonly flight: SingleFlight) {}
+
+  ensureLogin(what: string): Promise<Session> {
+    return this.loggedOut ? Promise.reject(loggedOutError(what)) : this.flight.ensureLogin()
+  }
+}
+
+/** Logout once the actor is stopped: the same effects, run by hand. */
+async function logoutStopped(client: {
+  actor: ReturnType<typeof createActor<LoginMachine>>
+  platform: Platform
+  storageKey: string
+  events: ClientEvents
+  effects: ClientEffects
+}): Promise<void> {
+  const { actor, platform, storageKey, events, effects } = client
+  let session: Session | null = actor.getSnapshot().context.session
+  if (!session) {
+    try {
+      session = await readStoredSession(platform.storage, storageKey)
+    } catch (error) {
+      events.emit({ type: 'storage_error', operation: 'read', error: toLoginError(error, 'storage_error') })
+    }
+  }
+  effects.clearSession()
+  effects.notifyServerLogout(session)
+}
+
 export function createLoginClient(options: LoginClientOptions): LoginClient {
   // Every wx.login of this client, the machine's and refreshSessionKey()'s, goes through one gate.
   const platform = withOneWxLogin(options.platform)
@@ -142,44 +179,37 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
   })
   actor.start()
 
-  /** Set by `logout()`, ended by `ensureLogin()` or `start()`: no login starts by itself meanwhile. */
-  let loggedOut = false
-  let era: LoginEra = { owner: {} }
-  const flight = createSingleFlight(actor, (session) => clock.hasPassed(session.expiresAt))
+  const flight = createSingleFlight(actor, clock)
+  const hold = new LogoutHold(flight)
   const request = createAuthenticatedRequest({
     actor,
     platform,
     scheduler,
-    era: () => era,
-    ensureLogin: () => (loggedOut ? Promise.reject(loggedOutError('request()')) : flight.ensureLogin()),
+    hold,
     apiBaseUrl: options.apiBaseUrl ?? serverConfig?.baseUrl,
     trustedOrigins: options.trustedOrigins ?? [],
     tokenHeader: options.tokenHeader ?? serverConfig?.tokenHeader ?? 'Authorization',
   })
 
-  /** Logout once the actor is stopped: the same effects, run by hand. */
-  async function logoutStopped(): Promise<void> {
-    let session: Session | null = actor.getSnapshot().context.session
-    if (!session) {
-      try {
-        session = await readStoredSession(platform.storage, storageKey)
-      } catch (error) {
-        events.emit({ type: 'storage_error', operation: 'read', error: toLoginError(error, 'storage_error') })
-      }
-    }
-    effects.clearSession()
-    effects.notifyServerLogout(session)
-  }
-
-  // After a logout these wait for a login the app asked for, like request().
-  const heldEnsureLogin = () => (loggedOut ? Promise.reject(loggedOutError('the account call')) : flight.ensureLogin())
-  const bindPhoneNumber = createBindPhoneNumber({ actor, server, ensureLogin: heldEnsureLogin })
+  // After a logout these wait for a login the app asked for, like request(). Methods, so that
+  // tsx's and esbuild's name-keeping wraps nothing per client.
+  const bindPhoneNumber = createBindPhoneNumber({
+    actor,
+    server,
+    ensureLogin() {
+      return hold.ensureLogin('the account call')
+    },
+  })
   const refreshSessionKey = createRefreshSessionKey({
     actor,
     server,
     platform,
-    ensureLogin: heldEnsureLogin,
-    wxLoginTimeoutMs: () => actor.getSnapshot().context.timeouts.wxLogin,
+    ensureLogin() {
+      return hold.ensureLogin('the account call')
+    },
+    wxLoginTimeoutMs() {
+      return actor.getSnapshot().context.timeouts.wxLogin
+    },
   })
 
   return {
@@ -188,28 +218,30 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
     bindPhoneNumber,
     refreshSessionKey,
     start() {
-      loggedOut = false
+      hold.loggedOut = false
       if (actor.getSnapshot().status === 'active' && actor.getSnapshot().matches('idle')) actor.send({ type: 'START' })
     },
     ensureLogin() {
-      loggedOut = false
+      hold.loggedOut = false
       return flight.ensureLogin()
     },
     refresh() {
-      return loggedOut ? Promise.reject(loggedOutError('refresh()')) : flight.refresh()
+      return hold.loggedOut ? Promise.reject(loggedOutError('refresh()')) : flight.refresh()
     },
     request,
     async logout() {
-      loggedOut = true
-      const ended = era
-      era = { owner: {} }
+      hold.loggedOut = true
+      const ended = hold.era
+      hold.era = { owner: {} }
       scheduler.cancelQueued(ended.owner, loggedOutError('request()'))
       if (actor.getSnapshot().status === 'active') actor.send({ type: 'LOGOUT' })
-      else await logoutStopped()
+      else await logoutStopped({ actor, platform, storageKey, events, effects })
       // Locally the user is logged out already; the server gets as long as a server login would.
       await effects.takePendingLogout()
     },
-    getSnapshot: () => actor.getSnapshot(),
+    getSnapshot() {
+      return actor.getSnapshot()
+    },
     subscribe(listener) {
       const subscription = actor.subscribe((snapshot) => {
         try {

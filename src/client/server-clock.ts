@@ -30,7 +30,9 @@ export function createServerClock(deviceNow: () => number = Date.now): ServerClo
   let offset: number | undefined
   let observed = false
   return {
-    now: () => deviceNow() + (offset ?? 0),
+    now() {
+      return deviceNow() + (offset ?? 0)
+    },
     get offsetMs() {
       return offset
     },

@@ -39,95 +39,116 @@ function isInFlight(snapshot: LoginSnapshot): boolean {
  * the `ensureLogin()` ones), `failed` (reject with its error), `idle` (logged
  * out meanwhile) or stops; the machine's own timeouts guarantee it gets there.
  *
- * `hasExpired` judges a session's expiry in the server's time.
+ * `clock` judges a session's expiry in the server's time.
  */
-export function createSingleFlight(actor: LoginActor, hasExpired: (session: Session) => boolean) {
-  const waiters: Record<WaiterKind, Waiter | null> = { login: null, refresh: null }
+class SingleFlight {
+  private readonly waiters: Record<WaiterKind, Waiter | null> = { login: null, refresh: null }
   /** Why the client can no longer log in; made only when someone asks (an Error's stack costs more than a launch). */
-  let stopped: (() => LoginError) | null = null
+  private stopped: (() => LoginError) | null = null
+  private readonly subscription: { unsubscribe(): void }
 
-  function take(kind: WaiterKind): Waiter | null {
-    const waiter = waiters[kind]
-    waiters[kind] = null
+  // A class, so that every client shares these methods instead of holding closures of its own.
+  constructor(
+    private readonly actor: LoginActor,
+    /** Judges a session's expiry in the server's time. */
+    private readonly clock: { hasPassed(serverTimeMs: number): boolean },
+  ) {
+    this.subscription = actor.subscribe(SingleFlight.observerFor(this))
+  }
+
+  /** Methods, not arrow functions: nothing is made per client beyond what XState binds. */
+  private static observerFor(flight: SingleFlight) {
+    return {
+      next(snapshot: LoginSnapshot): void {
+        flight.settle(snapshot)
+      },
+      // Stryker disable next-line all: only a bug in the machine or in XState gets here, which no test can cause.
+      error(error: unknown): void {
+        flight.abort(() => new LoginError('aborted', 'the login machine crashed', { cause: error }))
+      },
+      complete(): void {
+        flight.abort(clientStopped)
+      },
+    }
+  }
+
+  private take(kind: WaiterKind): Waiter | null {
+    const waiter = this.waiters[kind]
+    this.waiters[kind] = null
     return waiter
   }
 
-  function rejectAll(error: LoginError): void {
-    take('login')?.reject(error)
-    take('refresh')?.reject(error)
+  private rejectAll(error: LoginError): void {
+    this.take('login')?.reject(error)
+    this.take('refresh')?.reject(error)
   }
 
-  function settle(snapshot: LoginSnapshot): void {
-    if (!waiters.login && !waiters.refresh) return
+  private settle(snapshot: LoginSnapshot): void {
+    if (!this.waiters.login && !this.waiters.refresh) return
     const { session, error } = snapshot.context
     if (snapshot.matches('authenticated') && session) {
-      take('login')?.resolve(session)
-      if (error) take('refresh')?.reject(error)
-      else take('refresh')?.resolve(session)
+      this.take('login')?.resolve(session)
+      if (error) this.take('refresh')?.reject(error)
+      else this.take('refresh')?.resolve(session)
     } else if (snapshot.matches('failed')) {
       // The machine records an error on every way into `failed`.
-      rejectAll(error as LoginError)
+      this.rejectAll(error as LoginError)
     } else if (snapshot.matches('idle')) {
-      rejectAll(new LoginError('aborted', 'logged out before the login finished'))
+      this.rejectAll(new LoginError('aborted', 'logged out before the login finished'))
     }
   }
 
-  const clientStopped = () => new LoginError('aborted', 'the login client was stopped')
-  const subscription = actor.subscribe({
-    next: settle,
-    // Stryker disable next-line all: only a bug in the machine or in XState gets here, which no test can cause.
-    error: (error) => abort(() => new LoginError('aborted', 'the login machine crashed', { cause: error })),
-    complete: () => abort(clientStopped),
-  })
-
-  function abort(reason: () => LoginError): void {
-    stopped ??= reason
-    if (waiters.login || waiters.refresh) rejectAll(stopped())
+  private abort(reason: () => LoginError): void {
+    this.stopped ??= reason
+    if (this.waiters.login || this.waiters.refresh) this.rejectAll(this.stopped())
   }
 
-  function join(kind: WaiterKind): Promise<Session> {
-    const waiter = (waiters[kind] ??= createWaiter())
+  private join(kind: WaiterKind): Promise<Session> {
+    const waiter = (this.waiters[kind] ??= createWaiter())
     return waiter.promise
   }
 
-  function ensureLogin(): Promise<Session> {
-    if (stopped) return Promise.reject(stopped())
+  ensureLogin(): Promise<Session> {
+    if (this.stopped) return Promise.reject(this.stopped())
+    const { actor } = this
     const snapshot = actor.getSnapshot()
     const session = snapshot.context.session
     if (snapshot.matches('authenticated') && session) {
-      if (!hasExpired(session)) return Promise.resolve(session)
-      const pending = join('login')
+      if (!this.clock.hasPassed(session.expiresAt)) return Promise.resolve(session)
+      const pending = this.join('login')
       actor.send({ type: 'SESSION_EXPIRED' })
       return pending
     }
-    if (isInFlight(snapshot)) return join('login')
-    const pending = join('login')
+    if (isInFlight(snapshot)) return this.join('login')
+    const pending = this.join('login')
     actor.send(snapshot.matches('failed') ? { type: 'RETRY' } : { type: 'START' })
     // Nothing above settles synchronously (every step is asynchronous), but never rely on it.
-    settle(actor.getSnapshot())
+    this.settle(actor.getSnapshot())
     return pending
   }
 
-  return {
-    ensureLogin,
+  /** Re-checks the session with WeChat and the server now (from `authenticated`); otherwise the same as `ensureLogin`. */
+  refresh(): Promise<Session> {
+    if (this.stopped) return Promise.reject(this.stopped())
+    const snapshot = this.actor.getSnapshot()
+    if (isInFlight(snapshot) && snapshot.context.refreshing) return this.join('refresh')
+    if (!snapshot.matches('authenticated')) return this.ensureLogin()
+    const pending = this.join('refresh')
+    this.actor.send({ type: 'REFRESH' })
+    return pending
+  }
 
-    /** Re-checks the session with WeChat and the server now (from `authenticated`); otherwise the same as `ensureLogin`. */
-    refresh(): Promise<Session> {
-      if (stopped) return Promise.reject(stopped())
-      const snapshot = actor.getSnapshot()
-      if (isInFlight(snapshot) && snapshot.context.refreshing) return join('refresh')
-      if (!snapshot.matches('authenticated')) return ensureLogin()
-      const pending = join('refresh')
-      actor.send({ type: 'REFRESH' })
-      return pending
-    },
-
-    /** Stops listening and rejects whoever still waits. */
-    dispose(): void {
-      subscription.unsubscribe()
-      abort(clientStopped)
-    },
+  /** Stops listening and rejects whoever still waits. */
+  dispose(): void {
+    this.subscription.unsubscribe()
+    this.abort(clientStopped)
   }
 }
 
-export type SingleFlight = ReturnType<typeof createSingleFlight>
+const clientStopped = () => new LoginError('aborted', 'the login client was stopped')
+
+export function createSingleFlight(actor: LoginActor, clock: { hasPassed(serverTimeMs: number): boolean }): SingleFlight {
+  return new SingleFlight(actor, clock)
+}
+
+export type { SingleFlight }

@@ -36,8 +36,10 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   app.addHook('preClose', async () => {
     closing = true
   })
-  app.addHook('onSend', async (_request, reply) => {
+  // A callback hook: it runs on every answer, and an async one costs a promise each time.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
   // The whole app answers in the contract's error shape, unknown paths and unparsable requests included.
   await app.register(errorHandlingPlugin)

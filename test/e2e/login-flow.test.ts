@@ -123,7 +123,11 @@ describe('server-side expiry (sessionTtlMs passes; only Date is faked, timers st
     const expiresAt = snapshot.context.session?.expiresAt ?? 0
     expect(expiresAt).toBeGreaterThan(Date.now())
 
-    vi.setSystemTime(expiresAt + 1)
+    // A second past expiry, not a millisecond: the client reads the server's clock from the login's
+    // answer, so its estimate lags by that answer's travel time (a few ms on a loaded machine), and
+    // it would still send the old token for those few ms, as it should.
+    const afterExpiry = expiresAt + 1_000
+    vi.setSystemTime(afterExpiry)
 
     expect(await checkToken(backend.baseUrl, oldToken)).toEqual({
       status: 401,
@@ -136,7 +140,7 @@ describe('server-side expiry (sessionTtlMs passes; only Date is faked, timers st
     expect(backend.emulator.stats().code2SessionOk).toBe(2)
     const newToken = tokenOf(running.auth.getSnapshot())
     expect(newToken).not.toBe(oldToken)
-    expect(running.auth.getSnapshot().context.session?.expiresAt).toBeGreaterThanOrEqual(expiresAt + 1 + ttlMs)
+    expect(running.auth.getSnapshot().context.session?.expiresAt).toBeGreaterThanOrEqual(afterExpiry + ttlMs)
     // The client saw the expiry itself, so the app route was never called with the dead token.
     expect(backend.hits.me).toBe(1)
   })

@@ -25,9 +25,11 @@ export type LoginRoutesOptions = AuthRoutesOptions & DecryptRouteOptions & Phone
 export async function loginRoutes(fastify: FastifyInstance, options: LoginRoutesOptions): Promise<void> {
   useStrictJson(fastify)
   // These answers carry tokens, session state, phone numbers or decrypted user data: no cache, shared or private, keeps them.
-  fastify.addHook('onSend', async (_request, reply) => {
+  // A callback hook, not an async one: it runs on every answer, and an async hook costs a promise each time.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('cache-control', 'no-store')
     reply.header('pragma', 'no-cache')
+    done(null, payload)
   })
   await fastify.register(authRoutes, { rateLimit: options.rateLimit, appUsers: options.appUsers })
   await fastify.register(decryptRoute, { appId: options.appId, sessionKeys: options.sessionKeys })
