@@ -118,6 +118,6 @@ describe('the build’s own checks', () => {
     expect(disallowedInput('src/inspect/relay/relay-server.ts')).toMatch(/Node-only/)
     expect(disallowedInput('node_modules/fastify/fastify.js')).toMatch(/'fastify' is not in BUNDLED_PACKAGES/)
     expect(disallowedInput('node_modules/xstate/dist/xstate.development.esm.js')).toMatch(/a development build/)
-    expect(disallowedInput('test/support/scripted-services.ts')).toMatch(/neither library source/)
+    expect(disallowedInput('test/support/services/index.ts')).toMatch(/neither library source/)
   })
 })

@@ -5,15 +5,14 @@
  * route of the kind an app adds (`app.authenticate`).
  */
 import { mkdtemp, rm } from 'node:fs/promises'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { createSimulatedWx, startWechatEmulator, type SimulatedWx, type WechatEmulator } from '../../src/emulator/index.ts'
-import { createServer, createSqliteStore } from '../../src/server/index.ts'
+import { createSimulatedWx, type SimulatedWx, type WechatEmulator } from '../../src/emulator/index.ts'
+import { createSqliteStore } from '../../src/server/index.ts'
+import { listenDevServer, startTestEmulator, type ListeningServer } from '../support/dev-stack.ts'
 
-export const APP_ID = 'wx5e1f0c2d3b4a6978'
-export const APP_SECRET = 'bundle-test-app-secret-3f9c2a71d48e'
+export { TEST_APP_ID as APP_ID, TEST_APP_SECRET as APP_SECRET } from '../support/dev-stack.ts'
 
 /** What `GET /api/me` answers. */
 export interface MeAnswer {
@@ -36,34 +35,32 @@ export interface LoginStack {
 
 export async function startLoginStack(): Promise<LoginStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'mpl-bundle-'))
-  const emulator = await startWechatEmulator({ appId: APP_ID, secret: APP_SECRET })
+  const emulator = await startTestEmulator()
   let meCalls = 0
-  let app: FastifyInstance | undefined
+  let server: ListeningServer
   try {
-    app = await createServer({
-      wechat: { appId: APP_ID, secret: APP_SECRET, apiBase: emulator.url },
+    server = await listenDevServer(emulator, {
       store: createSqliteStore({ path: path.join(dataDir, 'sessions.db'), sweepIntervalMs: false }),
       rateLimit: false,
+      routes: (app) => {
+        app.get('/api/me', { preHandler: app.authenticate }, async (request): Promise<MeAnswer> => {
+          const openid = request.loginSession?.openid
+          if (openid === undefined) throw new Error('authenticate let a request through without a session')
+          meCalls += 1
+          return { openid }
+        })
+      },
     })
-    app.get('/api/me', { preHandler: app.authenticate }, async (request): Promise<MeAnswer> => {
-      const openid = request.loginSession?.openid
-      if (openid === undefined) throw new Error('authenticate let a request through without a session')
-      meCalls += 1
-      return { openid }
-    })
-    await app.listen({ host: '127.0.0.1', port: 0 })
   } catch (error) {
-    await app?.close().catch(() => {})
     await emulator.close()
     await rm(dataDir, { recursive: true, force: true })
     throw error
   }
-  const running = app
-  const { port } = running.server.address() as AddressInfo
+  const running = server.app
   return {
     emulator,
     app: running,
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: server.baseUrl,
     get meCalls() {
       return meCalls
     },

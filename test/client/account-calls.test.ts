@@ -9,7 +9,7 @@ import { createLoginClient, isLoginError, LoginError, PHONE_QUOTA_EXHAUSTED_ERRN
 import type { PhoneNumber, Session } from '../../src/index.ts'
 import { phoneCodeOf } from '../../src/client/phone-number.ts'
 import { withOneWxLogin } from '../../src/client/wx-login-gate.ts'
-import { createFakeServices, never } from '../support/fake-services.ts'
+import { createFakeServices, never } from '../support/services/index.ts'
 
 const PHONE: PhoneNumber = { phoneNumber: '13800138000', purePhoneNumber: '13800138000', countryCode: '86' }
 
@@ -124,13 +124,13 @@ describe('bindPhoneNumber', () => {
     const client = createLoginClient({ platform: services.platform, server: services.server })
     expect(await client.bindPhoneNumber('phone-code')).toEqual(PHONE)
     expect(tokens).toEqual(['token-1', 'token-2'])
-    expect(services.counts.serverLogin).toBe(2)
+    expect(services.count('serverLogin')).toBe(2)
 
     services.server.bindPhoneNumber = async () => {
       throw new LoginError('session_expired')
     }
     await expect(client.bindPhoneNumber('phone-code')).rejects.toMatchObject({ code: 'session_expired' })
-    expect(services.counts.serverLogin).toBe(3)
+    expect(services.count('serverLogin')).toBe(3)
     client.stop()
   })
 
@@ -162,7 +162,7 @@ describe('bindPhoneNumber', () => {
     const client = createLoginClient({ platform: services.platform, server: services.server })
     const error = await rejectionOf(client.bindPhoneNumber('x'))
     expect(error.message).toBe('bindPhoneNumber(): the SessionServer has no bindPhoneNumber()')
-    expect(services.counts.serverLogin).toBe(0)
+    expect(services.count('serverLogin')).toBe(0)
     client.stop()
   })
 
@@ -174,13 +174,13 @@ describe('bindPhoneNumber', () => {
       tokens.push(session.token)
       if (session.token !== 'token-1') return PHONE
       // While the call was on its way, a refresh found the session gone and logged in again.
-      services.behaviour.serverCheck = async () => false
+      services.answers.checkServerSession = async () => false
       await client.refresh()
       throw new LoginError('session_expired')
     }
     expect(await client.bindPhoneNumber('phone-code')).toEqual(PHONE)
     expect(tokens).toEqual(['token-1', 'token-2'])
-    expect(services.counts.serverLogin).toBe(2)
+    expect(services.count('serverLogin')).toBe(2)
     expect(client.getSnapshot().context.session?.token).toBe('token-2')
     client.stop()
   })
@@ -197,8 +197,8 @@ describe('refreshSessionKey', () => {
     const session = await client.ensureLogin()
     await Promise.all(Array.from({ length: 10 }, () => client.refreshSessionKey()))
     expect(refreshed).toEqual([{ token: session.token, code: 'code-2' }])
-    expect(services.counts.login).toBe(2)
-    expect(services.counts.serverLogin).toBe(1)
+    expect(services.count('wxLogin')).toBe(2)
+    expect(services.count('serverLogin')).toBe(1)
     expect(client.getSnapshot().context.session).toEqual(session)
     client.stop()
   })
@@ -214,8 +214,8 @@ describe('refreshSessionKey', () => {
       await client.refreshSessionKey()
       expect(client.getSnapshot().context.session?.token, refusal).toBe('token-2')
       // One wx.login for the refresh, one for the new login; two server logins in all.
-      expect(services.counts.login).toBe(3)
-      expect(services.counts.serverLogin).toBe(2)
+      expect(services.count('wxLogin')).toBe(3)
+      expect(services.count('serverLogin')).toBe(2)
       client.stop()
     }
   })
@@ -229,7 +229,7 @@ describe('refreshSessionKey', () => {
     const session = await client.ensureLogin()
     await expect(client.refreshSessionKey()).rejects.toMatchObject({ code: 'server_error' })
     expect(client.getSnapshot().context.session).toEqual(session)
-    services.behaviour.login = async () => {
+    services.answers.wxLogin = async () => {
       throw new LoginError('wx_login_failed', 'login:fail system error')
     }
     await expect(client.refreshSessionKey()).rejects.toMatchObject({ code: 'wx_login_failed' })
@@ -239,7 +239,7 @@ describe('refreshSessionKey', () => {
   it("gives its wx.login the client's wxLogin timeout", async () => {
     const services = createFakeServices()
     const timeouts: number[] = []
-    services.behaviour.login = async (opts) => {
+    services.answers.wxLogin = async (opts) => {
       timeouts.push(opts.timeout)
       return { code: `code-${timeouts.length}` }
     }
@@ -260,12 +260,12 @@ describe('refreshSessionKey', () => {
     }
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await client.ensureLogin()
-    services.behaviour.login = async () => {
+    services.answers.wxLogin = async () => {
       throw new LoginError('timeout', 'wx.login did not answer')
     }
     await expect(client.refreshSessionKey()).rejects.toMatchObject({ code: 'timeout', message: 'wx.login did not answer' })
     const platformFailure = { errMsg: 'login:fail system error' }
-    services.behaviour.login = async () => {
+    services.answers.wxLogin = async () => {
       throw platformFailure
     }
     const error = await rejectionOf(client.refreshSessionKey())
@@ -284,7 +284,7 @@ describe('refreshSessionKey', () => {
     const client = createLoginClient({ platform: services.platform, server: services.server })
     const session = await client.ensureLogin()
     for (const answer of [{}, { code: '' }, { code: 42 }, undefined]) {
-      services.behaviour.login = async () => answer as never
+      services.answers.wxLogin = async () => answer as never
       const error = await rejectionOf(client.refreshSessionKey())
       expect(error.code, JSON.stringify(answer)).toBe('wx_login_failed')
       expect(error.message).toBe('wx.login answered without a code')
@@ -300,7 +300,7 @@ describe('refreshSessionKey', () => {
     const error = await rejectionOf(client.refreshSessionKey())
     expect(error.code).toBe('invalid_request')
     expect(error.message).toBe('refreshSessionKey(): the SessionServer has no refreshSessionKey()')
-    expect(services.counts.login).toBe(0)
+    expect(services.count('wxLogin')).toBe(0)
     client.stop()
   })
 })
@@ -310,7 +310,7 @@ describe('one wx.login at a time', () => {
     const services = createFakeServices()
     const first = deferred<{ code: string }>()
     let started = 0
-    services.behaviour.login = async () => {
+    services.answers.wxLogin = async () => {
       started += 1
       return started === 1 ? first.promise : { code: 'second' }
     }
@@ -328,11 +328,11 @@ describe('one wx.login at a time', () => {
   })
 
   it('gives up with timeout when the one running does not settle within the time this one was given', async () => {
-    const services = createFakeServices({ login: () => never() })
+    const services = createFakeServices({ answers: { wxLogin: () => never() } })
     const gated = withOneWxLogin(services.platform)
     void gated.login({ timeout: 60_000 })
     await expect(gated.login({ timeout: 50 })).rejects.toMatchObject({ code: 'timeout' })
-    expect(services.counts.login).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
   })
 
   it('fails at once, saying why, when given no time while another wx.login runs, even if that one answers a moment later', async () => {
@@ -341,7 +341,7 @@ describe('one wx.login at a time', () => {
     try {
       const services = createFakeServices()
       const first = deferred<{ code: string }>()
-      services.behaviour.login = async () => (services.counts.login === 1 ? first.promise : { code: 'second' })
+      services.answers.wxLogin = async () => (services.count('wxLogin') === 1 ? first.promise : { code: 'second' })
       const gated = withOneWxLogin(services.platform)
       const a = gated.login({ timeout: 5_000 })
       const b = rejectionOf(gated.login({ timeout: 0 }))
@@ -350,7 +350,7 @@ describe('one wx.login at a time', () => {
       const error = await b
       expect(error.code).toBe('timeout')
       expect(error.message).toBe('an earlier wx.login has not answered yet')
-      expect(services.counts.login).toBe(1)
+      expect(services.count('wxLogin')).toBe(1)
     } finally {
       vi.useRealTimers()
     }
@@ -360,7 +360,7 @@ describe('one wx.login at a time', () => {
     const services = createFakeServices()
     let running = 0
     let overlapped = false
-    services.behaviour.login = async () => {
+    services.answers.wxLogin = async () => {
       running += 1
       if (running > 1) overlapped = true
       await new Promise((resolve) => setTimeout(resolve, 10))
@@ -371,12 +371,12 @@ describe('one wx.login at a time', () => {
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await client.ensureLogin()
     // A refresh and a forced re-login (the server says the session expired) at the same moment.
-    services.behaviour.serverCheck = async () => false
+    services.answers.checkServerSession = async () => false
     const refresh = client.refreshSessionKey()
     const relogin = client.refresh()
     await Promise.all([refresh, relogin])
     expect(overlapped).toBe(false)
-    expect(services.counts.login).toBeGreaterThanOrEqual(3)
+    expect(services.count('wxLogin')).toBeGreaterThanOrEqual(3)
     client.stop()
   })
 })

@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createLoginClient, DEFAULT_STORAGE_KEY, LoginError } from '../../src/index.ts'
 import type { LoginClientEvent } from '../../src/index.ts'
-import { deferred } from '../support/scripted-services.ts'
-import { createFakeServices, HOUR, never } from '../support/fake-services.ts'
+import { deferred } from '../support/services/index.ts'
+import { createFakeServices, HOUR, never } from '../support/services/index.ts'
 
 const RETRY = { attempts: 2, baseDelayMs: 10, maxDelayMs: 100 }
 
@@ -22,12 +22,12 @@ describe('answers that are not what the contract says', () => {
     ['1', 1],
     ['undefined', undefined],
   ])('a session check answering %s is invalid_response, never "valid"', async (_label, answer) => {
-    const services = createFakeServices({ serverCheck: async () => answer as never })
+    const services = createFakeServices({ answers: { checkServerSession: async () => answer as never } })
     withStoredSession(services)
     const client = createLoginClient({ platform: services.platform, server: services.server, retry: RETRY })
     await expect(client.ensureLogin()).rejects.toMatchObject({ code: 'invalid_response', transient: false })
     expect(client.getSnapshot().value).toBe('failed')
-    expect(services.counts.serverCheck).toBe(1)
+    expect(services.count('checkServerSession')).toBe(1)
     client.stop()
   })
 
@@ -37,11 +37,11 @@ describe('answers that are not what the contract says', () => {
     ['a code that is not a string', { code: 42 }],
     ['nothing', undefined],
   ])('a wx.login answering %s is invalid_response, and no server login is tried', async (_label, answer) => {
-    const services = createFakeServices({ login: async () => answer as never })
+    const services = createFakeServices({ answers: { wxLogin: async () => answer as never } })
     const client = createLoginClient({ platform: services.platform, server: services.server, retry: RETRY })
     await expect(client.ensureLogin()).rejects.toMatchObject({ code: 'invalid_response' })
-    expect(services.counts.login).toBe(1)
-    expect(services.counts.serverLogin).toBe(0)
+    expect(services.count('wxLogin')).toBe(1)
+    expect(services.count('serverLogin')).toBe(0)
     client.stop()
   })
 })
@@ -49,8 +49,10 @@ describe('answers that are not what the contract says', () => {
 describe('storage read failures', () => {
   it('a read that throws is reported with operation read, and the user is logged in afresh', async () => {
     const services = createFakeServices({
-      storageGet: () => {
-        throw new Error('getStorageSync:fail data corrupted')
+      answers: {
+        readSession: () => {
+          throw new Error('getStorageSync:fail data corrupted')
+        },
       },
     })
     const client = createLoginClient({ platform: services.platform, server: services.server })
@@ -63,7 +65,7 @@ describe('storage read failures', () => {
 
   it('a read that never answers is reported as a timeout read, and the user is logged in afresh', async () => {
     vi.useFakeTimers()
-    const services = createFakeServices({ storageGet: () => never() })
+    const services = createFakeServices({ answers: { readSession: () => never() } })
     const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: { readSession: 300 } })
     const events: LoginClientEvent[] = []
     client.on('storage_error', (event) => events.push(event))
@@ -79,15 +81,15 @@ describe('storage read failures', () => {
 
 describe('refresh()', () => {
   it.each([
-    ['the server check fails with a network error', { serverCheck: () => Promise.reject(new LoginError('network')) }, 'network'],
-    ['the server check answers 503', { serverCheck: () => Promise.reject(new LoginError('server_error')) }, 'server_error'],
-    ['wx.checkSession times out', { checkSession: () => Promise.reject(new LoginError('timeout')) }, 'timeout'],
+    ['the server check fails with a network error', { checkServerSession: () => Promise.reject(new LoginError('network')) }, 'network'],
+    ['the server check answers 503', { checkServerSession: () => Promise.reject(new LoginError('server_error')) }, 'server_error'],
+    ['wx.checkSession times out', { checkWxSession: () => Promise.reject(new LoginError('timeout')) }, 'timeout'],
   ] as const)('when %s: rejects the refresh, stays authenticated with the same session', async (_label, failure, code) => {
     vi.useFakeTimers()
     const services = createFakeServices()
     const client = createLoginClient({ platform: services.platform, server: services.server, retry: RETRY })
     const session = await client.ensureLogin()
-    Object.assign(services.behaviour, failure)
+    Object.assign(services.answers, failure)
     const refreshed = client.refresh().catch((error: unknown) => error)
     const meanwhile = client.ensureLogin()
     await vi.runAllTimersAsync()
@@ -96,7 +98,7 @@ describe('refresh()', () => {
     expect(client.getSnapshot().value).toBe('authenticated')
     expect(client.getSnapshot().context.session).toEqual(session)
     expect(services.storage.get(DEFAULT_STORAGE_KEY)).toMatchObject({ token: session.token })
-    expect(services.counts.login).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
     await expect(client.ensureLogin()).resolves.toBe(session)
     client.stop()
   })
@@ -105,10 +107,10 @@ describe('refresh()', () => {
     const services = createFakeServices()
     const client = createLoginClient({ platform: services.platform, server: services.server, retry: { attempts: 1 } })
     await client.ensureLogin()
-    services.behaviour.serverCheck = () => Promise.reject(new LoginError('network'))
+    services.answers.checkServerSession = () => Promise.reject(new LoginError('network'))
     await expect(client.refresh()).rejects.toMatchObject({ code: 'network' })
     expect(client.getSnapshot().context.error?.code).toBe('network')
-    services.behaviour.serverCheck = async () => true
+    services.answers.checkServerSession = async () => true
     await expect(client.refresh()).resolves.toMatchObject({ token: 'token-1' })
     expect(client.getSnapshot().context.error).toBeNull()
     client.stop()
@@ -118,9 +120,9 @@ describe('refresh()', () => {
     const services = createFakeServices()
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await client.ensureLogin()
-    services.behaviour.serverCheck = async () => false
+    services.answers.checkServerSession = async () => false
     await expect(client.refresh()).resolves.toMatchObject({ token: 'token-2' })
-    expect(services.counts.login).toBe(2)
+    expect(services.count('wxLogin')).toBe(2)
     client.stop()
   })
 
@@ -128,9 +130,9 @@ describe('refresh()', () => {
     const services = createFakeServices()
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await client.ensureLogin()
-    services.behaviour.checkSession = () => Promise.reject(new LoginError('session_expired'))
+    services.answers.checkWxSession = () => Promise.reject(new LoginError('session_expired'))
     await expect(client.refresh()).resolves.toMatchObject({ token: 'token-2' })
-    expect(services.counts.login).toBe(2)
+    expect(services.count('wxLogin')).toBe(2)
     client.stop()
   })
 
@@ -140,8 +142,8 @@ describe('refresh()', () => {
     await client.ensureLogin()
     const all = await Promise.all([client.refresh(), client.refresh(), client.refresh()])
     expect(new Set(all.map((s) => s.token))).toEqual(new Set(['token-1']))
-    expect(services.counts.checkSession).toBe(1)
-    expect(services.counts.serverCheck).toBe(1)
+    expect(services.count('checkWxSession')).toBe(1)
+    expect(services.count('checkServerSession')).toBe(1)
     client.stop()
   })
 })
@@ -152,12 +154,12 @@ describe('the server check runs beside wx.checkSession', () => {
     withStoredSession(services)
     const wechat = deferred<void>()
     const server = deferred<boolean>()
-    services.behaviour.checkSession = () => wechat.promise
-    services.behaviour.serverCheck = () => server.promise
+    services.answers.checkWxSession = () => wechat.promise
+    services.answers.checkServerSession = () => server.promise
     const client = createLoginClient({ platform: services.platform, server: services.server })
     const login = client.ensureLogin()
-    await vi.waitFor(() => expect(services.counts.checkSession).toBe(1))
-    expect(services.counts.serverCheck).toBe(1)
+    await vi.waitFor(() => expect(services.count('checkWxSession')).toBe(1))
+    expect(services.count('checkServerSession')).toBe(1)
     server.resolve(true)
     await Promise.resolve()
     expect(client.getSnapshot().value).toBe('checkingWx')
@@ -168,13 +170,15 @@ describe('the server check runs beside wx.checkSession', () => {
 
   it("when WeChat says expired, the server's yes is not used: the user logs in afresh", async () => {
     const services = createFakeServices({
-      checkSession: () => Promise.reject(new LoginError('session_expired')),
-      serverCheck: async () => true,
+      answers: {
+        checkWxSession: () => Promise.reject(new LoginError('session_expired')),
+        checkServerSession: async () => true,
+      },
     })
     withStoredSession(services)
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await expect(client.ensureLogin()).resolves.toMatchObject({ token: 'token-1' })
-    expect(services.counts.login).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
     client.stop()
   })
 
@@ -188,7 +192,7 @@ describe('the server check runs beside wx.checkSession', () => {
     })
     const client = createLoginClient({ platform: services.platform, server: services.server, serverCheckWindowMs: 60_000 })
     await expect(client.ensureLogin()).resolves.toMatchObject({ token: 'stored' })
-    expect(services.counts.serverCheck).toBe(0)
+    expect(services.count('checkServerSession')).toBe(0)
     client.stop()
   })
 })

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createLoginClient, DEFAULT_STORAGE_KEY, LoginError } from '../../src/index.ts'
 import type { LoginClientEvent } from '../../src/index.ts'
-import { createFakeServices, HOUR, never } from '../support/fake-services.ts'
+import { createFakeServices, HOUR, never } from '../support/services/index.ts'
 
 const TIMEOUTS = { readSession: 100, checkWxSession: 200, checkServerSession: 300, wxLogin: 400, serverLogin: 500 }
 const RETRY = { attempts: 2, baseDelayMs: 10, maxDelayMs: 100 }
@@ -20,7 +20,7 @@ async function settled<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>>
 describe('timeouts say which step and how long', () => {
   it('a server check that never answers: "checkServerSession did not answer within 300 ms"', async () => {
     vi.useFakeTimers()
-    const services = createFakeServices({ serverCheck: () => never() })
+    const services = createFakeServices({ answers: { checkServerSession: () => never() } })
     services.storage.set(DEFAULT_STORAGE_KEY, { token: 's', expiresAt: Date.now() + HOUR })
     const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: TIMEOUTS, retry: RETRY })
     const result = await settled(client.ensureLogin())
@@ -33,7 +33,7 @@ describe('timeouts say which step and how long', () => {
 
   it('a platform whose wx.login never settles is given up at its timeout plus the grace', async () => {
     vi.useFakeTimers()
-    const services = createFakeServices({ login: () => never() })
+    const services = createFakeServices({ answers: { wxLogin: () => never() } })
     const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: TIMEOUTS, retry: { attempts: 1 } })
     const result = await settled(client.ensureLogin())
     expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'timeout', message: 'wxLogin did not answer within 1400 ms' })
@@ -42,7 +42,7 @@ describe('timeouts say which step and how long', () => {
 
   it('a server login that never answers: "serverLogin did not answer within 500 ms"', async () => {
     vi.useFakeTimers()
-    const services = createFakeServices({ serverLogin: () => never() })
+    const services = createFakeServices({ answers: { serverLogin: () => never() } })
     const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: TIMEOUTS, retry: { attempts: 1 } })
     const result = await settled(client.ensureLogin())
     expect((result as PromiseRejectedResult).reason).toMatchObject({ message: 'serverLogin did not answer within 500 ms' })
@@ -51,7 +51,7 @@ describe('timeouts say which step and how long', () => {
 
   it('a storage read that never answers is reported as "readSession did not answer within 100 ms"', async () => {
     vi.useFakeTimers()
-    const services = createFakeServices({ storageGet: () => never() })
+    const services = createFakeServices({ answers: { readSession: () => never() } })
     const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: TIMEOUTS })
     const events: LoginClientEvent[] = []
     client.on('storage_error', (event) => events.push(event))
@@ -65,13 +65,15 @@ describe('limits at their exact values', () => {
   it('a Retry-After equal to the longest backoff is waited out and retried', async () => {
     vi.useFakeTimers()
     const services = createFakeServices()
-    const original = services.behaviour.serverLogin
-    services.behaviour.serverLogin = (code) =>
-      services.counts.serverLogin === 1 ? Promise.reject(new LoginError('rate_limited', undefined, { retryAfterMs: 100 })) : original(code)
+    const original = services.answers.serverLogin
+    services.answers.serverLogin = (code) =>
+      services.count('serverLogin') === 1
+        ? Promise.reject(new LoginError('rate_limited', undefined, { retryAfterMs: 100 }))
+        : original(code)
     const client = createLoginClient({ platform: services.platform, server: services.server, retry: RETRY })
     const result = await settled(client.ensureLogin())
     expect(result.status).toBe('fulfilled')
-    expect(services.counts.serverLogin).toBe(2)
+    expect(services.count('serverLogin')).toBe(2)
     client.stop()
   })
 
@@ -81,17 +83,17 @@ describe('limits at their exact values', () => {
     services.storage.set(DEFAULT_STORAGE_KEY, { token: 'now', expiresAt: Date.now(), serverOffsetMs: 0 })
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await expect(client.ensureLogin()).resolves.toMatchObject({ token: 'token-1' })
-    expect(services.counts.checkSession + services.counts.serverCheck).toBe(0)
+    expect(services.count('checkWxSession') + services.count('checkServerSession')).toBe(0)
     client.stop()
   })
 
   it('the second code refused reports its own refusal (a used code after an invalid one)', async () => {
     const services = createFakeServices()
-    services.behaviour.serverLogin = (code) =>
+    services.answers.serverLogin = (code) =>
       Promise.reject(new LoginError(code === 'code-1' ? 'invalid_code' : 'code_used', `refused ${code}`))
     const client = createLoginClient({ platform: services.platform, server: services.server, retry: RETRY })
     await expect(client.ensureLogin()).rejects.toMatchObject({ code: 'code_used', message: 'refused code-2' })
-    expect(services.counts.login).toBe(2)
+    expect(services.count('wxLogin')).toBe(2)
     client.stop()
   })
 })
@@ -102,7 +104,7 @@ describe('confirmations that cannot count', () => {
     services.storage.set(DEFAULT_STORAGE_KEY, { token: 's', expiresAt: Date.now() + HOUR, serverOffsetMs: 0 })
     const client = createLoginClient({ platform: services.platform, server: services.server, serverCheckWindowMs: Number.MAX_SAFE_INTEGER })
     await client.ensureLogin()
-    expect(services.counts.serverCheck).toBe(1)
+    expect(services.count('checkServerSession')).toBe(1)
     client.stop()
   })
 
@@ -111,12 +113,12 @@ describe('confirmations that cannot count', () => {
     services.storage.set(DEFAULT_STORAGE_KEY, { token: 's', expiresAt: Date.now() + HOUR, confirmedAt: Date.now() - 1_000 })
     const client = createLoginClient({ platform: services.platform, server: services.server, serverCheckWindowMs: 60_000 })
     await client.ensureLogin()
-    expect(services.counts.serverCheck).toBe(1)
+    expect(services.count('checkServerSession')).toBe(1)
     client.stop()
   })
 
   it('at launch, a wx.checkSession that fails for any reason leads to wx.login (only a refresh keeps the session on a hiccup)', async () => {
-    const services = createFakeServices({ checkSession: () => Promise.reject(new LoginError('network')) })
+    const services = createFakeServices({ answers: { checkWxSession: () => Promise.reject(new LoginError('network')) } })
     services.storage.set(DEFAULT_STORAGE_KEY, { token: 's', expiresAt: Date.now() + HOUR, serverOffsetMs: 0 })
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await expect(client.ensureLogin()).resolves.toMatchObject({ token: 'token-1' })
@@ -129,8 +131,8 @@ describe('refresh() callers', () => {
     const services = createFakeServices()
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await client.ensureLogin()
-    services.behaviour.serverCheck = async () => false
-    services.behaviour.serverLogin = () => Promise.reject(new LoginError('high_risk_user'))
+    services.answers.checkServerSession = async () => false
+    services.answers.serverLogin = () => Promise.reject(new LoginError('high_risk_user'))
     await expect(client.refresh()).rejects.toMatchObject({ code: 'high_risk_user' })
     client.stop()
   })
@@ -139,7 +141,7 @@ describe('refresh() callers', () => {
     const services = createFakeServices()
     const client = createLoginClient({ platform: services.platform, server: services.server, retry: { attempts: 1 } })
     await client.ensureLogin()
-    services.behaviour.serverCheck = () => Promise.reject(new LoginError('network'))
+    services.answers.checkServerSession = () => Promise.reject(new LoginError('network'))
     const outcomes = await Promise.allSettled([client.refresh(), client.refresh()])
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected'])
     client.stop()
@@ -171,7 +173,7 @@ describe('logout with nothing to end', () => {
     const services = createFakeServices()
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await client.logout()
-    expect(services.counts.serverLogout).toBe(0)
+    expect(services.count('serverLogout')).toBe(0)
     client.stop()
   })
 })

@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createLoginClient, DEFAULT_STORAGE_KEY } from '../../src/index.ts'
 import type { LoginClientEvent, PlatformResponse, Session } from '../../src/index.ts'
-import { deferred } from '../support/scripted-services.ts'
-import { createFakeServices, HOUR, never } from '../support/fake-services.ts'
+import { deferred } from '../support/services/index.ts'
+import { createFakeServices, HOUR, never } from '../support/services/index.ts'
 
 const API = 'https://api.example.com'
 
@@ -14,7 +14,7 @@ afterEach(() => {
 function loggedOutServices() {
   const services = createFakeServices()
   const loggedOut: string[] = []
-  services.behaviour.serverLogout = async (session) => {
+  services.answers.serverLogout = async (session) => {
     loggedOut.push(session.token)
   }
   return { services, loggedOut }
@@ -26,13 +26,13 @@ describe('after logout()', () => {
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
     await client.ensureLogin()
     const answer = deferred<PlatformResponse>()
-    services.behaviour.request = () => answer.promise
+    services.answers.request = () => answer.promise
     const pending = client.request({ url: `${API}/orders` })
-    await vi.waitFor(() => expect(services.counts.request).toBe(1))
+    await vi.waitFor(() => expect(services.count('request')).toBe(1))
     await client.logout()
     answer.resolve({ statusCode: 401, data: {} })
     await expect(pending).rejects.toMatchObject({ code: 'aborted' })
-    expect(services.counts.login).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
     expect(services.storage.has(DEFAULT_STORAGE_KEY)).toBe(false)
     expect(client.getSnapshot().value).toBe('idle')
     client.stop()
@@ -45,7 +45,7 @@ describe('after logout()', () => {
     await client.logout()
     await expect(client.request({ url: `${API}/orders` })).rejects.toMatchObject({ code: 'aborted' })
     await expect(client.refresh()).rejects.toMatchObject({ code: 'aborted' })
-    expect(services.counts.login).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
     expect(client.getSnapshot().value).toBe('idle')
     await expect(client.ensureLogin()).resolves.toMatchObject({ token: 'token-2' })
     await expect(client.request({ url: `${API}/orders` })).resolves.toMatchObject({ statusCode: 200 })
@@ -59,7 +59,7 @@ describe('after logout()', () => {
     await client.logout()
     client.start()
     await expect(client.request({ url: `${API}/orders` })).resolves.toMatchObject({ statusCode: 200 })
-    expect(services.counts.login).toBe(2)
+    expect(services.count('wxLogin')).toBe(2)
     client.stop()
   })
 
@@ -68,7 +68,7 @@ describe('after logout()', () => {
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API, maxConcurrentRequests: 1 })
     await client.ensureLogin()
     const answer = deferred<PlatformResponse>()
-    services.behaviour.request = () => answer.promise
+    services.answers.request = () => answer.promise
     const running = client.request({ url: `${API}/a` })
     const queued = [client.request({ url: `${API}/b` }), client.request({ url: `${API}/c` })]
     await vi.waitFor(() => expect(client.requestScheduler.queued).toBe(2))
@@ -76,17 +76,17 @@ describe('after logout()', () => {
     for (const request of queued) await expect(request).rejects.toMatchObject({ code: 'aborted' })
     answer.resolve({ statusCode: 200, data: 'a' })
     await expect(running).resolves.toMatchObject({ statusCode: 200, data: 'a' })
-    expect(services.counts.request).toBe(1)
+    expect(services.count('request')).toBe(1)
     client.stop()
   })
 
   it('requests waiting for the login reject with aborted', async () => {
-    const services = createFakeServices({ login: () => never() })
+    const services = createFakeServices({ answers: { wxLogin: () => never() } })
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
     const waiting = client.request({ url: `${API}/a` })
     await client.logout()
     await expect(waiting).rejects.toMatchObject({ code: 'aborted' })
-    expect(services.counts.request).toBe(0)
+    expect(services.count('request')).toBe(0)
     client.stop()
   })
 })
@@ -114,7 +114,7 @@ describe('logout() after stop()', () => {
 
   it('reports a storage that cannot be read, and still clears what it can', async () => {
     const { services, loggedOut } = loggedOutServices()
-    services.behaviour.storageGet = () => {
+    services.answers.readSession = () => {
       throw new Error('getStorageSync:fail')
     }
     const client = createLoginClient({ platform: services.platform, server: services.server })
@@ -123,7 +123,7 @@ describe('logout() after stop()', () => {
     client.stop()
     await client.logout()
     expect(events).toEqual([expect.objectContaining({ operation: 'read', error: expect.objectContaining({ code: 'storage_error' }) })])
-    expect(services.counts.storageRemove).toBe(1)
+    expect(services.count('storageRemove')).toBe(1)
     expect(loggedOut).toEqual([])
   })
 })
@@ -131,7 +131,7 @@ describe('logout() after stop()', () => {
 describe('a server logout that does not answer', () => {
   it('is reported as a timeout through logout_error, and logout() resolves at its timeout', async () => {
     vi.useFakeTimers()
-    const services = createFakeServices({ serverLogout: () => never() })
+    const services = createFakeServices({ answers: { serverLogout: () => never() } })
     const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: { serverLogin: 2_000 } })
     await vi.runAllTimersAsync()
     await client.ensureLogin()
@@ -156,10 +156,10 @@ describe('a logout during the server login', () => {
   it('the session that login then answers is logged out at the server and never stored', async () => {
     const { services, loggedOut } = loggedOutServices()
     const answer = deferred<Session>()
-    services.behaviour.serverLogin = () => answer.promise
+    services.answers.serverLogin = () => answer.promise
     const client = createLoginClient({ platform: services.platform, server: services.server })
     const waiting = client.ensureLogin()
-    await vi.waitFor(() => expect(services.counts.serverLogin).toBe(1))
+    await vi.waitFor(() => expect(services.count('serverLogin')).toBe(1))
     await client.logout()
     await expect(waiting).rejects.toMatchObject({ code: 'aborted' })
     answer.resolve({ token: 'late-token', expiresAt: Date.now() + HOUR })

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest'
 import { createLoginClient, createRequestScheduler, LoginError, wechatPlatform } from '../../src/index.ts'
 import type { PlatformRequestOptions, PlatformResponse } from '../../src/index.ts'
-import { deferred, type Deferred } from '../support/scripted-services.ts'
-import { createFakeServices, HOUR } from '../support/fake-services.ts'
+import { deferred, type Deferred } from '../support/services/index.ts'
+import { createFakeServices, HOUR } from '../support/services/index.ts'
 import { fakeWx } from '../platform/fakes/fake-wx.ts'
 
 const API = 'https://api.example.com'
@@ -110,7 +110,7 @@ describe('the client over the scheduler', () => {
     let peak = 0
     let current = 'tok-1'
     let logins = 0
-    services.behaviour.request = async (options: PlatformRequestOptions): Promise<PlatformResponse> => {
+    services.answers.request = async (options: PlatformRequestOptions): Promise<PlatformResponse> => {
       inFlight += 1
       peak = Math.max(peak, inFlight)
       order.push(options.url.replace(API, ''))
@@ -142,7 +142,7 @@ describe('the client over the scheduler', () => {
     const scheduler = createRequestScheduler({ maxConcurrent: 3 })
     const services = createFakeServices()
     const hold = deferred<PlatformResponse>()
-    services.behaviour.request = () => hold.promise
+    services.answers.request = () => hold.promise
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API, requestScheduler: scheduler })
     expect(client.requestScheduler).toBe(scheduler)
     await client.ensureLogin()
@@ -152,11 +152,11 @@ describe('the client over the scheduler', () => {
     const requests = [client.request({ url: `${API}/a` }), client.request({ url: `${API}/b` })]
     await ticks()
     expect([scheduler.inFlight, scheduler.queued]).toEqual([3, 1])
-    expect(services.counts.request).toBe(1)
+    expect(services.count('request')).toBe(1)
     upload.resolve()
     hold.resolve({ statusCode: 200, data: {} })
     await Promise.all([...uploads, ...requests])
-    expect(services.counts.request).toBe(2)
+    expect(services.count('request')).toBe(2)
     client.stop()
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createLoginClient, LoginError } from '../../src/index.ts'
 import type { PlatformRequestOptions } from '../../src/index.ts'
-import { createFakeServices } from '../support/fake-services.ts'
+import { createFakeServices } from '../support/services/index.ts'
 
 const API = 'https://api.example.com'
 
@@ -22,7 +22,7 @@ describe('request(): authenticated requests', () => {
       platform: services.platform,
       server: { baseUrl: 'https://api.example.com/' },
     })
-    services.behaviour.request = async (options) => {
+    services.answers.request = async (options) => {
       if (options.url.endsWith('/auth/login')) return { statusCode: 200, data: { token: 'tok', expiresAt: Date.now() + 60_000 } }
       return { statusCode: 200, data: { seen: options.header?.Authorization, url: options.url } }
     }
@@ -36,9 +36,9 @@ describe('request(): authenticated requests', () => {
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
     await client.ensureLogin()
     let current: string | undefined = 'nobody'
-    services.behaviour.request = acceptOnly(() => current)
-    const original = services.behaviour.serverLogin
-    services.behaviour.serverLogin = async (code) => {
+    services.answers.request = acceptOnly(() => current)
+    const original = services.answers.serverLogin
+    services.answers.serverLogin = async (code) => {
       const session = await original(code)
       current = session.token
       return session
@@ -46,32 +46,32 @@ describe('request(): authenticated requests', () => {
 
     const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => client.request({ url: `https://api.example.com/r/${i}` })))
     expect(responses.map((r) => r.statusCode)).toEqual(Array(10).fill(200))
-    expect(services.counts.login).toBe(2)
-    expect(services.counts.serverLogin).toBe(2)
-    expect(services.counts.request).toBe(20)
+    expect(services.count('wxLogin')).toBe(2)
+    expect(services.count('serverLogin')).toBe(2)
+    expect(services.count('request')).toBe(20)
     client.stop()
   })
 
   it('rejects with unauthorized when the replay gets a 401 too, after exactly one re-login', async () => {
-    const services = createFakeServices({ request: async () => ({ statusCode: 401, data: {} }) })
+    const services = createFakeServices({ answers: { request: async () => ({ statusCode: 401, data: {} }) } })
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
     const error = await client.request({ url: 'https://api.example.com/x' }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(LoginError)
     expect((error as LoginError).code).toBe('unauthorized')
-    expect(services.counts.serverLogin).toBe(2)
-    expect(services.counts.request).toBe(2)
+    expect(services.count('serverLogin')).toBe(2)
+    expect(services.count('request')).toBe(2)
     client.stop()
   })
 
   it('hands back other statuses as they are', async () => {
-    const services = createFakeServices({ request: async () => ({ statusCode: 503, data: 'busy' }) })
+    const services = createFakeServices({ answers: { request: async () => ({ statusCode: 503, data: 'busy' }) } })
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
     await expect(client.request({ url: 'https://api.example.com/x' })).resolves.toMatchObject({ statusCode: 503, data: 'busy' })
     client.stop()
   })
 
   it('rejects with a LoginError when the network fails', async () => {
-    const services = createFakeServices({ request: () => Promise.reject(new Error('request:fail socket closed')) })
+    const services = createFakeServices({ answers: { request: () => Promise.reject(new Error('request:fail socket closed')) } })
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
     await expect(client.request({ url: 'https://api.example.com/x' })).rejects.toMatchObject({ code: 'network' })
     client.stop()
@@ -113,7 +113,7 @@ describe('request(): authenticated requests', () => {
     const services = createFakeServices()
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await expect(client.request({ url: '/api/me' })).rejects.toMatchObject({ code: 'invalid_request' })
-    expect(services.counts.login).toBe(0)
+    expect(services.count('wxLogin')).toBe(0)
     client.stop()
   })
 })

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createLoginClient, DEFAULT_STORAGE_KEY, httpSessionServer } from '../../src/index.ts'
 import type { LoginClientOptions, PlatformRequestOptions, PlatformResponse } from '../../src/index.ts'
-import { createFakeServices, HOUR } from '../support/fake-services.ts'
+import { createFakeServices, HOUR } from '../support/services/index.ts'
 
 const DAY = 24 * HOUR
 const SERVER_NOW = Date.UTC(2026, 2, 1, 8)
@@ -33,8 +33,8 @@ describe('a phone clock that is wrong', () => {
     const first = await client.ensureLogin()
     for (let i = 0; i < 5; i++) await expect(client.ensureLogin()).resolves.toBe(first)
     await client.request({ url: 'https://api.example.com/x' }).catch(() => undefined)
-    expect(services.counts.login).toBe(1)
-    expect(services.counts.serverLogin).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
+    expect(services.count('serverLogin')).toBe(1)
     client.stop()
   })
 
@@ -45,8 +45,8 @@ describe('a phone clock that is wrong', () => {
     first.stop()
     const relaunch = skewedClient(services, 10 * DAY)
     await expect(relaunch.ensureLogin()).resolves.toMatchObject({ token: session.token })
-    expect(services.counts.login).toBe(1)
-    expect(services.counts.serverCheck).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
+    expect(services.count('checkServerSession')).toBe(1)
     relaunch.stop()
   })
 
@@ -57,7 +57,7 @@ describe('a phone clock that is wrong', () => {
     vi.setSystemTime(Date.now() + HOUR + 1)
     const second = await client.ensureLogin()
     expect(second.token).not.toBe(first.token)
-    expect(services.counts.serverLogin).toBe(2)
+    expect(services.count('serverLogin')).toBe(2)
     client.stop()
   })
 
@@ -69,7 +69,7 @@ describe('a phone clock that is wrong', () => {
     vi.setSystemTime(Date.now() + 2 * HOUR)
     const relaunch = skewedClient(services, 3 * DAY)
     await expect(relaunch.ensureLogin()).resolves.toMatchObject({ token: 'token-2' })
-    expect(services.counts.checkSession + services.counts.serverCheck).toBe(0)
+    expect(services.count('checkWxSession') + services.count('checkServerSession')).toBe(0)
     relaunch.stop()
   })
 
@@ -79,8 +79,8 @@ describe('a phone clock that is wrong', () => {
     services.storage.set(DEFAULT_STORAGE_KEY, { token: 'old', expiresAt: SERVER_NOW + HOUR })
     const client = skewedClient(services, DAY)
     await expect(client.ensureLogin()).resolves.toMatchObject({ token: 'old' })
-    expect(services.counts.serverCheck).toBe(1)
-    expect(services.counts.login).toBe(0)
+    expect(services.count('checkServerSession')).toBe(1)
+    expect(services.count('wxLogin')).toBe(0)
     client.stop()
   })
 
@@ -107,7 +107,7 @@ describe('serverCheckWindowMs in server time', () => {
     // The user moves the phone's clock back five hours; the server's clock goes on.
     const relaunch = skewedClient(services, -5 * HOUR, { serverCheckWindowMs: 60_000 })
     await relaunch.ensureLogin()
-    expect(services.counts.serverCheck).toBe(1)
+    expect(services.count('checkServerSession')).toBe(1)
     relaunch.stop()
   })
 
@@ -119,8 +119,8 @@ describe('serverCheckWindowMs in server time', () => {
     vi.setSystemTime(Date.now() + 30_000)
     const relaunch = skewedClient(services, 7 * DAY, { serverCheckWindowMs: 60_000 })
     await relaunch.ensureLogin()
-    expect(services.counts.serverCheck).toBe(0)
-    expect(services.counts.checkSession).toBe(1)
+    expect(services.count('checkServerSession')).toBe(0)
+    expect(services.count('checkWxSession')).toBe(1)
     relaunch.stop()
   })
 })
@@ -136,12 +136,12 @@ describe('the server check renews the confirmation', () => {
     await launch()
     vi.setSystemTime(Date.now() + 70_000)
     await launch()
-    expect(services.counts.serverCheck).toBe(1)
+    expect(services.count('checkServerSession')).toBe(1)
     expect(services.storage.get(DEFAULT_STORAGE_KEY)).toMatchObject({ confirmedAt: SERVER_NOW + 70_000 })
     vi.setSystemTime(Date.now() + 30_000)
     await launch()
-    expect(services.counts.serverCheck).toBe(1)
-    expect(services.counts.login).toBe(1)
+    expect(services.count('checkServerSession')).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
   })
 })
 
@@ -153,7 +153,7 @@ describe('a login answer that is no live session', () => {
     ['a session that expired an hour ago', { token: 't', expiresAt: SERVER_NOW - HOUR, expiresIn: -HOUR }],
     ['an expiresIn that is not a number', { token: 't', expiresAt: SERVER_NOW + HOUR, expiresIn: '1h' }],
   ])('fails with invalid_response for %s, and stores nothing', async (_label, answer) => {
-    const services = createFakeServices({ serverLogin: async () => answer as never })
+    const services = createFakeServices({ answers: { serverLogin: async () => answer as never } })
     const client = skewedClient(services, 0)
     await expect(client.ensureLogin()).rejects.toMatchObject({ code: 'invalid_response', transient: false })
     expect(services.storage.has(DEFAULT_STORAGE_KEY)).toBe(false)

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createLoginClient, DEFAULT_STORAGE_KEY, LoginError } from '../../src/index.ts'
-import { createFakeServices, HOUR, never } from '../support/fake-services.ts'
+import { createFakeServices, HOUR, never } from '../support/services/index.ts'
 
 afterEach(() => {
   vi.useRealTimers()
@@ -11,8 +11,8 @@ describe('ensureLogin: single flight', () => {
     const services = createFakeServices()
     const client = createLoginClient({ platform: services.platform, server: services.server })
     const sessions = await Promise.all(Array.from({ length: 50 }, () => client.ensureLogin()))
-    expect(services.counts.login).toBe(1)
-    expect(services.counts.serverLogin).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
+    expect(services.count('serverLogin')).toBe(1)
     expect(new Set(sessions.map((s) => s.token))).toEqual(new Set(['token-1']))
     expect(services.storage.get(DEFAULT_STORAGE_KEY)).toMatchObject({ token: 'token-1' })
     client.stop()
@@ -25,7 +25,7 @@ describe('ensureLogin: single flight', () => {
     client.start()
     const [a, b] = await Promise.all([client.ensureLogin(), client.ensureLogin()])
     expect(a).toEqual(b)
-    expect(services.counts.login).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
     client.stop()
   })
 
@@ -35,8 +35,8 @@ describe('ensureLogin: single flight', () => {
     const first = await client.ensureLogin()
     const second = await client.ensureLogin()
     expect(second).toBe(first)
-    expect(services.counts.login).toBe(1)
-    expect(services.counts.serverCheck).toBe(0)
+    expect(services.count('wxLogin')).toBe(1)
+    expect(services.count('checkServerSession')).toBe(0)
     client.stop()
   })
 
@@ -48,29 +48,29 @@ describe('ensureLogin: single flight', () => {
     vi.setSystemTime(Date.now() + 2 * HOUR)
     const second = await client.ensureLogin()
     expect(second.token).not.toBe(first.token)
-    expect(services.counts.login).toBe(2)
+    expect(services.count('wxLogin')).toBe(2)
     client.stop()
   })
 
   it('rejects every waiting caller with the error that failed the flow, then starts a new attempt on the next call', async () => {
-    const services = createFakeServices({ serverLogin: () => Promise.reject(new LoginError('high_risk_user')) })
+    const services = createFakeServices({ answers: { serverLogin: () => Promise.reject(new LoginError('high_risk_user')) } })
     const client = createLoginClient({ platform: services.platform, server: services.server })
     const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => client.ensureLogin()))
     for (const outcome of outcomes) {
       expect(outcome.status).toBe('rejected')
       expect((outcome as PromiseRejectedResult).reason).toMatchObject({ code: 'high_risk_user', transient: false })
     }
-    expect(services.counts.serverLogin).toBe(1)
+    expect(services.count('serverLogin')).toBe(1)
     expect(client.getSnapshot().value).toBe('failed')
 
-    services.behaviour.serverLogin = async () => ({ token: 'after-retry', expiresAt: Date.now() + HOUR })
+    services.answers.serverLogin = async () => ({ token: 'after-retry', expiresAt: Date.now() + HOUR })
     await expect(client.ensureLogin()).resolves.toMatchObject({ token: 'after-retry' })
-    expect(services.counts.login).toBe(2)
+    expect(services.count('wxLogin')).toBe(2)
     client.stop()
   })
 
   it('rejects waiting callers with aborted when the client stops, and every later call too', async () => {
-    const services = createFakeServices({ login: () => never() })
+    const services = createFakeServices({ answers: { wxLogin: () => never() } })
     const client = createLoginClient({ platform: services.platform, server: services.server })
     const pending = client.ensureLogin()
     client.stop()
@@ -79,7 +79,7 @@ describe('ensureLogin: single flight', () => {
   })
 
   it('rejects waiting callers with aborted when the user logs out mid-flow', async () => {
-    const services = createFakeServices({ login: () => never() })
+    const services = createFakeServices({ answers: { wxLogin: () => never() } })
     const client = createLoginClient({ platform: services.platform, server: services.server })
     const pending = client.ensureLogin()
     await client.logout()

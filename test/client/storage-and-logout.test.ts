@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createLoginClient, DEFAULT_STORAGE_KEY, LoginError } from '../../src/index.ts'
 import type { LoginClientEvent } from '../../src/index.ts'
-import { createFakeServices, HOUR } from '../support/fake-services.ts'
+import { createFakeServices, HOUR } from '../support/services/index.ts'
 
 describe('stored session', () => {
   it.each([
@@ -16,7 +16,7 @@ describe('stored session', () => {
     services.storage.set(DEFAULT_STORAGE_KEY, stored)
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await expect(client.ensureLogin()).resolves.toMatchObject({ token: 'token-1' })
-    expect(services.counts.checkSession).toBe(0)
+    expect(services.count('checkWxSession')).toBe(0)
     expect(services.storage.get(DEFAULT_STORAGE_KEY)).toMatchObject({ token: 'token-1', expiresAt: expect.any(Number) })
     client.stop()
   })
@@ -26,7 +26,7 @@ describe('stored session', () => {
     services.storage.set(DEFAULT_STORAGE_KEY, JSON.stringify({ token: 'old', expiresAt: Date.now() + HOUR }))
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await expect(client.ensureLogin()).resolves.toMatchObject({ token: 'old' })
-    expect(services.counts.login).toBe(0)
+    expect(services.count('wxLogin')).toBe(0)
     client.stop()
   })
 
@@ -35,14 +35,16 @@ describe('stored session', () => {
     services.storage.set(DEFAULT_STORAGE_KEY, { token: 'old', expiresAt: Date.now() - 1, serverOffsetMs: 0 })
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await expect(client.ensureLogin()).resolves.toMatchObject({ token: 'token-1' })
-    expect(services.counts.checkSession + services.counts.serverCheck).toBe(0)
+    expect(services.count('checkWxSession') + services.count('checkServerSession')).toBe(0)
     client.stop()
   })
 
   it('logs in when reading storage throws', async () => {
     const services = createFakeServices({
-      storageGet: () => {
-        throw new Error('getStorageSync:fail')
+      answers: {
+        readSession: () => {
+          throw new Error('getStorageSync:fail')
+        },
       },
     })
     const client = createLoginClient({ platform: services.platform, server: services.server })
@@ -52,8 +54,10 @@ describe('stored session', () => {
 
   it('stays authenticated in memory and reports a storage_error when the write throws', async () => {
     const services = createFakeServices({
-      storageSet: () => {
-        throw new Error('setStorageSync:fail exceed storage max size 10Mb')
+      answers: {
+        storageSet: () => {
+          throw new Error('setStorageSync:fail exceed storage max size 10Mb')
+        },
       },
     })
     const client = createLoginClient({ platform: services.platform, server: services.server })
@@ -69,8 +73,10 @@ describe('stored session', () => {
 
   it('a listener that throws does not break the login', async () => {
     const services = createFakeServices({
-      storageSet: () => {
-        throw new Error('full')
+      answers: {
+        storageSet: () => {
+          throw new Error('full')
+        },
       },
     })
     const client = createLoginClient({ platform: services.platform, server: services.server })
@@ -98,17 +104,19 @@ describe('a developer server that answers garbage', () => {
     ['a session without a token', { expiresAt: Date.now() + HOUR }],
     ['a session with a string expiry', { token: 't', expiresAt: 'tomorrow' }],
   ])('fails with invalid_response when login answers %s, without retrying', async (_label, answer) => {
-    const services = createFakeServices({ serverLogin: async () => answer as never })
+    const services = createFakeServices({ answers: { serverLogin: async () => answer as never } })
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await expect(client.ensureLogin()).rejects.toMatchObject({ code: 'invalid_response', transient: false })
-    expect(services.counts.serverLogin).toBe(1)
+    expect(services.count('serverLogin')).toBe(1)
     expect(services.storage.has(DEFAULT_STORAGE_KEY)).toBe(false)
     client.stop()
   })
 
   it('keeps only the two session fields of what the server answers', async () => {
     const services = createFakeServices({
-      serverLogin: async () => ({ token: 't', expiresAt: Date.now() + HOUR, openid: 'o', session_key: 'must-not-be-kept' }) as never,
+      answers: {
+        serverLogin: async () => ({ token: 't', expiresAt: Date.now() + HOUR, openid: 'o', session_key: 'must-not-be-kept' }) as never,
+      },
     })
     const client = createLoginClient({ platform: services.platform, server: services.server })
     const session = await client.ensureLogin()
@@ -133,7 +141,7 @@ describe('logout', () => {
   })
 
   it('reports a server that fails to log out, and is logged out locally all the same', async () => {
-    const services = createFakeServices({ serverLogout: () => Promise.reject(new LoginError('network')) })
+    const services = createFakeServices({ answers: { serverLogout: () => Promise.reject(new LoginError('network')) } })
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await client.ensureLogin()
     const errors: string[] = []
@@ -188,8 +196,8 @@ describe('subscribe', () => {
 
 function recordLogouts(services: ReturnType<typeof createFakeServices>): string[] {
   const tokens: string[] = []
-  const original = services.behaviour.serverLogout
-  services.behaviour.serverLogout = async (session) => {
+  const original = services.answers.serverLogout
+  services.answers.serverLogout = async (session) => {
     tokens.push(session.token)
     return original(session)
   }

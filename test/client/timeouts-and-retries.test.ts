@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { PLATFORM_GRACE_MS } from '../../machines/index.ts'
 import { createLoginClient, DEFAULT_STORAGE_KEY, LoginError } from '../../src/index.ts'
 import type { LoginClient } from '../../src/index.ts'
-import { createFakeServices, HOUR, never } from '../support/fake-services.ts'
+import { createFakeServices, HOUR, never } from '../support/services/index.ts'
 
 const TIMEOUTS = { readSession: 100, checkWxSession: 200, checkServerSession: 300, wxLogin: 400, serverLogin: 500 }
 const RETRY = { attempts: 3, baseDelayMs: 10, maxDelayMs: 100 }
@@ -29,55 +29,57 @@ afterEach(() => {
 
 describe('timeouts: every step has its own', () => {
   it('a storage that never answers is treated as no session', async () => {
-    const services = createFakeServices({ storageGet: () => never() })
+    const services = createFakeServices({ answers: { readSession: () => never() } })
     const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: TIMEOUTS, retry: RETRY })
     const result = await settle(client, client.ensureLogin())
     expect(result.status).toBe('fulfilled')
-    expect(services.counts.login).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
     client.stop()
   })
 
   it("wx.checkSession that never answers sends the flow to wx.login, whatever the server's check said", async () => {
-    const services = createFakeServices({ checkSession: () => never() })
+    const services = createFakeServices({ answers: { checkWxSession: () => never() } })
     storedSession(services)
     const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: TIMEOUTS, retry: RETRY })
     const result = await settle(client, client.ensureLogin())
     // The server check ran beside wx.checkSession and said yes; without WeChat's yes it does not count.
-    expect(services.counts.serverCheck).toBe(1)
+    expect(services.count('checkServerSession')).toBe(1)
     expect(result).toMatchObject({ status: 'fulfilled', value: { token: 'token-1' } })
-    expect(services.counts.login).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
     client.stop()
   })
 
   it('a server check that never answers is retried, then fails with timeout', async () => {
-    const services = createFakeServices({ serverCheck: () => never() })
+    const services = createFakeServices({ answers: { checkServerSession: () => never() } })
     storedSession(services)
     const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: TIMEOUTS, retry: RETRY })
     const result = await settle(client, client.ensureLogin())
     expect(result.status).toBe('rejected')
     expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'timeout', transient: true })
-    expect(services.counts.serverCheck).toBe(3)
+    expect(services.count('checkServerSession')).toBe(3)
     expect(client.getSnapshot().context.error?.message).toContain('checkServerSession')
     client.stop()
   })
 
   it('wx.login that times out (as the platform promises to, within the timeout it was given) is retried, then fails with timeout', async () => {
     const services = createFakeServices({
-      login: ({ timeout }) => new Promise((_, reject) => setTimeout(() => reject(new LoginError('timeout')), timeout)),
+      answers: {
+        wxLogin: ({ timeout }) => new Promise((_, reject) => setTimeout(() => reject(new LoginError('timeout')), timeout)),
+      },
     })
     const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: TIMEOUTS, retry: RETRY })
     const result = await settle(client, client.ensureLogin())
     expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'timeout' })
-    expect(services.counts.login).toBe(3)
+    expect(services.count('wxLogin')).toBe(3)
     client.stop()
   })
 
   it('never starts a second wx.login while a broken platform still has one open, and still fails with timeout', async () => {
-    const services = createFakeServices({ login: () => never() })
+    const services = createFakeServices({ answers: { wxLogin: () => never() } })
     const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: TIMEOUTS, retry: RETRY })
     const result = await settle(client, client.ensureLogin())
     expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'timeout' })
-    expect(services.counts.login).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
     client.stop()
   })
 
@@ -91,10 +93,10 @@ describe('timeouts: every step has its own', () => {
   })
 
   it('a server login that never answers is retried with the same code, then fails with timeout', async () => {
-    const services = createFakeServices({ serverLogin: () => never() })
+    const services = createFakeServices({ answers: { serverLogin: () => never() } })
     const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: TIMEOUTS, retry: RETRY })
     const seen: string[] = []
-    services.behaviour.serverLogin = (code) => {
+    services.answers.serverLogin = (code) => {
       seen.push(code)
       return never()
     }
@@ -109,16 +111,16 @@ describe('timeouts: every step has its own', () => {
     const started: number[] = []
     // A broken platform: it answers after the deadline it was given, 50 ms after the machine gave up on it.
     const lateBy = TIMEOUTS.wxLogin + PLATFORM_GRACE_MS + 50
-    services.behaviour.login = () => {
+    services.answers.wxLogin = () => {
       started.push(Date.now())
-      return services.counts.login === 1
+      return services.count('wxLogin') === 1
         ? new Promise((resolve) => setTimeout(() => resolve({ code: 'late' }), lateBy))
         : Promise.resolve({ code: 'second' })
     }
     const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: TIMEOUTS, retry: RETRY })
     const seen: string[] = []
-    const original = services.behaviour.serverLogin
-    services.behaviour.serverLogin = (code) => {
+    const original = services.answers.serverLogin
+    services.answers.serverLogin = (code) => {
       seen.push(code)
       return original(code)
     }
@@ -135,30 +137,30 @@ describe('timeouts: every step has its own', () => {
 describe('retries: bounded, with backoff, only for transient failures', () => {
   it('retries a transient server failure and succeeds', async () => {
     const services = createFakeServices()
-    const original = services.behaviour.serverLogin
-    services.behaviour.serverLogin = (code) =>
-      services.counts.serverLogin < 3 ? Promise.reject(new LoginError('server_error')) : original(code)
+    const original = services.answers.serverLogin
+    services.answers.serverLogin = (code) =>
+      services.count('serverLogin') < 3 ? Promise.reject(new LoginError('server_error')) : original(code)
     const client = createLoginClient({ platform: services.platform, server: services.server, retry: RETRY })
     const result = await settle(client, client.ensureLogin())
     expect(result.status).toBe('fulfilled')
-    expect(services.counts.serverLogin).toBe(3)
-    expect(services.counts.login).toBe(1)
+    expect(services.count('serverLogin')).toBe(3)
+    expect(services.count('wxLogin')).toBe(1)
     client.stop()
   })
 
   it('counts a custom server rejection that is not a LoginError as a transient server_error', async () => {
-    const services = createFakeServices({ serverLogin: () => Promise.reject(new Error('boom')) })
+    const services = createFakeServices({ answers: { serverLogin: () => Promise.reject(new Error('boom')) } })
     const client = createLoginClient({ platform: services.platform, server: services.server, retry: RETRY })
     const result = await settle(client, client.ensureLogin())
     const reason = (result as PromiseRejectedResult).reason as LoginError
     expect(reason).toMatchObject({ code: 'server_error', transient: true })
     expect((reason.cause as Error).message).toBe('boom')
-    expect(services.counts.serverLogin).toBe(3)
+    expect(services.count('serverLogin')).toBe(3)
     client.stop()
   })
 
   it('waits between tries: no retry before the backoff has passed', async () => {
-    const services = createFakeServices({ login: () => Promise.reject(new LoginError('wx_login_failed')) })
+    const services = createFakeServices({ answers: { wxLogin: () => Promise.reject(new LoginError('wx_login_failed')) } })
     const client = createLoginClient({
       platform: services.platform,
       server: services.server,
@@ -167,67 +169,69 @@ describe('retries: bounded, with backoff, only for transient failures', () => {
     })
     const pending = client.ensureLogin().catch((e: unknown) => e)
     await vi.advanceTimersByTimeAsync(0)
-    expect(services.counts.login).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
     await vi.advanceTimersByTimeAsync(499)
-    expect(services.counts.login).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
     await vi.advanceTimersByTimeAsync(1)
-    expect(services.counts.login).toBe(2)
+    expect(services.count('wxLogin')).toBe(2)
     await vi.advanceTimersByTimeAsync(999)
-    expect(services.counts.login).toBe(2)
+    expect(services.count('wxLogin')).toBe(2)
     await vi.advanceTimersByTimeAsync(1)
-    expect(services.counts.login).toBe(3)
+    expect(services.count('wxLogin')).toBe(3)
     await expect(pending).resolves.toMatchObject({ code: 'wx_login_failed' })
     client.stop()
   })
 
   it('goes back to wx.login once for an invalid or used code, then gives up', async () => {
-    const services = createFakeServices({ serverLogin: () => Promise.reject(new LoginError('code_used')) })
+    const services = createFakeServices({ answers: { serverLogin: () => Promise.reject(new LoginError('code_used')) } })
     const client = createLoginClient({ platform: services.platform, server: services.server, retry: RETRY })
     const result = await settle(client, client.ensureLogin())
     expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'code_used' })
-    expect(services.counts.login).toBe(2)
-    expect(services.counts.serverLogin).toBe(2)
+    expect(services.count('wxLogin')).toBe(2)
+    expect(services.count('serverLogin')).toBe(2)
     client.stop()
   })
 
   it('succeeds with the fresh code when only the first was refused', async () => {
     const services = createFakeServices()
-    const original = services.behaviour.serverLogin
-    services.behaviour.serverLogin = (code) => (code === 'code-1' ? Promise.reject(new LoginError('invalid_code')) : original(code))
+    const original = services.answers.serverLogin
+    services.answers.serverLogin = (code) => (code === 'code-1' ? Promise.reject(new LoginError('invalid_code')) : original(code))
     const client = createLoginClient({ platform: services.platform, server: services.server, retry: RETRY })
     const result = await settle(client, client.ensureLogin())
     expect(result.status).toBe('fulfilled')
-    expect(services.counts.login).toBe(2)
+    expect(services.count('wxLogin')).toBe(2)
     client.stop()
   })
 
   it('fails at once for a high-risk user', async () => {
-    const services = createFakeServices({ serverLogin: () => Promise.reject(new LoginError('high_risk_user')) })
+    const services = createFakeServices({ answers: { serverLogin: () => Promise.reject(new LoginError('high_risk_user')) } })
     const client = createLoginClient({ platform: services.platform, server: services.server, retry: RETRY })
     const result = await settle(client, client.ensureLogin())
     expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'high_risk_user' })
-    expect(services.counts.serverLogin).toBe(1)
+    expect(services.count('serverLogin')).toBe(1)
     client.stop()
   })
 
   it('does not retry when the server asks to wait longer than the longest backoff', async () => {
     const services = createFakeServices({
-      serverLogin: () => Promise.reject(new LoginError('rate_limited', undefined, { retryAfterMs: 60_000 })),
+      answers: {
+        serverLogin: () => Promise.reject(new LoginError('rate_limited', undefined, { retryAfterMs: 60_000 })),
+      },
     })
     const client = createLoginClient({ platform: services.platform, server: services.server, retry: RETRY })
     const result = await settle(client, client.ensureLogin())
     expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'rate_limited', retryAfterMs: 60_000 })
-    expect(services.counts.serverLogin).toBe(1)
+    expect(services.count('serverLogin')).toBe(1)
     client.stop()
   })
 
   it('an expired server session goes to wx.login without retrying', async () => {
-    const services = createFakeServices({ serverCheck: async () => false })
+    const services = createFakeServices({ answers: { checkServerSession: async () => false } })
     storedSession(services)
     const client = createLoginClient({ platform: services.platform, server: services.server, retry: RETRY })
     const result = await settle(client, client.ensureLogin())
     expect(result).toMatchObject({ status: 'fulfilled', value: { token: 'token-1' } })
-    expect(services.counts.serverCheck).toBe(1)
+    expect(services.count('checkServerSession')).toBe(1)
     client.stop()
   })
 })
@@ -242,15 +246,15 @@ describe('serverCheckWindowMs', () => {
 
     const relaunch = createLoginClient({ platform: services.platform, server: services.server, serverCheckWindowMs: 60_000 })
     await settle(relaunch, relaunch.ensureLogin())
-    expect(services.counts.checkSession).toBe(1)
-    expect(services.counts.serverCheck).toBe(0)
+    expect(services.count('checkWxSession')).toBe(1)
+    expect(services.count('checkServerSession')).toBe(0)
     expect(storage.get(DEFAULT_STORAGE_KEY)).toMatchObject({ token: 'token-1' })
 
     vi.setSystemTime(Date.now() + 61_000)
     const later = createLoginClient({ platform: services.platform, server: services.server, serverCheckWindowMs: 60_000 })
     await settle(later, later.ensureLogin())
-    expect(services.counts.serverCheck).toBe(1)
-    expect(services.counts.login).toBe(1)
+    expect(services.count('checkServerSession')).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
     relaunch.stop()
     later.stop()
   })
@@ -262,7 +266,7 @@ describe('serverCheckWindowMs', () => {
     first.stop()
     const relaunch = createLoginClient({ platform: services.platform, server: services.server })
     await settle(relaunch, relaunch.ensureLogin())
-    expect(services.counts.serverCheck).toBe(1)
+    expect(services.count('checkServerSession')).toBe(1)
     relaunch.stop()
   })
 
@@ -271,7 +275,7 @@ describe('serverCheckWindowMs', () => {
     const client = createLoginClient({ platform: services.platform, server: services.server, serverCheckWindowMs: 60_000 })
     await settle(client, client.ensureLogin())
     await settle(client, client.refresh())
-    expect(services.counts.serverCheck).toBe(1)
+    expect(services.count('checkServerSession')).toBe(1)
     client.stop()
   })
 })

@@ -11,8 +11,8 @@ import { isSessionServer, resolveUrl } from '../../src/client/http-session-serve
 import { errorFromResponse, retryAfterMs } from '../../src/client/http-session-server/http-errors.ts'
 import { readStoredSession, removeStoredSession, writeStoredSession } from '../../src/client/session-storage.ts'
 import { createServerClock, serverTimeOf } from '../../src/client/server-clock.ts'
-import { deferred } from '../support/scripted-services.ts'
-import { createFakeServices, HOUR, never } from '../support/fake-services.ts'
+import { deferred } from '../support/services/index.ts'
+import { createFakeServices, HOUR, never } from '../support/services/index.ts'
 
 const API = 'https://api.example.com'
 
@@ -39,13 +39,13 @@ describe('messages of request()', () => {
     expect((await rejection(client.request({ url: 'ftp://api.example.com/x' }))).message).toBe(
       'request(): refusing to send the session token to a non-http(s) URL; add the origin to trustedOrigins if it is yours',
     )
-    expect(services.counts.request).toBe(0)
+    expect(services.count('request')).toBe(0)
     bare.stop()
     client.stop()
   })
 
   it('names the method (GET by default) and the URL of a request refused twice', async () => {
-    const services = createFakeServices({ request: async () => ({ statusCode: 401, data: {} }) })
+    const services = createFakeServices({ answers: { request: async () => ({ statusCode: 401, data: {} }) } })
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
     const get = await rejection(client.request({ url: `${API}/x` }))
     expect([get.code, get.message]).toEqual(['unauthorized', `GET ${API}/x was refused (401) even after a fresh login`])
@@ -59,9 +59,9 @@ describe('messages of request()', () => {
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
     await client.ensureLogin()
     const answer = deferred<PlatformResponse>()
-    services.behaviour.request = () => answer.promise
+    services.answers.request = () => answer.promise
     const pending = client.request({ url: `${API}/orders`, method: 'PUT' })
-    await vi.waitFor(() => expect(services.counts.request).toBe(1))
+    await vi.waitFor(() => expect(services.count('request')).toBe(1))
     await client.logout()
     answer.resolve({ statusCode: 401, data: {} })
     expect((await rejection(pending)).message).toBe(`PUT ${API}/orders was refused (401) after a logout; no login is started for it`)
@@ -76,7 +76,7 @@ describe('messages of request()', () => {
     const services = createFakeServices()
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API, maxConcurrentRequests: 1 })
     await client.ensureLogin()
-    services.behaviour.request = () => never()
+    services.answers.request = () => never()
     void client.request({ url: `${API}/a` }).catch(() => undefined)
     const queued = client.request({ url: `${API}/b` })
     await vi.waitFor(() => expect(client.requestScheduler.queued).toBe(1))
@@ -86,27 +86,27 @@ describe('messages of request()', () => {
   })
 
   it('a request that was replaced by a logout between the re-login and the replay rejects with aborted', async () => {
-    const services = createFakeServices({ request: async () => ({ statusCode: 401, data: {} }) })
+    const services = createFakeServices({ answers: { request: async () => ({ statusCode: 401, data: {} }) } })
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
     await client.ensureLogin()
     const relogin = deferred<Session>()
-    services.behaviour.serverLogin = () => relogin.promise
+    services.answers.serverLogin = () => relogin.promise
     const pending = client.request({ url: `${API}/a` })
-    await vi.waitFor(() => expect(services.counts.serverLogin).toBe(2))
+    await vi.waitFor(() => expect(services.count('serverLogin')).toBe(2))
     relogin.resolve({ token: 'second', expiresAt: Date.now() + HOUR, expiresIn: HOUR })
     // The re-login resolves the request's wait; the logout comes before its replay goes out.
     await Promise.resolve()
     await client.logout()
     const error = await rejection(pending)
     expect(error.code).toBe('aborted')
-    expect(services.counts.request).toBe(1)
+    expect(services.count('request')).toBe(1)
     client.stop()
   })
 })
 
 describe('messages of the services and storage', () => {
   it('a session check that is not a boolean says what it answered', async () => {
-    const services = createFakeServices({ serverCheck: async () => ({ valid: false }) as never })
+    const services = createFakeServices({ answers: { checkServerSession: async () => ({ valid: false }) as never } })
     services.storage.set(DEFAULT_STORAGE_KEY, { token: 's', expiresAt: Date.now() + HOUR })
     const client = createLoginClient({ platform: services.platform, server: services.server })
     expect((await rejection(client.ensureLogin())).message).toBe('the session check answered object, not true or false')
@@ -114,25 +114,25 @@ describe('messages of the services and storage', () => {
   })
 
   it('a wx.login without a code, and a session already over, say so', async () => {
-    const noCode = createFakeServices({ login: async () => ({ code: '' }) })
+    const noCode = createFakeServices({ answers: { wxLogin: async () => ({ code: '' }) } })
     const a = createLoginClient({ platform: noCode.platform, server: noCode.server })
     expect((await rejection(a.ensureLogin())).message).toBe('wx.login answered without a code')
     a.stop()
-    const over = createFakeServices({ serverLogin: async () => ({ token: 't', expiresAt: Date.now(), expiresIn: 0 }) })
+    const over = createFakeServices({ answers: { serverLogin: async () => ({ token: 't', expiresAt: Date.now(), expiresIn: 0 }) } })
     const b = createLoginClient({ platform: over.platform, server: over.server })
     expect((await rejection(b.ensureLogin())).message).toBe('the developer server answered a session that has already expired')
     b.stop()
   })
 
   it('a session without expiresIn is judged by the server time the client has (none yet: the device clock cannot refuse it)', async () => {
-    const services = createFakeServices({ serverLogin: async () => ({ token: 't', expiresAt: Date.now() - HOUR }) })
+    const services = createFakeServices({ answers: { serverLogin: async () => ({ token: 't', expiresAt: Date.now() - HOUR }) } })
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await expect(client.ensureLogin()).resolves.toEqual({ token: 't', expiresAt: expect.any(Number) })
     client.stop()
   })
 
   it('a session without expiresIn that is over by a known server time is refused', async () => {
-    const services = createFakeServices({ serverLogin: async () => ({ token: 't', expiresAt: Date.now() - HOUR }) })
+    const services = createFakeServices({ answers: { serverLogin: async () => ({ token: 't', expiresAt: Date.now() - HOUR }) } })
     services.storage.set(DEFAULT_STORAGE_KEY, { token: 'old', expiresAt: Date.now() - 1, serverOffsetMs: 0 })
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await expect(client.ensureLogin()).rejects.toMatchObject({ code: 'invalid_response' })
@@ -167,8 +167,10 @@ describe('messages of the services and storage', () => {
 
   it('a remove that fails while clearing is reported with operation remove', async () => {
     const services = createFakeServices({
-      storageRemove: () => {
-        throw new Error('removeStorageSync:fail')
+      answers: {
+        storageRemove: () => {
+          throw new Error('removeStorageSync:fail')
+        },
       },
     })
     const client = createLoginClient({ platform: services.platform, server: services.server })
@@ -379,19 +381,19 @@ describe('rules callers rely on', () => {
 
 describe('lifecycle rules', () => {
   it('start() does nothing once the client was stopped, and when a flow already runs', async () => {
-    const services = createFakeServices({ login: () => never() })
+    const services = createFakeServices({ answers: { wxLogin: () => never() } })
     const client = createLoginClient({ platform: services.platform, server: services.server })
     client.start()
     client.start()
-    await vi.waitFor(() => expect(services.counts.login).toBe(1))
+    await vi.waitFor(() => expect(services.count('wxLogin')).toBe(1))
     expect(client.getSnapshot().value).toEqual({ wxLogin: 'running' })
     client.stop()
     client.start()
-    expect(services.counts.login).toBe(1)
+    expect(services.count('wxLogin')).toBe(1)
   })
 
   it('stopping the actor directly rejects waiting callers and later ones with aborted', async () => {
-    const services = createFakeServices({ login: () => never() })
+    const services = createFakeServices({ answers: { wxLogin: () => never() } })
     const client = createLoginClient({ platform: services.platform, server: services.server })
     const waiting = client.ensureLogin()
     client.actor.stop()
@@ -401,7 +403,7 @@ describe('lifecycle rules', () => {
   })
 
   it('a logout while logging in tells callers why', async () => {
-    const services = createFakeServices({ login: () => never() })
+    const services = createFakeServices({ answers: { wxLogin: () => never() } })
     const client = createLoginClient({ platform: services.platform, server: services.server })
     const waiting = client.ensureLogin()
     await client.logout()
@@ -414,14 +416,14 @@ describe('lifecycle rules', () => {
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await client.ensureLogin()
     const check = deferred<boolean>()
-    services.behaviour.serverCheck = () => check.promise
+    services.answers.checkServerSession = () => check.promise
     const first = client.refresh()
     const second = client.refresh()
     check.resolve(false)
     const [a, b] = await Promise.all([first, second])
     expect(a).toEqual(b)
-    expect(services.counts.serverCheck).toBe(1)
-    expect(services.counts.login).toBe(2)
+    expect(services.count('checkServerSession')).toBe(1)
+    expect(services.count('wxLogin')).toBe(2)
     client.stop()
   })
 
@@ -447,14 +449,14 @@ describe('lifecycle rules', () => {
     const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: { serverLogin: 50 } })
     await client.ensureLogin()
     const first = deferred<void>()
-    services.behaviour.serverLogout = () => first.promise
+    services.answers.serverLogout = () => first.promise
     const loggingOut = client.logout()
     await client.ensureLogin()
-    services.behaviour.serverLogout = async () => {}
+    services.answers.serverLogout = async () => {}
     await client.logout()
     first.resolve()
     await loggingOut
-    expect(services.counts.serverLogout).toBe(2)
+    expect(services.count('serverLogout')).toBe(2)
     client.stop()
   })
 })

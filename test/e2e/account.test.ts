@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify'
 import { startApiServer, startEmulator } from './support/backend.ts'
 import { runCleanups } from './support/cleanup.ts'
 import { launchApp, newDevice, tokenOf } from './support/mini-program.ts'
+import { rejection } from '../support/rejection.ts'
 
 afterEach(runCleanups)
 
@@ -24,15 +25,6 @@ function addWhoAmI(app: FastifyInstance): void {
     unionid: request.loginSession?.unionid ?? null,
     userId: request.loginSession?.userId,
   }))
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection')
 }
 
 describe('the phone number', () => {

@@ -10,7 +10,6 @@ import Database from 'better-sqlite3'
 import { hashSessionToken } from '../../src/server/tokens.ts'
 import { APP_ID, APP_SECRET, startEmulator } from './support/backend.ts'
 import { deferCleanup, runCleanups } from './support/cleanup.ts'
-import { startWechatGate } from './support/gated-wechat.ts'
 import { launchApp, newDevice, tokenOf } from './support/mini-program.ts'
 import { keysUnder, REDIS_URL } from '../support/redis/index.ts'
 import { redisPrefixForTest } from './support/cleanup.ts'
@@ -118,15 +117,15 @@ describe('with WX_APPID / WX_SECRET (WX_API_BASE points at a WeChat stand-in)', 
   it('starts no emulator, and close() lets a login in flight finish before the store closes', async () => {
     const path = join(tmpDirForTest('dev-inflight'), 'sessions.db')
     const emulator = await startEmulator()
-    const gate = await startWechatGate(emulator)
-    const server = await start({ WX_APPID: APP_ID, WX_SECRET: APP_SECRET, WX_API_BASE: gate.url, SQLITE_PATH: path })
+    const held = emulator.faultsOf('code2Session').holdNext(1)
+    const server = await start({ WX_APPID: APP_ID, WX_SECRET: APP_SECRET, WX_API_BASE: emulator.url, SQLITE_PATH: path })
     expect(server.emulator).toBeUndefined()
-    expect(server.wechat).toEqual({ kind: 'wechat', apiBase: gate.url, appId: APP_ID })
+    expect(server.wechat).toEqual({ kind: 'wechat', apiBase: emulator.url, appId: APP_ID })
     expect(JSON.stringify(server.wechat)).not.toContain(APP_SECRET)
 
     const openid = newDevice().openid
     const inFlight = login(server, await emulator.issueCode(openid))
-    await gate.held(1)
+    await held.reached(1)
 
     let closed = false
     const closing = server.close().then(() => {
@@ -137,7 +136,7 @@ describe('with WX_APPID / WX_SECRET (WX_API_BASE points at a WeChat stand-in)', 
     expect(await isListening(server.port)).toBe(false)
     // ...and the close waits for it.
     expect(closed).toBe(false)
-    gate.open()
+    held.release()
 
     const answer = await inFlight
     expect(answer.status).toBe(200)

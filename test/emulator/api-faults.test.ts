@@ -94,6 +94,51 @@ describe('faults on the new APIs (faultsOf)', () => {
     expect(ok.body.openid).toBe('oUser-fault-delay')
   })
 
+  it('holdNext keeps a call in flight until released, then answers it as usual without using the code up early', async () => {
+    const emulator = await emulators.start()
+    const code = await emulator.issueCode('oUser-fault-hold')
+    const held = emulator.faultsOf('code2Session').holdNext(1)
+
+    let answered = false
+    const call = code2Session(emulator, validParams(code)).finally(() => {
+      answered = true
+    })
+    await held.reached(1)
+    expect(held.waiting).toBe(1)
+    expect(emulator.stats().inFlight).toBe(1)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(answered).toBe(false)
+
+    held.release()
+    expect((await call).body.openid).toBe('oUser-fault-hold')
+    expect(held.waiting).toBe(0)
+    // The hold was for one call: the next is answered at once (the code is used up by now).
+    expect((await code2Session(emulator, validParams(code))).body.errcode).toBe(WECHAT_ERRCODES.codeUsed)
+  })
+
+  it('holdNext: a call still held when the emulator closes has its connection cut', async () => {
+    const emulator = await emulators.start()
+    const held = emulator.faultsOf('stableToken').holdNext(1)
+    const call = stableToken(emulator)
+    await held.reached(1)
+    await emulator.close()
+    await expect(call).rejects.toThrow()
+  })
+
+  it('answerNextRaw answers a body and status as they are, then the API behaves again', async () => {
+    const emulator = await emulators.start()
+    const code = await emulator.issueCode('oUser-fault-raw')
+    emulator.faultsOf('code2Session').answerNextRaw(1, '<html>bad gateway</html>', 502)
+
+    const raw = await fetch(
+      `${emulator.url}/sns/jscode2session?${new URLSearchParams(validParams(code) as Record<string, string>).toString()}`,
+    )
+    expect(raw.status).toBe(502)
+    expect(await raw.text()).toBe('<html>bad gateway</html>')
+    expect((await code2Session(emulator, validParams(code))).body.openid).toBe('oUser-fault-raw')
+    expect(() => emulator.faultsOf('code2Session').answerNextRaw(1, 'x', 99)).toThrow(RangeError)
+  })
+
   it('keeps each API’s faults to itself; clearFaults forgets them all', async () => {
     const emulator = await emulators.start()
     emulator.faultsOf('stableToken').failNext(1)

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSimulatedWx, WX_ERRNO, type SimulatedWx } from '../../src/emulator/index.ts'
+import { unusedPort } from '../support/ports.ts'
 import { callbacksOf } from './support.ts'
 
 type Success = WechatMiniprogram.RequestSuccessCallbackResult
@@ -58,15 +59,6 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
       res.writeHead(404)
       res.end('not found')
   }
-}
-
-/** A port nothing listens on any more. */
-async function closedPort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as AddressInfo
-  await new Promise<void>((resolve) => probe.close(() => resolve()))
-  return port
 }
 
 let server: Server
@@ -195,7 +187,7 @@ describe('simulated wx.request', () => {
 
   it('fails with a request:fail network error when the connection is dropped or refused', async () => {
     const dropped = await request({ url: `${base}/drop` })
-    const refused = await request({ url: `http://127.0.0.1:${await closedPort()}/anything` })
+    const refused = await request({ url: `http://127.0.0.1:${await unusedPort()}/anything` })
 
     expect(dropped.fail[0]).toMatchObject({ errMsg: 'request:fail net::ERR_EMPTY_RESPONSE', errno: WX_ERRNO.networkInterrupted })
     expect(refused.fail[0]).toMatchObject({ errMsg: 'request:fail net::ERR_CONNECTION_REFUSED', errno: WX_ERRNO.networkError })

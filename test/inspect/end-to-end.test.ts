@@ -11,12 +11,9 @@ import { REDACTED, createMiniprogramInspector } from '../../src/inspect/index.ts
 import { startInspectRelay } from '../../src/inspect/relay/index.ts'
 import { SECRET_CODE, SECRET_TOKEN, assertNoSecrets, collectFrames, fakeLoginMachine } from './helpers.ts'
 import { createWsConnectSocket } from './ws-connect-socket.ts'
+import { deferCleanup, runCleanups } from '../support/cleanup.ts'
 
-let cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup()
-  cleanups = []
-})
+afterEach(runCleanups)
 
 interface Frame {
   type: string
@@ -29,20 +26,20 @@ interface Frame {
 describe('mini-program inspector → relay → receivers', () => {
   it('delivers the login flow in order, with no token or code in any frame', async () => {
     const relay = await startInspectRelay({ port: 0 })
-    cleanups.push(() => relay.close())
+    deferCleanup(() => relay.close())
 
     const raw = collectFrames(relay.socketUrl)
-    cleanups.push(() => raw.close())
+    deferCleanup(() => raw.close())
     await raw.opened
     // @statelyai/inspect's receiver has no "opened" signal; the relay's replay covers a late start.
     const received: StatelyInspectionEvent[] = []
     createWebSocketReceiver({ server: relay.socketUrl }).subscribe((event) => received.push(event))
 
     const sockets = createWsConnectSocket()
-    cleanups.push(() => sockets.closeAll())
+    deferCleanup(() => sockets.closeAll())
     const onError = vi.fn()
     const inspector = createMiniprogramInspector({ url: relay.socketUrl, connectSocket: sockets.connectSocket, onError })
-    cleanups.push(() => inspector.stop())
+    deferCleanup(() => inspector.stop())
 
     const actor = createActor(fakeLoginMachine(), { input: {}, inspect: inspector.inspect })
     actor.start()

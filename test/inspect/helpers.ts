@@ -6,6 +6,18 @@ import { WebSocket, WebSocketServer } from 'ws'
 import { loginMachine } from '../../machines/index.ts'
 import type { Session } from '../../src/client/http-session-server/types.ts'
 
+import { startInspectRelay, type InspectRelay, type InspectRelayOptions } from '../../src/inspect/relay/index.ts'
+import { deferCleanup } from '../support/cleanup.ts'
+
+export { unusedPort } from '../support/ports.ts'
+
+/** A relay on a free port, closed after the test (needs `afterEach(runCleanups)` in the file). */
+export async function startTestRelay(options: InspectRelayOptions = {}): Promise<InspectRelay> {
+  const started = await startInspectRelay({ port: 0, ...options })
+  deferCleanup(() => started.close())
+  return started
+}
+
 /** Looks like a real `wx.login` code (32 characters) and a developer-server token. */
 export const SECRET_CODE = '0a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P'
 export const SECRET_TOKEN = 'st_9f8e7d6c5b4a39281706f5e4d3c2b1a0'
@@ -136,13 +148,4 @@ export async function startGatedServer(options: { port?: number } = {}): Promise
         server.closeAllConnections()
       }),
   }
-}
-
-/** A port nothing listens on (bound, read, released). */
-export async function unusedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }

@@ -4,16 +4,14 @@
  * devices (`createSimulatedWx`) running the real login client, each with an
  * inspector of its own.
  */
-import { randomBytes } from 'node:crypto'
 import type { InspectionEvent, Observer } from 'xstate'
 import { createLoginClient, wechatPlatform, type LoginClient } from '../../src/index.ts'
-import { createSimulatedWx, startWechatEmulator, type WechatEmulator } from '../../src/emulator/index.ts'
-import { createServer, createSqliteStore } from '../../src/server/index.ts'
-import type { WechatApi } from '../../src/platform/index.ts'
+import { createSimulatedWx, type WechatEmulator } from '../../src/emulator/index.ts'
+import { createSqliteStore } from '../../src/server/index.ts'
+import { listenDevServer, startTestEmulator } from '../support/dev-stack.ts'
+import { withCodeObserver } from '../support/observed-wx.ts'
 
-const APP_ID = 'wxinspect0123456789'
-/** Unique per run, so the page can be searched for it. */
-export const APP_SECRET = `inspect-app-secret-${randomBytes(12).toString('hex')}`
+export { TEST_APP_SECRET as APP_SECRET } from '../support/dev-stack.ts'
 
 export interface LoginBackend {
   emulator: WechatEmulator
@@ -22,13 +20,11 @@ export interface LoginBackend {
 }
 
 export async function startLoginBackend(): Promise<LoginBackend> {
-  const emulator = await startWechatEmulator({ appId: APP_ID, secret: APP_SECRET })
-  const app = await createServer({
+  const emulator = await startTestEmulator()
+  const { app, baseUrl } = await listenDevServer(emulator, {
     logger: false,
-    wechat: { appId: APP_ID, secret: APP_SECRET, apiBase: emulator.url },
     store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
   })
-  const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
   return {
     emulator,
     baseUrl,
@@ -49,21 +45,7 @@ export interface InspectedApp {
 export function launchInspectedApp(backend: LoginBackend, inspect: Observer<InspectionEvent>): InspectedApp {
   const wx = createSimulatedWx({ emulatorUrl: backend.emulator.url, defaultTimeoutMs: 5_000 })
   const codes: string[] = []
-  const platform: WechatApi = {
-    checkSession: wx.checkSession.bind(wx),
-    request: wx.request.bind(wx),
-    getStorageSync: wx.getStorageSync.bind(wx),
-    setStorageSync: wx.setStorageSync.bind(wx),
-    removeStorageSync: wx.removeStorageSync.bind(wx),
-    login: ((option: WechatMiniprogram.LoginOption) =>
-      wx.login<WechatMiniprogram.LoginOption>({
-        ...option,
-        success: (result) => {
-          codes.push(result.code)
-          option.success?.(result)
-        },
-      })) as WechatApi['login'],
-  }
+  const platform = withCodeObserver(wx, (code) => codes.push(code))
   const auth = createLoginClient({ platform: wechatPlatform(platform), server: { baseUrl: backend.baseUrl }, inspect })
   return { auth, codes }
 }

@@ -4,30 +4,27 @@ import { LoginError } from '../../src/contract/index.ts'
 import { createMiniprogramInspector, type MiniprogramInspector, type MiniprogramInspectorOptions } from '../../src/inspect/index.ts'
 import { assertNoSecrets, fakeLoginMachine, startGatedServer, unusedPort, type GatedServer } from './helpers.ts'
 import { createWsConnectSocket, type WsConnectSocket } from './ws-connect-socket.ts'
+import { deferCleanup, runCleanups } from '../support/cleanup.ts'
 
 const STATELY_KINDS = new Set(['@xstate.actor', '@xstate.event', '@xstate.snapshot'])
 
-let cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup()
-  cleanups = []
-})
+afterEach(runCleanups)
 
 async function gatedServer(): Promise<GatedServer> {
   const server = await startGatedServer()
-  cleanups.push(() => server.close())
+  deferCleanup(() => server.close())
   return server
 }
 
 function wsSockets(): WsConnectSocket {
   const sockets = createWsConnectSocket()
-  cleanups.push(() => sockets.closeAll())
+  deferCleanup(() => sockets.closeAll())
   return sockets
 }
 
 function inspectorFor(options: MiniprogramInspectorOptions): MiniprogramInspector {
   const inspector = createMiniprogramInspector(options)
-  cleanups.push(() => inspector.stop())
+  deferCleanup(() => inspector.stop())
   return inspector
 }
 
@@ -151,7 +148,7 @@ describe('createMiniprogramInspector over a real socket', () => {
     expect(inspector.status).not.toBe('open')
 
     const server = await startGatedServer({ port })
-    cleanups.push(() => server.close())
+    deferCleanup(() => server.close())
     await vi.waitFor(() => expect(server.frames.length).toBe(expected))
     expect(inspector.status).toBe('open')
     expect(rootValues(server.frames).at(-1)).toBe('authenticated')
@@ -338,7 +335,7 @@ describe('createMiniprogramInspector failure handling', () => {
 
   it('survives an onError callback that throws', () => {
     const consoleError = vi.spyOn(console, 'error').mockImplementation(() => {})
-    cleanups.push(() => consoleError.mockRestore())
+    deferCleanup(() => consoleError.mockRestore())
     const inspector = inspectorFor({
       url: 'ws://127.0.0.1:1',
       connectSocket: () => {
@@ -396,7 +393,7 @@ describe('createMiniprogramInspector options', () => {
 
   it('warns on the console by default', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
-    cleanups.push(() => warn.mockRestore())
+    deferCleanup(() => warn.mockRestore())
     const port = await unusedPort()
     inspectorFor({ url: `ws://127.0.0.1:${port}`, connectSocket: wsSockets().connectSocket, reconnect: false })
     await vi.waitFor(() => expect(warn).toHaveBeenCalled())

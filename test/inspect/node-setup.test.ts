@@ -9,23 +9,20 @@ import { createActor, waitFor } from 'xstate'
 import { REDACTED, createInspectionEventRedactor } from '../../src/inspect/index.ts'
 import { startInspectRelay } from '../../src/inspect/relay/index.ts'
 import { assertNoSecrets, collectFrames, fakeLoginMachine } from './helpers.ts'
+import { deferCleanup, runCleanups } from '../support/cleanup.ts'
 
-let cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup()
-  cleanups = []
-})
+afterEach(runCleanups)
 
 describe('Node: createWebSocketInspector + createInspectionEventRedactor', () => {
   it('sends the login flow through the relay with the token and code redacted', async () => {
     const relay = await startInspectRelay({ port: 0 })
-    cleanups.push(() => relay.close())
+    deferCleanup(() => relay.close())
     const raw = collectFrames(relay.socketUrl)
-    cleanups.push(() => raw.close())
+    deferCleanup(() => raw.close())
     await raw.opened
 
     const inspector = createWebSocketInspector({ url: relay.socketUrl, serialize: createInspectionEventRedactor() })
-    cleanups.push(() => inspector.stop())
+    deferCleanup(() => inspector.stop())
     const actor = createActor(fakeLoginMachine(), { input: {}, inspect: inspector.inspect })
     actor.start()
     actor.send({ type: 'START' })

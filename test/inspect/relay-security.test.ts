@@ -8,17 +8,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { startInspectRelay, type InspectRelay, type InspectRelayOptions, type Refusal } from '../../src/inspect/relay/index.ts'
 import { checkSecret, generateSecret, secretsMatch } from '../../src/inspect/relay/secret.ts'
+import { deferCleanup, runCleanups } from '../support/cleanup.ts'
 
-let cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup()
-  cleanups = []
-})
+afterEach(runCleanups)
 
 async function relay(options: InspectRelayOptions = {}): Promise<InspectRelay & { refusals: Refusal[] }> {
   const refusals: Refusal[] = []
   const started = await startInspectRelay({ port: 0, onRefused: (refusal) => refusals.push(refusal), ...options })
-  cleanups.push(() => started.close())
+  deferCleanup(() => started.close())
   return Object.assign(started, { refusals })
 }
 
@@ -43,7 +40,7 @@ function upgrade(url: string, options: { host?: string; origin?: string } = {}):
       ...(options.origin === undefined ? {} : { origin: options.origin }),
       ...(options.host === undefined ? {} : { headers: { host: options.host } }),
     })
-    cleanups.push(() => socket.terminate())
+    deferCleanup(() => socket.terminate())
     socket.once('open', () => resolve(101))
     socket.once('unexpected-response', (_request, response) => {
       resolve(response.statusCode ?? 0)
@@ -163,16 +160,16 @@ describe('inspect relay refuses', () => {
   it('a refused socket gets no frame, and sends none', async () => {
     const started = await relay()
     const watcher = new WebSocket(started.socketUrl)
-    cleanups.push(() => watcher.terminate())
+    deferCleanup(() => watcher.terminate())
     const got: string[] = []
     watcher.on('message', (data) => got.push(data.toString()))
     await new Promise((resolve) => watcher.once('open', resolve))
     const intruder = new WebSocket(started.socketUrl, { origin: 'https://evil.example' })
     intruder.on('error', () => {})
-    cleanups.push(() => intruder.terminate())
+    deferCleanup(() => intruder.terminate())
     await new Promise((resolve) => intruder.once('unexpected-response', resolve))
     const app = new WebSocket(started.socketUrl)
-    cleanups.push(() => app.terminate())
+    deferCleanup(() => app.terminate())
     await new Promise((resolve) => app.once('open', resolve))
     app.send(JSON.stringify({ type: '@xstate.event', sessionId: 'x:0', event: { type: 'PING' } }))
     await vi.waitFor(() => expect(got).toHaveLength(1))

@@ -3,24 +3,17 @@ import { createRequire } from 'node:module'
 import { networkInterfaces } from 'node:os'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import { startInspectRelay, type InspectRelay, type InspectRelayOptions } from '../../src/inspect/relay/index.ts'
-import { collectFrames, type FrameCollector } from './helpers.ts'
+import { startInspectRelay, type InspectRelayOptions } from '../../src/inspect/relay/index.ts'
+import { collectFrames, startTestRelay, type FrameCollector } from './helpers.ts'
+import { deferCleanup, runCleanups } from '../support/cleanup.ts'
 
-let cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup()
-  cleanups = []
-})
+afterEach(runCleanups)
 
-async function relay(options: InspectRelayOptions = {}): Promise<InspectRelay> {
-  const started = await startInspectRelay({ port: 0, ...options })
-  cleanups.push(() => started.close())
-  return started
-}
+const relay = startTestRelay
 
 async function client(url: string): Promise<FrameCollector> {
   const collector = collectFrames(url)
-  cleanups.push(() => collector.close())
+  deferCleanup(() => collector.close())
   await collector.opened
   return collector
 }
@@ -29,7 +22,7 @@ async function client(url: string): Promise<FrameCollector> {
 async function sender(url: string): Promise<WebSocket & { frames: string[] }> {
   const socket = Object.assign(new WebSocket(url), { frames: [] as string[] })
   socket.on('message', (data) => socket.frames.push(data.toString()))
-  cleanups.push(() => socket.terminate())
+  deferCleanup(() => socket.terminate())
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject))
   return socket
 }

@@ -13,21 +13,14 @@ import { loginMachine } from '../../machines/index.ts'
 import { DIAGRAM_BEGIN, toMermaid } from '../../src/diagram/index.ts'
 import { createInspectionEventRedactor, createMiniprogramInspector } from '../../src/inspect/index.ts'
 import { chartOf } from '../../src/inspect/relay/chart.ts'
-import { startInspectRelay, type InspectRelay, type InspectRelayOptions, type ViewerMessage } from '../../src/inspect/relay/index.ts'
-import { collectFrames, fakeLoginMachine } from './helpers.ts'
+import type { InspectRelay, ViewerMessage } from '../../src/inspect/relay/index.ts'
+import { collectFrames, fakeLoginMachine, startTestRelay } from './helpers.ts'
 import { createWsConnectSocket } from './ws-connect-socket.ts'
+import { deferCleanup, runCleanups } from '../support/cleanup.ts'
 
-let cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup()
-  cleanups = []
-})
+afterEach(runCleanups)
 
-async function relay(options: InspectRelayOptions = {}): Promise<InspectRelay> {
-  const started = await startInspectRelay({ port: 0, ...options })
-  cleanups.push(() => started.close())
-  return started
-}
+const relay = startTestRelay
 
 interface Viewer {
   messages: ViewerMessage[]
@@ -39,14 +32,14 @@ async function viewer(started: InspectRelay): Promise<Viewer> {
   const socket = new WebSocket(`${started.socketUrl}/viewer`)
   const messages: ViewerMessage[] = []
   socket.on('message', (data) => messages.push(JSON.parse(data.toString()) as ViewerMessage))
-  cleanups.push(() => socket.terminate())
+  deferCleanup(() => socket.terminate())
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject))
   return { messages, socket, frames: () => messages.filter((m): m is ViewerMessage & { kind: 'frame' } => m.kind === 'frame') }
 }
 
 async function app(url: string): Promise<WebSocket> {
   const socket = new WebSocket(url)
-  cleanups.push(() => socket.terminate())
+  deferCleanup(() => socket.terminate())
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject))
   return socket
 }
@@ -65,7 +58,7 @@ describe('the viewer socket', () => {
     const started = await relay()
     const page = await viewer(started)
     const raw = collectFrames(started.socketUrl)
-    cleanups.push(() => raw.close())
+    deferCleanup(() => raw.close())
     await raw.opened
     const phone = await app(`${started.socketUrl}?app=phone`)
     const unnamed = await app(started.socketUrl)
@@ -92,7 +85,7 @@ describe('the viewer socket', () => {
     const started = await relay()
     const page = await viewer(started)
     const raw = collectFrames(started.socketUrl)
-    cleanups.push(() => raw.close())
+    deferCleanup(() => raw.close())
     await raw.opened
     page.socket.send(frame(1))
     const sender = await app(started.socketUrl)
@@ -105,11 +98,11 @@ describe('the viewer socket', () => {
     const started = await relay()
     const page = await viewer(started)
     const sockets = createWsConnectSocket()
-    cleanups.push(() => sockets.closeAll())
+    deferCleanup(() => sockets.closeAll())
     const inspector = createMiniprogramInspector({ url: `${started.socketUrl}?app=mini`, connectSocket: sockets.connectSocket })
-    cleanups.push(() => inspector.stop())
+    deferCleanup(() => inspector.stop())
     const actor = createActor(fakeLoginMachine(), { input: {}, inspect: inspector.inspect })
-    cleanups.push(() => actor.stop())
+    deferCleanup(() => actor.stop())
     actor.start()
     actor.send({ type: 'START' })
     await waitFor(actor, (s) => s.matches('authenticated'))
@@ -138,9 +131,9 @@ describe('the viewer socket', () => {
     const started = await relay()
     const page = await viewer(started)
     const inspector = createWebSocketInspector({ url: `${started.socketUrl}?app=node`, serialize: createInspectionEventRedactor() })
-    cleanups.push(() => inspector.stop())
+    deferCleanup(() => inspector.stop())
     const actor = createActor(fakeLoginMachine(), { input: {}, inspect: inspector.inspect })
-    cleanups.push(() => actor.stop())
+    deferCleanup(() => actor.stop())
     actor.start()
     await vi.waitFor(() => expect(page.frames().some((m) => m.chart)).toBe(true))
     const announced = page.frames().find((m) => m.chart)
@@ -170,7 +163,7 @@ describe('the viewer socket', () => {
     expect(late.frames()[0]?.chart?.mermaid).toContain('a --> b : GO')
     // A plain receiver gets the same, unwrapped.
     const raw = collectFrames(started.socketUrl)
-    cleanups.push(() => raw.close())
+    deferCleanup(() => raw.close())
     await vi.waitFor(() => expect(raw.frames).toEqual([announce, moved, frame(2), frame(3), frame(4)]))
   })
 

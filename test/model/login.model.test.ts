@@ -10,7 +10,7 @@ import { loginMachine } from '../../machines/index.ts'
 import { DEFAULT_STORAGE_KEY, createLoginClient } from '../../src/client/index.ts'
 import type { LoginClient } from '../../src/client/index.ts'
 import { isLoginError } from '../../src/contract/index.ts'
-import { type ScriptedServices, type ScriptedStep, createScriptedServices } from '../support/scripted-services.ts'
+import { createFakeServices, type FakeServices, type HeldStep } from '../support/services/index.ts'
 import { toEventDrivenMachine } from './event-driven-machine.ts'
 import {
   EXPIRED_SESSION,
@@ -91,17 +91,20 @@ const coverage = createCoverage(testMachine)
 for (const { path } of paths) coverage.record(initialSnapshot, path.steps)
 
 /** The calls the machine waits for in each state: in `checkingWx` the server check runs beside `wx.checkSession`. */
-const STEPS_OF_STATE: Record<string, readonly ScriptedStep[]> = {
+/** The services the machine invokes as actors, each held until the model says how it ends. */
+type ModelStep = Extract<HeldStep, 'readSession' | 'checkWxSession' | 'checkServerSession' | 'wxLogin' | 'serverLogin'>
+
+const STEPS_OF_STATE: Record<string, readonly ModelStep[]> = {
   checkingStorage: ['readSession'],
   'checkingServer.running': ['checkServerSession'],
   checkingWx: ['checkWxSession', 'checkServerSession'],
   'wxLogin.running': ['wxLogin'],
   'serverLogin.running': ['serverLogin'],
 }
-const ALL_STEPS: readonly ScriptedStep[] = ['readSession', 'checkWxSession', 'checkServerSession', 'wxLogin', 'serverLogin']
+const ALL_STEPS: readonly ModelStep[] = ['readSession', 'checkWxSession', 'checkServerSession', 'wxLogin', 'serverLogin']
 
 /** What a service answers when it answers after the machine moved on. */
-const LATE_ANSWERS: Record<ScriptedStep, unknown> = {
+const LATE_ANSWERS: Record<ModelStep, unknown> = {
   readSession: LIVE_SESSION,
   checkWxSession: undefined,
   checkServerSession: true,
@@ -109,13 +112,13 @@ const LATE_ANSWERS: Record<ScriptedStep, unknown> = {
   serverLogin: { token: 'late-token', expiresAt: FRESH_SESSION.expiresAt },
 }
 
-function activeSteps(client: LoginClient): readonly ScriptedStep[] {
+function activeSteps(client: LoginClient): readonly ModelStep[] {
   const snapshot = client.getSnapshot()
   return Object.entries(STEPS_OF_STATE).find(([state]) => snapshot.matches(state as never))?.[1] ?? []
 }
 
 /** How many calls of a step must be in flight: one for each the machine waits for (none for a server check the window made unnecessary). */
-function expectedPending(step: ScriptedStep, active: readonly ScriptedStep[], snapshot: AnyMachineSnapshot): number {
+function expectedPending(step: ModelStep, active: readonly ModelStep[], snapshot: AnyMachineSnapshot): number {
   if (!active.includes(step)) return 0
   if (step === 'checkServerSession' && snapshot.matches('checkingWx')) {
     const { confirmedAt, serverCheckWindowMs } = snapshot.context as { confirmedAt: number | null; serverCheckWindowMs: number }
@@ -151,7 +154,7 @@ function delayOf(eventType: string, client: LoginClient): number {
   return (delay as (args: { context: unknown; event: unknown }) => number)({ context: client.getSnapshot().context, event: { type: '' } })
 }
 
-async function execute(event: ModelEvent, client: LoginClient, services: ScriptedServices, promises: Tracked[]): Promise<void> {
+async function execute(event: ModelEvent, client: LoginClient, services: FakeServices, promises: Tracked[]): Promise<void> {
   const [, kind, , actorId] = event.type.split('.')
   if (event.type === 'START') client.start()
   else if (event.type === 'RETRY') track(client.ensureLogin(), promises)
@@ -159,10 +162,13 @@ async function execute(event: ModelEvent, client: LoginClient, services: Scripte
   else if (event.type === 'LOGOUT') track(client.logout(), promises)
   else if (event.type === 'SESSION_EXPIRED') {
     const expiredToken = client.getSnapshot().context.session?.token
-    services.onRequest = (options) => ({ statusCode: options.header?.Authorization === `Bearer ${expiredToken}` ? 401 : 200, data: {} })
+    services.answers.request = (options) => ({
+      statusCode: options.header?.Authorization === `Bearer ${expiredToken}` ? 401 : 200,
+      data: {},
+    })
     track(client.request({ url: 'https://api.example.com/orders' }), promises)
   } else if (kind === 'done' && 'output' in event) {
-    const step = actorId as ScriptedStep
+    const step = actorId as ModelStep
     if (step === 'readSession') {
       // What the read answers is what storage holds.
       if (event.output === null) services.storage.delete(DEFAULT_STORAGE_KEY)
@@ -170,9 +176,9 @@ async function execute(event: ModelEvent, client: LoginClient, services: Scripte
     }
     services.resolve(step, step === 'readSession' && event.output === null ? undefined : event.output)
   } else if (kind === 'done') {
-    services.resolve(actorId as ScriptedStep, undefined)
+    services.resolve(actorId as ModelStep, undefined)
   } else if (kind === 'error' && 'error' in event) {
-    services.reject(actorId as ScriptedStep, event.error)
+    services.reject(actorId as ModelStep, event.error)
   } else if (kind === 'after') {
     await vi.advanceTimersByTimeAsync(delayOf(event.type, client))
   } else {
@@ -206,7 +212,7 @@ describe('login machine, model-based', () => {
   })
 
   it.each(paths.map(({ kind, path }, i) => [`${kind} #${i}: ${path.description}`, path] as const))('%s', async (_name, path) => {
-    const services = createScriptedServices()
+    const services = createFakeServices({ hold: ALL_STEPS })
     const client = createLoginClient({
       platform: services.platform,
       server: services.server,
@@ -232,8 +238,9 @@ describe('login machine, model-based', () => {
 
         // Calls the machine no longer waits for answer late; the client must ignore them.
         const active = activeSteps(client)
-        for (const call of services.calls.filter((c) => !c.answer.settled && !active.includes(c.step))) {
-          call.answer.resolve(LATE_ANSWERS[call.step])
+        for (const call of services.calls) {
+          const step = ALL_STEPS.find((s) => s === call.step)
+          if (step !== undefined && !call.settled && !active.includes(step)) call.resolve(LATE_ANSWERS[step])
         }
         await flush()
         expect(client.getSnapshot().value, `${where}, then late answers`).toEqual(expected.value)

@@ -29,8 +29,8 @@ import { LOGIN_ERROR_CODES, LoginError, isLoginError } from '../../src/contract/
 import type { LoginErrorCode } from '../../src/contract/index.ts'
 import type { PlatformResponse } from '../../src/platform/types.ts'
 import type { Session } from '../../src/client/http-session-server/types.ts'
-import { createHeldServices, HELD_STEPS, incompleteSessionReason } from './support/held-services.ts'
-import type { HeldCall, HeldServices, HeldStep } from './support/held-services.ts'
+import { ASYNC_STEPS, createFakeServices, HOLD_EVERY_ANSWER, incompleteSessionReason } from '../support/services/index.ts'
+import type { FakeServices, HeldStep, ServiceCall } from '../support/services/index.ts'
 
 const TIMEOUTS = { readSession: 100, checkWxSession: 200, checkServerSession: 300, wxLogin: 300, serverLogin: 500 }
 const RETRY = { attempts: 3, baseDelayMs: 100, maxDelayMs: 800 }
@@ -117,7 +117,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   {
     weight: 10,
-    arbitrary: fc.record({ op: fc.constant('answer' as const), step: fc.constantFrom(...HELD_STEPS), pick: fc.nat(), outcome: outcomeArb }),
+    arbitrary: fc.record({
+      op: fc.constant('answer' as const),
+      step: fc.constantFrom(...ASYNC_STEPS),
+      pick: fc.nat(),
+      outcome: outcomeArb,
+    }),
   },
   {
     weight: 4,
@@ -157,7 +162,7 @@ function makeError(spec: ErrorSpec): unknown {
 }
 
 /** Answers a held call the way the outcome says, in the shape its step answers. */
-function answer(services: HeldServices, call: HeldCall, outcome: Outcome): void {
+function answer(services: FakeServices, call: ServiceCall, outcome: Outcome): void {
   if (outcome.kind === 'error') return call.reject(makeError(outcome.error))
   if (outcome.kind === 'status') {
     if (call.step === 'request')
@@ -188,7 +193,7 @@ function answer(services: HeldServices, call: HeldCall, outcome: Outcome): void 
 }
 
 /** Answers the contract does not allow, per step. */
-function oddAnswer(services: HeldServices, call: HeldCall, variant: number): unknown {
+function oddAnswer(services: FakeServices, call: ServiceCall, variant: number): unknown {
   switch (call.step) {
     case 'checkServerSession':
       return [{ valid: false }, 'false', 1][variant]
@@ -223,7 +228,7 @@ async function flush(): Promise<void> {
 }
 
 /** What an earlier run of the same phone stored: the offset it had to the server's time is minus its skew. */
-function seedStorage(services: HeldServices, seed: Seed, skewMs: number): unknown {
+function seedStorage(services: FakeServices, seed: Seed, skewMs: number): unknown {
   const now = Date.now()
   let value: unknown
   switch (seed) {
@@ -255,7 +260,7 @@ function seedStorage(services: HeldServices, seed: Seed, skewMs: number): unknow
 
 /** One run: the client, its services and everything the invariants watch. */
 class Run {
-  readonly services = createHeldServices({ now: () => Date.now() })
+  readonly services = createFakeServices(HOLD_EVERY_ANSWER)
   readonly tracked: Tracked[] = []
   readonly violations: string[] = []
   readonly seedValue: unknown

@@ -1,6 +1,6 @@
 /**
  * The Redis session store goes away: pointed at a port where nothing
- * listens, or cut off mid-run by a relay in front of the real Redis. Every
+ * listens, or cut off mid-run by a TCP fault proxy in front of the real Redis. Every
  * route answers a clear 503 `upstream_unavailable` (no 500, no stack trace,
  * no internals), the client fails with a typed transient error, and once
  * Redis is reachable again the same server instance recovers by itself.
@@ -21,7 +21,7 @@ import {
 } from './support/e2e-stack.ts'
 import { internalsIn } from './support/leaks.ts'
 import { deleteKeys, REDIS_PORT, uniquePrefix } from '../support/redis/index.ts'
-import { refusedPort, startRelay, type Relay } from './support/tcp-proxy.ts'
+import { refusedPort, startTcpFaultProxy, type TcpFaultProxy } from '../support/tcp-fault-proxy.ts'
 
 const prefix = uniquePrefix('outage')
 let emulator: WechatEmulator
@@ -80,10 +80,10 @@ describe('Redis unreachable', () => {
   })
 
   it('recovers without a restart once Redis is back, and keeps the sessions Redis kept', async () => {
-    const relay: Relay = await startRelay(REDIS_PORT)
-    cleanups.push(() => relay.close())
+    const proxy: TcpFaultProxy = await startTcpFaultProxy(REDIS_PORT)
+    cleanups.push(() => proxy.close())
     const store = createRedisStore({
-      url: `redis://127.0.0.1:${relay.port}`,
+      url: `redis://127.0.0.1:${proxy.port}`,
       keyPrefix: prefix,
       connectTimeoutMs: 300,
       operationTimeoutMs: 500,
@@ -95,7 +95,7 @@ describe('Redis unreachable', () => {
     cleanups.push(() => early.client.stop())
     const earlySession = await early.client.ensureLogin()
 
-    await relay.down()
+    await proxy.cut()
     await everyRouteUnavailable(server)
     const late = createDevice(emulator, server.baseUrl)
     cleanups.push(() => late.client.stop())
@@ -103,7 +103,7 @@ describe('Redis unreachable', () => {
     expect(outcome.ok).toBe(false)
     expect(isLoginError(outcome.ok ? undefined : outcome.error)).toBe(true)
 
-    await relay.up()
+    await proxy.restore()
     // ioredis reconnects in the background; the health check says when.
     await eventually(async () => (await server.app.inject({ method: 'GET', url: '/healthz' })).statusCode === 200, 'the store to reconnect')
 

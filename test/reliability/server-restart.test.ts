@@ -21,6 +21,7 @@ import {
   type Device,
   type ServerHandle,
 } from './support/e2e-stack.ts'
+import { deferred } from '../support/services/index.ts'
 
 const HANG_GUARD_MS = 20_000
 
@@ -28,14 +29,6 @@ const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void
-  const promise = new Promise<void>((res) => {
-    resolve = res
-  })
-  return { promise, resolve }
-}
 
 async function startOver(
   emulator: WechatEmulator,
@@ -48,6 +41,20 @@ async function startOver(
     ...(beforeListen === undefined ? {} : { beforeListen }),
   })
   return server
+}
+
+/** The first server of a test: it resolves `loginArrived` once a login has reached it, so the test can kill it mid-login. */
+async function startNoticingLogin(
+  emulator: WechatEmulator,
+  dbFile: string,
+): Promise<{ server: ServerHandle; loginArrived: Promise<void> }> {
+  const arrived = deferred<void>()
+  const server = await startOver(emulator, dbFile, 0, (app) => {
+    app.addHook('onRequest', async (request) => {
+      if (request.url === '/auth/login') arrived.resolve()
+    })
+  })
+  return { server, loginArrived: arrived.promise }
 }
 
 async function stack(): Promise<{ emulator: WechatEmulator; dbFile: string }> {
@@ -67,18 +74,13 @@ function phone(emulator: WechatEmulator, baseUrl: string, attempts = 4): Device 
 describe('developer server restarted mid-login', () => {
   it('ends authenticated on the new server when it comes back while the client still retries', async () => {
     const { emulator, dbFile } = await stack()
-    const loginArrived = deferred()
-    const first = await startOver(emulator, dbFile, 0, (app) => {
-      app.addHook('onRequest', async (request) => {
-        if (request.url === '/auth/login') loginArrived.resolve()
-      })
-    })
+    const { server: first, loginArrived } = await startNoticingLogin(emulator, dbFile)
     // WeChat answers slowly, so the login is still inside the server when it dies.
     emulator.setLatency(300)
     const device = phone(emulator, first.baseUrl)
     const login = outcomeOf(device.client.ensureLogin())
 
-    await loginArrived.promise
+    await loginArrived
     await crashDevServer(first)
     const second = await startOver(emulator, dbFile, first.port)
     cleanups.push(() => second.app.close())
@@ -93,17 +95,12 @@ describe('developer server restarted mid-login', () => {
 
   it('fails with a typed, transient error when the server stays down, and logs in once it is back', async () => {
     const { emulator, dbFile } = await stack()
-    const loginArrived = deferred()
-    const first = await startOver(emulator, dbFile, 0, (app) => {
-      app.addHook('onRequest', async (request) => {
-        if (request.url === '/auth/login') loginArrived.resolve()
-      })
-    })
+    const { server: first, loginArrived } = await startNoticingLogin(emulator, dbFile)
     emulator.setLatency(300)
     const device = phone(emulator, first.baseUrl, 2)
     const login = outcomeOf(device.client.ensureLogin())
 
-    await loginArrived.promise
+    await loginArrived
     await crashDevServer(first)
 
     const outcome = await settlesWithin(login, HANG_GUARD_MS, 'ensureLogin with the server down')

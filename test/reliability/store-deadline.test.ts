@@ -9,9 +9,8 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer } from '../../src/server/index.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
-import { startFakeWechat } from '../server/helpers/fake-wechat.ts'
-import { startRedisServer } from '../server/helpers/redis-servers.ts'
-import type { RedisProcess } from '../server/helpers/redis-servers.ts'
+import { startTestWechat } from '../server/helpers/server-fixture.ts'
+import { startRedisServer, type RedisProcess } from '../support/redis/index.ts'
 import { newUser } from '../server/helpers/server-fixture.ts'
 import { eventually } from './support/e2e-stack.ts'
 
@@ -28,7 +27,7 @@ afterAll(async () => {
 
 describe('a login that missed its store deadline while Redis stalled', () => {
   it('answered 503 and is not stored when Redis resumes', async () => {
-    const wechat = await startFakeWechat()
+    const wechat = await startTestWechat()
     const keyPrefix = 'deadline:'
     const store = createRedisStore({ url: redis.url, keyPrefix, operationTimeoutMs: 300 })
     const app = await createServer({
@@ -40,11 +39,11 @@ describe('a login that missed its store deadline while Redis stalled', () => {
     const probeKeys = async (): Promise<string[]> => (await probe.keys(`${keyPrefix}*`)).sort()
     try {
       // A server that has served logins before: Redis already holds the store's scripts.
-      const warmUp = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: wechat.codeFor(newUser()) } })
+      const warmUp = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: await wechat.codeFor(newUser()) } })
       expect(warmUp.statusCode).toBe(200)
       const before = await probeKeys()
       redis.pause()
-      const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: wechat.codeFor(newUser()) } })
+      const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: await wechat.codeFor(newUser()) } })
       expect(login.statusCode).toBe(503)
       expect(login.json()).toEqual({ error: 'upstream_unavailable', message: expect.any(String) })
       redis.resume()

@@ -21,7 +21,7 @@ import type { WechatEmulator } from '../../src/emulator/index.ts'
 import { isLoginError } from '../../src/contract/index.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import { createDevice, outcomeOf, startDevServer, startEmulator, type ServerHandle } from './support/e2e-stack.ts'
-import { refusedPort } from './support/tcp-proxy.ts'
+import { refusedPort } from '../support/tcp-fault-proxy.ts'
 
 let emulator: WechatEmulator
 let server: ServerHandle

@@ -12,7 +12,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createLoginClient } from '../../src/client/index.ts'
-import { createHeldServices } from './support/held-services.ts'
+import { createFakeServices, HOLD_EVERY_ANSWER } from '../support/services/index.ts'
 
 async function flush(): Promise<void> {
   for (let i = 0; i < 5; i++) await vi.advanceTimersByTimeAsync(0)
@@ -27,7 +27,7 @@ describe('wx.login after a logout mid-login', () => {
   })
 
   it('never has two wx.login calls in flight', async () => {
-    const services = createHeldServices({ now: () => Date.now() })
+    const services = createFakeServices(HOLD_EVERY_ANSWER)
     const client = createLoginClient({
       platform: services.platform,
       server: services.server,

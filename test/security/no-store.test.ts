@@ -13,24 +13,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import type { WechatEmulator } from '../../src/emulator/index.ts'
-import { createServer, createSqliteStore } from '../../src/server/index.ts'
-import { APP_ID, APP_SECRET, startEmulator } from '../reliability/support/e2e-stack.ts'
+import { startFixture, type Fixture } from '../server/helpers/server-fixture.ts'
 
+let fixture: Fixture
 let emulator: WechatEmulator
 let app: FastifyInstance
 
 beforeAll(async () => {
-  emulator = await startEmulator()
-  app = await createServer({
-    wechat: { appId: APP_ID, secret: APP_SECRET, apiBase: emulator.url },
-    store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
-    rateLimit: false,
-  })
-  await app.ready()
+  fixture = await startFixture({ rateLimit: false })
+  app = fixture.app
+  emulator = fixture.wechat
 })
 afterAll(async () => {
-  await app.close()
-  await emulator.close()
+  await fixture.close()
 })
 
 describe('responses carrying a session token', () => {

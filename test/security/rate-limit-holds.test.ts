@@ -16,9 +16,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createServer, createSqliteStore } from '../../src/server/index.ts'
 import type { CreateServerOptions, SessionStore } from '../../src/server/index.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
-import { startFakeWechat } from '../server/helpers/fake-wechat.ts'
-import type { FakeUser, FakeWechat } from '../server/helpers/fake-wechat.ts'
-import { useStandaloneRedis } from '../server/helpers/redis-targets.ts'
+import { startTestWechat } from '../server/helpers/server-fixture.ts'
+import type { TestUser, TestWechat } from '../server/helpers/server-fixture.ts'
+import { useStandaloneRedis } from '../support/redis/index.ts'
 import { newUser } from '../server/helpers/server-fixture.ts'
 
 const redis = useStandaloneRedis()
@@ -28,14 +28,14 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function fakeWechat(): Promise<FakeWechat> {
-  const wechat = await startFakeWechat()
+async function fakeWechat(): Promise<TestWechat> {
+  const wechat = await startTestWechat()
   cleanups.push(() => wechat.close())
   return wechat
 }
 
 async function server(
-  wechat: FakeWechat,
+  wechat: TestWechat,
   options: Partial<Omit<CreateServerOptions, 'wechat' | 'store'>> & { store?: SessionStore } = {},
 ): Promise<FastifyInstance> {
   const app = await createServer({
@@ -48,8 +48,14 @@ async function server(
   return app
 }
 
-function loginAs(app: FastifyInstance, wechat: FakeWechat, user: FakeUser, remoteAddress: string, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'POST', url: '/auth/login', remoteAddress, headers, payload: { code: wechat.codeFor(user) } })
+async function loginAs(
+  app: FastifyInstance,
+  wechat: TestWechat,
+  user: TestUser,
+  remoteAddress: string,
+  headers: Record<string, string> = {},
+) {
+  return app.inject({ method: 'POST', url: '/auth/login', remoteAddress, headers, payload: { code: await wechat.codeFor(user) } })
 }
 
 /** An attempt that counts but never reaches WeChat: a body the schema refuses. */

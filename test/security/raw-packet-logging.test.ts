@@ -7,21 +7,21 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, createSqliteStore } from '../../src/server/index.ts'
-import { startFakeWechat } from '../server/helpers/fake-wechat.ts'
-import type { FakeWechat } from '../server/helpers/fake-wechat.ts'
+import { startTestWechat } from '../server/helpers/server-fixture.ts'
+import type { TestWechat } from '../server/helpers/server-fixture.ts'
 import { captureLogs } from '../server/helpers/log-capture.ts'
 import { sendRaw } from '../server/helpers/raw-http.ts'
 
 const TOKEN = 'RawPacketToken0000000000000000000000000001'.slice(0, 43)
 const CODE = 'raw-packet-login-code-NEVER-LOG-0001'
 
-let wechat: FakeWechat
+let wechat: TestWechat
 let app: FastifyInstance
 let port: number
 const logs = captureLogs()
 
 beforeAll(async () => {
-  wechat = await startFakeWechat()
+  wechat = await startTestWechat()
   app = await createServer({
     wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
     store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),

@@ -12,27 +12,22 @@ import type { FastifyInstance, InjectOptions } from 'fastify'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WechatEmulator } from '../../src/emulator/index.ts'
-import { createServer, createSqliteStore } from '../../src/server/index.ts'
-import { addMeRoute, APP_ID, APP_SECRET, startEmulator } from '../reliability/support/e2e-stack.ts'
+import { startFixture, type Fixture } from '../server/helpers/server-fixture.ts'
+import { addMeRoute } from '../reliability/support/e2e-stack.ts'
 import { internalsIn, secretsIn } from '../reliability/support/leaks.ts'
 
 const RUNS_PER_ROUTE = Number(process.env['MPL_FUZZ_RUNS'] ?? 250)
 
+let fixture: Fixture
 let emulator: WechatEmulator
 let app: FastifyInstance
 let validToken = ''
 let sessionKey = ''
 
 beforeAll(async () => {
-  emulator = await startEmulator()
-  app = await createServer({
-    wechat: { appId: APP_ID, secret: APP_SECRET, apiBase: emulator.url },
-    store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
-    rateLimit: false,
-    code2SessionTimeoutMs: 2_000,
-  })
-  addMeRoute(app)
-  await app.ready()
+  fixture = await startFixture({ rateLimit: false, code2SessionTimeoutMs: 2_000 }, {}, addMeRoute)
+  app = fixture.app
+  emulator = fixture.wechat
   const openid = 'oFuzzUser0000000000000000001'
   const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: await emulator.issueCode(openid) } })
   expect(login.statusCode).toBe(200)
@@ -42,8 +37,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await app.close()
-  await emulator.close()
+  await fixture.close()
 })
 
 const ROUTES = [
@@ -209,7 +203,7 @@ async function send(attempt: Attempt): Promise<void> {
   expect(response.statusCode, what).toBeLessThan(500)
   expect(response.headers['x-powered-by'], what).toBeUndefined()
   expect(internalsIn(response.body), `${what}: ${response.body.slice(0, 300)}`).toEqual([])
-  expect(secretsIn(response.body, [APP_SECRET, sessionKey, validToken]), what).toEqual([])
+  expect(secretsIn(response.body, [fixture.secret, sessionKey, validToken]), what).toEqual([])
   if (response.statusCode >= 400 && options.method !== 'HEAD') {
     const body = response.json<Record<string, unknown>>()
     expect(typeof body['error'], what).toBe('string')

@@ -23,7 +23,7 @@ import {
   type ServerHandle,
 } from '../reliability/support/e2e-stack.ts'
 import { secretsIn } from '../reliability/support/leaks.ts'
-import { refusedPort } from '../reliability/support/tcp-proxy.ts'
+import { refusedPort } from '../support/tcp-fault-proxy.ts'
 
 const WRONG_SECRET = 'wrong-app-secret-NEVER-LOG-c41d7e'
 const PII_MARKER = '13800138000-PII-NEVER-LOG'

@@ -16,7 +16,7 @@ import { createSecretBox, createSqliteStore, generateSecretBoxKey } from '../../
 import { generateSessionToken, hashSessionToken } from '../../src/server/tokens.ts'
 import type { SecretBox, SessionRecord } from '../../src/server/index.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
-import { useStandaloneRedis } from '../server/helpers/redis-targets.ts'
+import { useStandaloneRedis } from '../support/redis/index.ts'
 
 const redis = useStandaloneRedis()
 const dir = mkdtempSync(join(tmpdir(), 'mpl-at-rest-'))

@@ -14,11 +14,11 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createLoginClient } from '../../src/client/index.ts'
-import { createHeldServices } from '../reliability/support/held-services.ts'
+import { createFakeServices, HOLD_EVERY_ANSWER } from '../support/services/index.ts'
 
 describe('request() to another origin', () => {
   it('does not carry the session token', async () => {
-    const services = createHeldServices({ now: () => Date.now() })
+    const services = createFakeServices(HOLD_EVERY_ANSWER)
     services.beHealthy()
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: 'https://api.example.com' })
     try {

@@ -13,8 +13,7 @@ import { createAccessTokenManager } from '../../src/server/wechat/index.ts'
 import type { AccessTokenManager } from '../../src/server/wechat/index.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import type { RedisSessionStore } from '../../src/server/redis/index.ts'
-import { keysUnder } from '../support/redis/index.ts'
-import { useRedisCluster, useStandaloneRedis } from './helpers/redis-targets.ts'
+import { keysUnder, useRedisCluster, useStandaloneRedis } from '../support/redis/index.ts'
 
 const standalone = useStandaloneRedis()
 const cluster = useRedisCluster()

@@ -14,7 +14,8 @@ import { createMemoryTokenCache, createSqliteStore, isHttpError, isWechatApiErro
 import { createAccessTokenManager, createWechatServerApi, httpForWechatApiError } from '../../src/server/wechat/index.ts'
 import type { AccessTokenEvent, SqliteSessionStore, WechatTokenCache } from '../../src/server/index.ts'
 import type { AccessTokenManagerOptions } from '../../src/server/wechat/index.ts'
-import { startEmulatorFixture } from './helpers/emulator-fixture.ts'
+import { startFixture } from './helpers/server-fixture.ts'
+import { rejection } from '../support/rejection.ts'
 
 const APP_ID = 'wx7a0c1e2d3b4f5a6b'
 const SECRET = 'access-token-test-secret-5e6f7a8b'
@@ -70,15 +71,6 @@ function manager(wechat: WechatEmulator, cache: WechatTokenCache, extra: Partial
 async function phoneCall(wechat: WechatEmulator, api: ReturnType<typeof manager>['api']): Promise<string> {
   const code = await wechat.issuePhoneCode('oTokenUser', '13800138000')
   return (await api.getPhoneNumber(code, 'oTokenUser')).purePhoneNumber
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection')
 }
 
 describe('the access_token manager', () => {
@@ -275,7 +267,7 @@ describe('the access_token manager', () => {
 
 describe('the access_token for your own routes', () => {
   it('app.wechatAccessToken() gives the shared token; replaceWechatAccessToken() a replacement when WeChat refused it', async () => {
-    const fixture = await startEmulatorFixture()
+    const fixture = await startFixture()
     opened.push(fixture)
     const { openid } = await fixture.login()
     // A WeChat API the package does not wrap, called the way an app's own route would.

@@ -6,17 +6,12 @@
  * and unionid too when the mini-program is bound to an Open Platform account.
  */
 import type { FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { HttpError } from '../../src/server/index.ts'
 import type { LoginHookInput } from '../../src/server/index.ts'
-import { startEmulatorFixture } from './helpers/emulator-fixture.ts'
-import type { EmulatorFixture } from './helpers/emulator-fixture.ts'
-import { bearer } from './helpers/server-fixture.ts'
+import { bearer, startFixture, useFixtures, type Fixture } from './helpers/server-fixture.ts'
 
-const fixtures: EmulatorFixture[] = []
-afterEach(async () => {
-  for (const fixture of fixtures.splice(0)) await fixture.close()
-})
+const startClosedAfterEach = useFixtures()
 
 /** A route of the app's own that shows what `request.loginSession` holds (less the session_key). */
 function addWhoAmI(app: FastifyInstance): void {
@@ -26,13 +21,11 @@ function addWhoAmI(app: FastifyInstance): void {
   })
 }
 
-async function fixture(...args: Parameters<typeof startEmulatorFixture>): Promise<EmulatorFixture> {
-  const started = await startEmulatorFixture(args[0], args[1], addWhoAmI)
-  fixtures.push(started)
-  return started
+function fixture(...args: Parameters<typeof startFixture>): Promise<Fixture> {
+  return startClosedAfterEach(args[0], args[1], addWhoAmI)
 }
 
-async function whoami(f: EmulatorFixture, token: string): Promise<Record<string, unknown>> {
+async function whoami(f: Fixture, token: string): Promise<Record<string, unknown>> {
   return (await f.app.inject({ method: 'GET', url: '/whoami', headers: bearer(token) })).json()
 }
 
@@ -116,7 +109,7 @@ describe('onLogin', () => {
   })
 
   it('must be a function', async () => {
-    await expect(startEmulatorFixture({ onLogin: 'yes' as never })).rejects.toThrow(/onLogin must be a function/)
+    await expect(startFixture({ onLogin: 'yes' as never })).rejects.toThrow(/onLogin must be a function/)
   })
 })
 

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Code2SessionError, createCode2SessionClient } from '../../src/server/wechat/index.ts'
 import type { Code2SessionClientOptions } from '../../src/server/wechat/index.ts'
-import { closedPort, startFakeWechat } from './helpers/fake-wechat.ts'
-import type { FakeWechat } from './helpers/fake-wechat.ts'
-import { newUser } from './helpers/server-fixture.ts'
+import { unusedPort } from '../support/ports.ts'
+import { newUser, startTestWechat, type TestWechat } from './helpers/server-fixture.ts'
 
-let wechat: FakeWechat
+let wechat: TestWechat
 
 beforeAll(async () => {
-  wechat = await startFakeWechat()
+  wechat = await startTestWechat()
 })
 
 afterAll(async () => {
@@ -34,58 +33,68 @@ async function failure(promise: Promise<unknown>): Promise<Code2SessionError> {
   return error as Code2SessionError
 }
 
-let codeCounter = 0
-function freshCode(): string {
-  codeCounter += 1
-  return `c2s-test-code-${codeCounter}`
+/** code2Session calls the emulator receives while `work` runs. */
+async function callsDuring(work: () => Promise<unknown>): Promise<number> {
+  const before = wechat.stats().code2Session
+  await work()
+  return wechat.stats().code2Session - before
+}
+
+/** A code the emulator issued for a new user (faults queued before the call still come first). */
+async function freshCode(): Promise<string> {
+  return wechat.codeFor(newUser())
 }
 
 describe('createCode2SessionClient', () => {
   it('calls GET /sns/jscode2session with appid, secret, js_code and grant_type=authorization_code', async () => {
     const user = newUser(true)
-    const code = wechat.codeFor(user)
+    const code = await wechat.codeFor(user)
     const identity = await client().exchange(code)
     expect(identity).toEqual({ openid: user.openid, sessionKey: user.sessionKey, unionid: user.unionid })
-    expect(wechat.requestsFor(code)).toEqual([
-      { appid: wechat.appId, secret: wechat.secret, js_code: code, grant_type: 'authorization_code' },
-    ])
+    // The emulator answers a session only to the app's appid and secret, a code it issued and grant_type=authorization_code.
+    expect(wechat.sessionKeyOf(user.openid)).toBe(user.sessionKey)
   })
 
   it('leaves unionid out when WeChat sends none', async () => {
     const user = newUser(false)
-    const identity = await client().exchange(wechat.codeFor(user))
+    const identity = await client().exchange(await wechat.codeFor(user))
     expect(identity).toEqual({ openid: user.openid, sessionKey: user.sessionKey })
     expect('unionid' in identity).toBe(false)
   })
 
   it('accepts a success that carries errcode 0, as WeChat sometimes sends', async () => {
-    const code = freshCode()
-    wechat.issueCode(code, { raw: JSON.stringify({ openid: 'o-zero', session_key: 'a2V5a2V5a2V5a2V5a2V5aw==', errcode: 0, errmsg: 'ok' }) })
+    const code = await freshCode()
+    wechat
+      .faultsOf('code2Session')
+      .answerNextRaw(1, JSON.stringify({ openid: 'o-zero', session_key: 'a2V5a2V5a2V5a2V5a2V5aw==', errcode: 0, errmsg: 'ok' }))
     await expect(client().exchange(code)).resolves.toEqual({ openid: 'o-zero', sessionKey: 'a2V5a2V5a2V5a2V5a2V5aw==' })
   })
 
   it('retries errcode -1 (system busy) and succeeds', async () => {
     const user = newUser()
-    const code = freshCode()
-    wechat.issueCode(code, { errcode: -1 }, { errcode: -1 }, { user })
-    await expect(client({ retries: 2 }).exchange(code)).resolves.toMatchObject({ openid: user.openid })
-    expect(wechat.requestsFor(code)).toHaveLength(3)
+    const code = await wechat.codeFor(user)
+    wechat.failNext(2, -1)
+    const calls = await callsDuring(() => expect(client({ retries: 2 }).exchange(code)).resolves.toMatchObject({ openid: user.openid }))
+    expect(calls).toBe(3)
   })
 
   it('gives up on errcode -1 after the configured retries', async () => {
-    const code = freshCode()
-    wechat.issueCode(code, { errcode: -1 }, { errcode: -1 }, { errcode: -1 }, { user: newUser() })
-    const error = await failure(client({ retries: 1 }).exchange(code))
+    const code = await freshCode()
+    wechat.failNext(3, -1)
+    let error: Code2SessionError | undefined
+    const calls = await callsDuring(async () => (error = await failure(client({ retries: 1 }).exchange(code))))
+    wechat.clearFaults()
     expect(error).toMatchObject({ failure: 'wechat_error', errcode: -1, attempts: 2 })
-    expect(wechat.requestsFor(code)).toHaveLength(2)
+    expect(calls).toBe(2)
   })
 
   it.each([40029, 40163, 45011, 40226, 40013])('does not retry errcode %i', async (errcode) => {
-    const code = freshCode()
-    wechat.issueCode(code, { errcode }, { user: newUser() })
-    const error = await failure(client({ retries: 3 }).exchange(code))
+    const code = await freshCode()
+    wechat.failNext(1, errcode)
+    let error: Code2SessionError | undefined
+    const calls = await callsDuring(async () => (error = await failure(client({ retries: 3 }).exchange(code))))
     expect(error).toMatchObject({ failure: 'wechat_error', errcode, attempts: 1 })
-    expect(wechat.requestsFor(code)).toHaveLength(1)
+    expect(calls).toBe(1)
   })
 
   it('answers errcode 40029 for a code WeChat never issued', async () => {
@@ -95,40 +104,43 @@ describe('createCode2SessionClient', () => {
 
   it('reports a wrong secret as errcode 40125 without the secret in the error', async () => {
     const user = newUser()
-    const error = await failure(client({ secret: 'the-wrong-secret-value' }).exchange(wechat.codeFor(user)))
+    const error = await failure(client({ secret: 'the-wrong-secret-value' }).exchange(await wechat.codeFor(user)))
     expect(error).toMatchObject({ failure: 'wechat_error', errcode: 40125 })
     const seen = JSON.stringify({ message: error.message, stack: error.stack, error })
     expect(seen).not.toContain('the-wrong-secret-value')
   })
 
   it('does not retry an HTTP 5xx', async () => {
-    const code = freshCode()
-    wechat.issueCode(code, { httpStatus: 502 }, { user: newUser() })
+    const code = await freshCode()
+    wechat.failNextWithStatus(1, 502)
     const error = await failure(client({ retries: 3 }).exchange(code))
     expect(error).toMatchObject({ failure: 'bad_status', httpStatus: 502, attempts: 1 })
   })
 
   it('retries network failures, then reports them', async () => {
-    const port = await closedPort()
+    const port = await unusedPort()
     const error = await failure(client({ apiBase: `http://127.0.0.1:${port}`, retries: 2 }).exchange('any-code'))
     expect(error).toMatchObject({ failure: 'network', attempts: 3 })
   })
 
   it('times out a WeChat that never answers', async () => {
-    const code = freshCode()
-    wechat.issueCode(code, { hang: true })
-    const error = await failure(client({ timeoutMs: 50, retries: 2 }).exchange(code))
+    const code = await freshCode()
+    const held = wechat.faultsOf('code2Session').holdNext(1)
+    let error: Code2SessionError | undefined
+    const calls = await callsDuring(async () => (error = await failure(client({ timeoutMs: 50, retries: 2 }).exchange(code))))
+    held.release()
     expect(error).toMatchObject({ failure: 'timeout', attempts: 1 })
-    expect(wechat.requestsFor(code)).toHaveLength(1)
+    expect(calls).toBe(1)
   })
 
   it('stops when the caller aborts', async () => {
-    const code = freshCode()
-    wechat.issueCode(code, { hang: true })
+    const code = await freshCode()
+    const held = wechat.faultsOf('code2Session').holdNext(1)
     const controller = new AbortController()
     const pending = client({ timeoutMs: 10_000 }).exchange(code, controller.signal)
     setTimeout(() => controller.abort(), 10)
     const error = await failure(pending)
+    held.release()
     expect(error.failure).toBe('aborted')
   })
 
@@ -139,17 +151,17 @@ describe('createCode2SessionClient', () => {
     ['no openid', JSON.stringify({ session_key: 'k' })],
     ['a numeric unionid', JSON.stringify({ openid: 'o', session_key: 'k', unionid: 7 })],
   ])('rejects an answer that is %s as invalid_response', async (_, raw) => {
-    const code = freshCode()
-    wechat.issueCode(code, { raw })
+    const code = await freshCode()
+    wechat.faultsOf('code2Session').answerNextRaw(1, raw)
     const error = await failure(client().exchange(code))
     expect(error.failure).toBe('invalid_response')
   })
 
   it('rejects bad input with a TypeError before calling WeChat', async () => {
-    const before = wechat.requests.length
+    const before = wechat.stats().code2Session
     await expect(client().exchange('')).rejects.toBeInstanceOf(TypeError)
     await expect(client().exchange(undefined as unknown as string)).rejects.toBeInstanceOf(TypeError)
-    expect(wechat.requests.length).toBe(before)
+    expect(wechat.stats().code2Session).toBe(before)
   })
 
   it('rejects bad configuration without echoing the secret', () => {

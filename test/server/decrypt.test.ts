@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decryptData, DecryptDataError, verifySignature } from '../../src/server/index.ts'
 import { signRawData } from '../../src/server/wechat/index.ts'
 import type { DecryptFailure } from '../../src/server/index.ts'
-import { startEmulatorFixture } from './helpers/emulator-fixture.ts'
-import type { EmulatorFixture } from './helpers/emulator-fixture.ts'
+import { startFixture } from './helpers/server-fixture.ts'
+import type { Fixture } from './helpers/server-fixture.ts'
 import { bearer } from './helpers/server-fixture.ts'
 import { encryptData, encryptPlaintext, encryptRawBlocks, randomIv, randomSessionKey } from './helpers/wechat-crypto.ts'
 
@@ -152,10 +152,10 @@ describe('verifySignature', () => {
 })
 
 describe('POST /auth/decrypt', () => {
-  let fixture: EmulatorFixture
+  let fixture: Fixture
 
   beforeAll(async () => {
-    fixture = await startEmulatorFixture()
+    fixture = await startFixture()
   })
 
   afterAll(async () => {

@@ -51,7 +51,7 @@ describe('POST /auth/login answers WeChat errcodes through the table', () => {
 
   it.each(cases)('errcode %i → %i %s', async (errcode, status, error) => {
     const code = `errcode-case${errcode}`
-    fixture.wechat.issueCode(code, { errcode })
+    fixture.wechat.failNext(1, errcode)
     const response = await fixture.app.inject({ method: 'POST', url: '/auth/login', payload: { code } })
     expect(response.statusCode).toBe(status)
     expect(response.json()).toEqual({ error, message: expect.any(String) })
@@ -60,15 +60,15 @@ describe('POST /auth/login answers WeChat errcodes through the table', () => {
     expect(response.body).not.toContain(code)
   })
 
-  it('answers a wrong AppSecret (40125, real check by the fake) as 500 server_misconfigured without the secret', async () => {
-    // The fake checks the secret like WeChat does; this server was given another one.
+  it('answers a wrong AppSecret (40125, real check by the emulator) as 500 server_misconfigured without the secret', async () => {
+    // The emulator checks the secret like WeChat does; this server was given another one.
     const app = await createServer({
       wechat: { appId: fixture.wechat.appId, secret: 'not-the-real-secret-xyz', apiBase: fixture.wechat.apiBase },
       store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
       rateLimit: false,
     })
     try {
-      const response = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: fixture.wechat.codeFor(newUser()) } })
+      const response = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: await fixture.wechat.codeFor(newUser()) } })
       expect(response.statusCode).toBe(500)
       expect(response.json()).toMatchObject({ error: 'server_misconfigured' })
       expect(response.body).not.toContain('not-the-real-secret-xyz')
@@ -78,8 +78,9 @@ describe('POST /auth/login answers WeChat errcodes through the table', () => {
   })
 
   it('answers HTTP 5xx, garbage and timeouts from WeChat as 503 upstream_unavailable', async () => {
-    fixture.wechat.issueCode('answers-502', { httpStatus: 502 })
-    fixture.wechat.issueCode('answers-garbage', { raw: '<html>' })
+    // Faults are taken in turn: the first login gets the 502, the second the garbage.
+    fixture.wechat.failNextWithStatus(1, 502)
+    fixture.wechat.faultsOf('code2Session').answerNextRaw(1, '<html>')
     for (const code of ['answers-502', 'answers-garbage']) {
       const response = await fixture.app.inject({ method: 'POST', url: '/auth/login', payload: { code } })
       expect(response.statusCode).toBe(503)
@@ -92,7 +93,7 @@ describe('code2Session timeout', () => {
   it('answers 503 upstream_unavailable when WeChat does not answer in time', async () => {
     const fixture = await startFixture({ code2SessionTimeoutMs: 50 })
     try {
-      fixture.wechat.issueCode('hangs', { hang: true })
+      fixture.wechat.faultsOf('code2Session').holdNext(1)
       const response = await fixture.app.inject({ method: 'POST', url: '/auth/login', payload: { code: 'hangs' } })
       expect(response.statusCode).toBe(503)
       expect(response.json()).toMatchObject({ error: 'upstream_unavailable' })

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { createServer, createSqliteStore, withSecretRedaction } from '../../src/server/index.ts'
 import { REDACTED_LOG_PATHS } from '../../src/server/logging.ts'
-import { startFakeWechat } from './helpers/fake-wechat.ts'
+import { startTestWechat } from './helpers/server-fixture.ts'
 import { captureLogs } from './helpers/log-capture.ts'
 import { newUser } from './helpers/server-fixture.ts'
 import { encryptData, randomIv, randomSessionKey } from './helpers/wechat-crypto.ts'
 
 describe('logging', () => {
   it('never writes the AppSecret, session_key, tokens, Authorization or codes, even at trace level', async () => {
-    const wechat = await startFakeWechat({ secret: 'app-secret-MUST-NOT-LEAK-7f3a9c' })
+    const wechat = await startTestWechat({ secret: 'app-secret-MUST-NOT-LEAK-7f3a9c' })
     const logs = captureLogs()
     const app = await createServer({
       wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
@@ -27,7 +27,7 @@ describe('logging', () => {
     try {
       // A full, successful life cycle.
       const user = newUser(true)
-      const code = wechat.codeFor(user)
+      const code = await wechat.codeFor(user)
       secrets.push(user.sessionKey, code)
       const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code } })
       expect(login.statusCode).toBe(200)
@@ -42,12 +42,12 @@ describe('logging', () => {
       secrets.push(phone, encryptedData)
       const decrypted = await app.inject({ method: 'POST', url: '/auth/decrypt', headers, payload: { encryptedData, iv } })
       expect(decrypted.statusCode).toBe(200)
-      // A failed decryption asks WeChat (checksession) whether the key is stale; this stand-in serves only code2Session, so the
-      // check fails, the route answers 503, and that failure's log lines are searched too.
+      // A failed decryption asks WeChat (checksession) whether the key is stale; the emulator says the key is current, so the
+      // route refuses the data with 400, and that failure's log lines are searched too.
       const wrongKeyData = encryptData(randomSessionKey(), { watermark: { appid: wechat.appId } }, iv)
       expect(
         (await app.inject({ method: 'POST', url: '/auth/decrypt', headers, payload: { encryptedData: wrongKeyData, iv } })).statusCode,
-      ).toBe(503)
+      ).toBe(400)
 
       // Failures along the way.
       expect((await app.inject({ method: 'POST', url: '/auth/login', payload: { code } })).statusCode).toBe(401)
@@ -56,11 +56,11 @@ describe('logging', () => {
       expect((await app.inject({ method: 'POST', url: '/auth/login', payload: { code: unknownCode } })).statusCode).toBe(401)
       const busyCode = 'busy-code-MUST-NOT-LEAK'
       secrets.push(busyCode)
-      wechat.issueCode(busyCode, { errcode: -1 }, { errcode: -1 })
+      wechat.failNext(2, -1)
       expect((await app.inject({ method: 'POST', url: '/auth/login', payload: { code: busyCode } })).statusCode).toBe(503)
       const hangingCode = 'hanging-code-MUST-NOT-LEAK'
       secrets.push(hangingCode)
-      wechat.issueCode(hangingCode, { hang: true })
+      wechat.faultsOf('code2Session').holdNext(1)
       expect((await app.inject({ method: 'POST', url: '/auth/login', payload: { code: hangingCode } })).statusCode).toBe(503)
       const hugeCode = `huge-${'x'.repeat(200)}`
       secrets.push(hugeCode)
@@ -73,7 +73,7 @@ describe('logging', () => {
       expect(
         (await app.inject({ method: 'POST', url: '/auth/session', headers: { authorization: `Bearer ${strangerToken}` } })).statusCode,
       ).toBe(401)
-      const misconfiguredCode = wechat.codeFor(newUser())
+      const misconfiguredCode = await wechat.codeFor(newUser())
       secrets.push(misconfiguredCode)
       expect((await misconfigured.inject({ method: 'POST', url: '/auth/login', payload: { code: misconfiguredCode } })).statusCode).toBe(
         500,
@@ -113,7 +113,7 @@ describe('logging', () => {
 
   it('redacts secrets even from a log call that includes them', async () => {
     const logs = captureLogs()
-    const wechat = await startFakeWechat()
+    const wechat = await startTestWechat()
     const app = await createServer({
       wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
       store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),

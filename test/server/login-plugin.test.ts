@@ -8,12 +8,12 @@ import type { FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSqliteStore, loginPlugin } from '../../src/server/index.ts'
 import type { SessionStore } from '../../src/server/index.ts'
-import { startFakeWechat } from './helpers/fake-wechat.ts'
-import type { FakeWechat } from './helpers/fake-wechat.ts'
+import { startTestWechat } from './helpers/server-fixture.ts'
+import type { TestWechat } from './helpers/server-fixture.ts'
 import { bearer, newUser } from './helpers/server-fixture.ts'
 
 let app: FastifyInstance | undefined
-let wechat: FakeWechat | undefined
+let wechat: TestWechat | undefined
 
 afterEach(async () => {
   await app?.close()
@@ -24,8 +24,8 @@ afterEach(async () => {
 
 async function appWithPlugin(
   options: { prefix?: string; store?: SessionStore } = {},
-): Promise<{ app: FastifyInstance; wechat: FakeWechat }> {
-  wechat = await startFakeWechat()
+): Promise<{ app: FastifyInstance; wechat: TestWechat }> {
+  wechat = await startTestWechat()
   app = Fastify()
   // A route of the app's own, registered before the plugin: it must keep Fastify's defaults.
   app.post('/echo', async (request) => ({ body: request.body }))
@@ -44,10 +44,10 @@ describe('loginPlugin', () => {
   it('serves the login routes under its prefix and authenticates the app’s own routes', async () => {
     const { app, wechat } = await appWithPlugin({ prefix: '/api' })
     const user = newUser()
-    const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { code: wechat.codeFor(user) } })
+    const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { code: await wechat.codeFor(user) } })
     expect(login.statusCode).toBe(200)
     const { token } = login.json<{ token: string }>()
-    expect((await app.inject({ method: 'POST', url: '/auth/login', payload: { code: wechat.codeFor(user) } })).statusCode).toBe(404)
+    expect((await app.inject({ method: 'POST', url: '/auth/login', payload: { code: await wechat.codeFor(user) } })).statusCode).toBe(404)
 
     const me = await app.inject({ method: 'GET', url: '/me', headers: bearer(token) })
     expect(me.statusCode).toBe(200)
@@ -82,7 +82,7 @@ describe('loginPlugin', () => {
   it('decorates the app with the session API and the code2Session client', async () => {
     const { app, wechat } = await appWithPlugin()
     const user = newUser()
-    const identity = await app.code2Session.exchange(wechat.codeFor(user))
+    const identity = await app.code2Session.exchange(await wechat.codeFor(user))
     const issued = await app.loginSessions.issue(identity)
     expect((await app.loginSessions.find(issued.token))?.openid).toBe(user.openid)
     expect(await app.loginSessions.revoke(issued.token)).toBe(true)
@@ -103,7 +103,7 @@ describe('loginPlugin', () => {
 
   it('closes the store with the app unless told not to', async () => {
     const store = createSqliteStore({ path: ':memory:', sweepIntervalMs: false })
-    wechat = await startFakeWechat()
+    wechat = await startTestWechat()
     const first = Fastify()
     await first.register(loginPlugin, {
       wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },

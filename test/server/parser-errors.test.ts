@@ -8,16 +8,16 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SERVER_ERROR_CODES } from '../../src/contract/index.ts'
 import { createServer, createSqliteStore } from '../../src/server/index.ts'
-import { startFakeWechat } from './helpers/fake-wechat.ts'
-import type { FakeWechat } from './helpers/fake-wechat.ts'
+import { startTestWechat } from './helpers/server-fixture.ts'
+import type { TestWechat } from './helpers/server-fixture.ts'
 import { sendRaw } from './helpers/raw-http.ts'
 
-let wechat: FakeWechat
+let wechat: TestWechat
 let app: FastifyInstance
 let port: number
 
 beforeAll(async () => {
-  wechat = await startFakeWechat()
+  wechat = await startTestWechat()
   app = await createServer({
     wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
     store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),

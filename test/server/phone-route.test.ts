@@ -3,25 +3,14 @@
  * session user's number answered and kept with the user, WeChat's refusals
  * in the contract's codes, and the number in no log line.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PhoneNumberHookInput } from '../../src/server/index.ts'
-import { startEmulatorFixture } from './helpers/emulator-fixture.ts'
-import type { EmulatorFixture } from './helpers/emulator-fixture.ts'
 import { captureLogs } from './helpers/log-capture.ts'
-import { bearer } from './helpers/server-fixture.ts'
+import { bearer, useFixtures, type Fixture } from './helpers/server-fixture.ts'
 
-const fixtures: EmulatorFixture[] = []
-afterEach(async () => {
-  for (const fixture of fixtures.splice(0)) await fixture.close()
-})
+const fixture = useFixtures()
 
-async function fixture(...args: Parameters<typeof startEmulatorFixture>): Promise<EmulatorFixture> {
-  const started = await startEmulatorFixture(...args)
-  fixtures.push(started)
-  return started
-}
-
-function bindPhone(f: EmulatorFixture, token: string, code: string) {
+function bindPhone(f: Fixture, token: string, code: string) {
   return f.app.inject({ method: 'POST', url: '/auth/phone', headers: bearer(token), payload: { code } })
 }
 

@@ -10,8 +10,8 @@ afterEach(async () => {
   fixture = undefined
 })
 
-function loginFrom(f: Fixture, remoteAddress: string) {
-  return f.app.inject({ method: 'POST', url: '/auth/login', remoteAddress, payload: { code: f.wechat.codeFor(newUser()) } })
+async function loginFrom(f: Fixture, remoteAddress: string) {
+  return f.app.inject({ method: 'POST', url: '/auth/login', remoteAddress, payload: { code: await f.wechat.codeFor(newUser()) } })
 }
 
 describe('login rate limit', () => {
@@ -23,14 +23,14 @@ describe('login rate limit', () => {
     fixture = await startFixture({ rateLimit: { max: 2, timeWindow: 60_000 } })
     expect((await loginFrom(fixture, '203.0.113.7')).statusCode).toBe(200)
     expect((await loginFrom(fixture, '203.0.113.7')).statusCode).toBe(200)
-    const before = fixture.wechat.requests.length
+    const before = fixture.wechat.stats().code2Session
     const limited = await loginFrom(fixture, '203.0.113.7')
     expect(limited.statusCode).toBe(429)
     expect(limited.json()).toEqual({ error: 'rate_limited', message: expect.any(String) })
     const retryAfter = Number(limited.headers['retry-after'])
     expect(retryAfter).toBeGreaterThan(0)
     expect(retryAfter).toBeLessThanOrEqual(60)
-    expect(fixture.wechat.requests.length).toBe(before)
+    expect(fixture.wechat.stats().code2Session).toBe(before)
   })
 
   it('counts each client address separately', async () => {
@@ -42,13 +42,13 @@ describe('login rate limit', () => {
 
   it('behind a trusted proxy, counts the forwarded client address', async () => {
     fixture = await startFixture({ rateLimit: { max: 1, timeWindow: 60_000 }, trustProxy: '10.0.0.1' })
-    const from = (client: string) =>
+    const from = async (client: string) =>
       fixture!.app.inject({
         method: 'POST',
         url: '/auth/login',
         remoteAddress: '10.0.0.1',
         headers: { 'x-forwarded-for': client },
-        payload: { code: fixture!.wechat.codeFor(newUser()) },
+        payload: { code: await fixture!.wechat.codeFor(newUser()) },
       })
     expect((await from('198.51.100.1')).statusCode).toBe(200)
     expect((await from('198.51.100.2')).statusCode).toBe(200)

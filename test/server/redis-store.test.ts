@@ -6,10 +6,11 @@ import { hashSessionToken } from '../../src/server/tokens.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import type { SessionRecord } from '../../src/server/index.ts'
 import { CREATE_SESSION, SET_POINTER, TOO_LATE } from '../../src/server/store/redis-scripts.ts'
-import { closedPort, startFakeWechat } from './helpers/fake-wechat.ts'
-import { useStandaloneRedis } from './helpers/redis-targets.ts'
+import { startTestWechat } from './helpers/server-fixture.ts'
+import { unusedPort } from '../support/ports.ts'
+import { useStandaloneRedis } from '../support/redis/index.ts'
 import { newUser } from './helpers/server-fixture.ts'
-import { startTcpProxy } from './helpers/tcp-proxy.ts'
+import { startTcpFaultProxy } from '../support/tcp-fault-proxy.ts'
 
 const redis = useStandaloneRedis()
 const prefix = redis.prefix('redis-store')
@@ -133,7 +134,7 @@ describe('createRedisStore', () => {
   })
 
   it('fails fast with a SessionStoreError when Redis is down', async () => {
-    const port = await closedPort()
+    const port = await unusedPort()
     const store = createRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: `${prefix}down:` })
     try {
       await expect(store.get(record().tokenHash)).rejects.toBeInstanceOf(SessionStoreError)
@@ -146,7 +147,7 @@ describe('createRedisStore', () => {
 
   it('fails fast while Redis is gone, and recovers when it comes back', async () => {
     const redisPort = Number(new URL(REDIS_URL).port)
-    const proxy = await startTcpProxy(redisPort, new URL(REDIS_URL).hostname)
+    const proxy = await startTcpFaultProxy(redisPort, new URL(REDIS_URL).hostname)
     const store = createRedisStore({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: `${prefix}flaky:` })
     try {
       const r = record()
@@ -169,7 +170,7 @@ describe('createRedisStore', () => {
   })
 
   it('bounds every operation by operationTimeoutMs even on a client that would wait forever', async () => {
-    const port = await closedPort()
+    const port = await unusedPort()
     const client = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: null, lazyConnect: true })
     client.on('error', () => {})
     const store = createRedisStore({ client, operationTimeoutMs: 50 })
@@ -222,15 +223,15 @@ describe('createRedisStore', () => {
 
 describe('the server on a Redis that is down', () => {
   it('answers 503 upstream_unavailable on login and health instead of hanging or a 500', async () => {
-    const wechat = await startFakeWechat()
-    const port = await closedPort()
+    const wechat = await startTestWechat()
+    const port = await unusedPort()
     const app = await createServer({
       wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
       store: createRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: `${prefix}server-down:` }),
       rateLimit: false,
     })
     try {
-      const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: wechat.codeFor(newUser()) } })
+      const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: await wechat.codeFor(newUser()) } })
       expect(login.statusCode).toBe(503)
       expect(login.json()).toEqual({ error: 'upstream_unavailable', message: expect.any(String) })
       const session = await app.inject({ method: 'POST', url: '/auth/session', headers: { authorization: `Bearer ${'A'.repeat(43)}` } })
@@ -245,14 +246,14 @@ describe('the server on a Redis that is down', () => {
   })
 
   it('works end to end on a live Redis', async () => {
-    const wechat = await startFakeWechat()
+    const wechat = await startTestWechat()
     const app = await createServer({
       wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
       store: createRedisStore({ url: REDIS_URL, keyPrefix: `${prefix}server-up:` }),
       rateLimit: false,
     })
     try {
-      const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: wechat.codeFor(newUser()) } })
+      const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { code: await wechat.codeFor(newUser()) } })
       expect(login.statusCode).toBe(200)
       const { token } = login.json<{ token: string }>()
       const headers = { authorization: `Bearer ${token}` }

@@ -16,11 +16,9 @@ import type { SessionRecord } from '../../src/server/index.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import { SIM_LOGIN_PATH } from '../../src/emulator/index.ts'
 import { readDevServerConfig, startDevServer } from '../../src/local-dev/index.ts'
-import { startFakeWechat } from './helpers/fake-wechat.ts'
-import type { FakeWechat } from './helpers/fake-wechat.ts'
-import { startRedisSentinel } from './helpers/redis-servers.ts'
-import type { RedisSentinelProcesses } from './helpers/redis-servers.ts'
-import { useRedisCluster } from './helpers/redis-targets.ts'
+import { startTestWechat } from './helpers/server-fixture.ts'
+import type { TestWechat } from './helpers/server-fixture.ts'
+import { startRedisSentinel, useRedisCluster, type RedisSentinelProcesses } from '../support/redis/index.ts'
 import { newUser } from './helpers/server-fixture.ts'
 
 const cluster = useRedisCluster()
@@ -71,11 +69,11 @@ describe('on Redis Cluster', () => {
   })
 
   describe('two server instances over one Cluster', () => {
-    let wechat: FakeWechat
+    let wechat: TestWechat
     const apps: FastifyInstance[] = []
 
     beforeAll(async () => {
-      wechat = await startFakeWechat()
+      wechat = await startTestWechat()
       const keyPrefix = cluster.prefix('two-servers')
       for (let i = 0; i < 2; i += 1) {
         const app = await createServer({
@@ -99,7 +97,7 @@ describe('on Redis Cluster', () => {
         method: 'POST',
         url: '/auth/login',
         remoteAddress: '192.0.2.10',
-        payload: { code: wechat.codeFor(newUser()) },
+        payload: { code: await wechat.codeFor(newUser()) },
       })
       expect(login.statusCode).toBe(200)
       const headers = { authorization: `Bearer ${login.json<{ token: string }>().token}` }
@@ -110,8 +108,8 @@ describe('on Redis Cluster', () => {
 
     it('share the rate-limit counters, per address and per openid', async () => {
       const [a, b] = apps as [FastifyInstance, FastifyInstance]
-      const attempt = (app: FastifyInstance, remoteAddress: string, user = newUser()) =>
-        app.inject({ method: 'POST', url: '/auth/login', remoteAddress, payload: { code: wechat.codeFor(user) } })
+      const attempt = async (app: FastifyInstance, remoteAddress: string, user = newUser()) =>
+        app.inject({ method: 'POST', url: '/auth/login', remoteAddress, payload: { code: await wechat.codeFor(user) } })
       const byAddress = []
       for (const app of [a, b, a, b]) byAddress.push((await attempt(app, '192.0.2.20')).statusCode)
       expect(byAddress).toEqual([200, 200, 200, 429])

@@ -13,8 +13,7 @@ import { createSqliteStore } from '../../src/server/index.ts'
 import { hashSessionToken } from '../../src/server/tokens.ts'
 import type { SessionRecord, SessionStore } from '../../src/server/index.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
-import { startRedisServer } from './helpers/redis-servers.ts'
-import { useStandaloneRedis } from './helpers/redis-targets.ts'
+import { startRedisServer, useStandaloneRedis } from '../support/redis/index.ts'
 
 const redis = useStandaloneRedis()
 const opened: SessionStore[] = []

@@ -6,29 +6,18 @@
  * refreshes it without touching the session, and `checkSessionKey` /
  * `resetSessionKey` serve the app's own routes.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { isHttpError } from '../../src/server/index.ts'
-import { startEmulatorFixture } from './helpers/emulator-fixture.ts'
-import type { EmulatorFixture } from './helpers/emulator-fixture.ts'
-import { bearer } from './helpers/server-fixture.ts'
+import { bearer, useFixtures, type Fixture } from './helpers/server-fixture.ts'
 
-const fixtures: EmulatorFixture[] = []
-afterEach(async () => {
-  for (const fixture of fixtures.splice(0)) await fixture.close()
-})
+const fixture = useFixtures()
 
-async function fixture(...args: Parameters<typeof startEmulatorFixture>): Promise<EmulatorFixture> {
-  const started = await startEmulatorFixture(...args)
-  fixtures.push(started)
-  return started
-}
-
-function decrypt(f: EmulatorFixture, token: string, openid: string) {
+function decrypt(f: Fixture, token: string, openid: string) {
   const data = f.wechat.encryptForUser(openid, { purpose: 'test', n: 1 })
   return f.app.inject({ method: 'POST', url: '/auth/decrypt', headers: bearer(token), payload: data })
 }
 
-async function refresh(f: EmulatorFixture, token: string, code: string) {
+async function refresh(f: Fixture, token: string, code: string) {
   return f.app.inject({ method: 'POST', url: '/auth/session-key', headers: bearer(token), payload: { code } })
 }
 

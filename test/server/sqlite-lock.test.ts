@@ -78,7 +78,7 @@ describe('SQLite store while another process holds the write lock', () => {
     const user = newUser()
     let loginSettled = false
     const login = fixture.app
-      .inject({ method: 'POST', url: '/auth/login', payload: { code: fixture.wechat.codeFor(user) } })
+      .inject({ method: 'POST', url: '/auth/login', payload: { code: await fixture.wechat.codeFor(user) } })
       .finally(() => {
         loginSettled = true
       })
@@ -101,7 +101,7 @@ describe('SQLite store while another process holds the write lock', () => {
     holder = await holdWriteLock(path)
 
     const user = newUser()
-    const login = await fixture.app.inject({ method: 'POST', url: '/auth/login', payload: { code: fixture.wechat.codeFor(user) } })
+    const login = await fixture.app.inject({ method: 'POST', url: '/auth/login', payload: { code: await fixture.wechat.codeFor(user) } })
     expect(login.statusCode).toBe(503)
     expect(login.json()).toEqual({ error: 'upstream_unavailable', message: expect.any(String) })
 
@@ -109,7 +109,7 @@ describe('SQLite store while another process holds the write lock', () => {
     holder = undefined
     // Anything still queued would write now; the next write goes through, the late one never does.
     const other = newUser()
-    const next = await fixture.app.inject({ method: 'POST', url: '/auth/login', payload: { code: fixture.wechat.codeFor(other) } })
+    const next = await fixture.app.inject({ method: 'POST', url: '/auth/login', payload: { code: await fixture.wechat.codeFor(other) } })
     expect(next.statusCode).toBe(200)
     expect(rowsOf(path, user.openid)).toBe(0)
     expect(rowsOf(path, other.openid)).toBe(1)

@@ -9,7 +9,7 @@ import { createSecretBox, createSqliteStore, generateSecretBoxKey, SessionStoreE
 import { hashSessionToken } from '../../src/server/tokens.ts'
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import type { SessionRecord, SessionStore } from '../../src/server/index.ts'
-import { useRedisCluster, useStandaloneRedis } from './helpers/redis-targets.ts'
+import { useRedisCluster, useStandaloneRedis } from '../support/redis/index.ts'
 
 const standalone = useStandaloneRedis()
 const cluster = useRedisCluster()

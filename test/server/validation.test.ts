@@ -91,22 +91,22 @@ describe('POST /auth/login rejects malformed bodies with 400 invalid_request', (
   })
 
   it('never asks WeChat about a rejected code', async () => {
-    const before = fixture.wechat.requests.length
+    const before = fixture.wechat.stats().code2Session
     await expectInvalidRequest({ url: '/auth/login', headers: json, payload: { code: 'a'.repeat(10 * 1024) } })
-    expect(fixture.wechat.requests.length).toBe(before)
+    expect(fixture.wechat.stats().code2Session).toBe(before)
   })
 
   it('refuses unknown extra fields (the schema is strict), before anything reaches WeChat', async () => {
     const user = newUser()
-    const before = fixture.wechat.requests.length
+    const before = fixture.wechat.stats().code2Session
     const response = await fixture.app.inject({
       method: 'POST',
       url: '/auth/login',
-      payload: { code: fixture.wechat.codeFor(user), device: 'iPhone' },
+      payload: { code: await fixture.wechat.codeFor(user), device: 'iPhone' },
     })
     expect(response.statusCode).toBe(400)
     expect(response.json()).toMatchObject({ error: 'invalid_request' })
-    expect(fixture.wechat.requests.length).toBe(before)
+    expect(fixture.wechat.stats().code2Session).toBe(before)
   })
 })
 

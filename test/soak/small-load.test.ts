@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { runLoad, summary } from './load-run.ts'
 import type { LoadReport } from './load-run.ts'
 import { oneSqliteServer, twoRedisServers, type LoadStack } from './load-stacks.ts'
-import { useStandaloneRedis } from '../server/helpers/redis-targets.ts'
+import { useStandaloneRedis } from '../support/redis/index.ts'
 
 const redis = useStandaloneRedis()
 

@@ -10,11 +10,11 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
-import { runLoad, summary } from './load-run.ts'
 import { twoRedisServers } from './load-stacks.ts'
 import type { LoadStack } from './load-stacks.ts'
-import { HEAP_GROWTH_BOUND_BYTES, SOAK_CONCURRENCY, SOAK_USERS, SOAK_WARMUP_USERS } from './soak-settings.ts'
-import { useRedisCluster } from '../server/helpers/redis-targets.ts'
+import { soakAndCheck } from './soak-run.ts'
+import { SOAK_CONCURRENCY, SOAK_USERS } from './soak-settings.ts'
+import { useRedisCluster } from '../support/redis/index.ts'
 
 const cluster = useRedisCluster()
 
@@ -53,21 +53,7 @@ describe('soak: two servers sharing a Redis Cluster', () => {
     })
     const [a, b] = stack.servers.map((server) => server.baseUrl) as [string, string]
     try {
-      const report = await runLoad({
-        label: 'soak-cluster',
-        emulator: stack.emulator,
-        targets: stack.targets,
-        users: SOAK_USERS,
-        concurrency: SOAK_CONCURRENCY,
-        warmupUsers: SOAK_WARMUP_USERS,
-      })
-      console.log(`soak, two servers on a Redis Cluster: ${summary(report)}`)
-      expect(report.failures).toEqual([])
-      expect(report.crossWired).toBe(0)
-      expect(report.lost).toBe(0)
-      expect(report.loggedIn).toBe(SOAK_USERS)
-      expect(report.kept).toBe(SOAK_USERS)
-      expect(report.heapEndBytes - report.heapStartBytes).toBeLessThan(HEAP_GROWTH_BOUND_BYTES)
+      await soakAndCheck('soak-cluster', 'soak, two servers on a Redis Cluster', stack)
 
       // Per openid, over both instances: the first MAX_PER_OPENID logins pass, the rest are refused.
       const perUser = await Promise.all(

@@ -1,3 +1,5 @@
+import type { HeldCalls } from './held-calls.ts'
+
 /** The WeChat server APIs the emulator serves, by the names its controls and stats use. */
 export const WECHAT_API_NAMES = ['code2Session', 'stableToken', 'getPhoneNumber', 'checkSessionKey', 'resetSessionKey'] as const
 export type WechatApiName = (typeof WECHAT_API_NAMES)[number]
@@ -9,6 +11,10 @@ export type Fault =
   | { kind: 'http-status'; status: number }
   /** Waits this long, then answers as usual. */
   | { kind: 'delay'; ms: number }
+  /** Waits until the test releases it, then answers as usual. */
+  | { kind: 'hold'; calls: HeldCalls }
+  /** Answers this status and body as they are, whatever the call asked. */
+  | { kind: 'raw'; status: number; body: string }
 
 /**
  * The faults queued for the next calls of each API, taken first in, first

@@ -25,5 +25,6 @@ export type {
   WechatEmulatorOptions,
   WechatEmulatorRateLimit,
   WechatEmulatorStats,
+  WechatHeldCalls,
   WechatPhoneNumberStats,
 } from './types.ts'

@@ -24,6 +24,7 @@ import {
 } from './emulator-options.ts'
 import { errmsgFor, WECHAT_ERRCODES, type WechatOutcome } from './errcodes.ts'
 import { FaultPlan, WECHAT_API_NAMES, type WechatApiName } from './fault-plan.ts'
+import { HeldCalls } from './held-calls.ts'
 import { FixedWindowQuota } from './fixed-window-quota.ts'
 import { getUserPhoneNumber } from './get-user-phone-number.ts'
 import { parseJsonObject } from '../../contract/index.ts'
@@ -191,6 +192,17 @@ export async function startWechatEmulator(options: WechatEmulatorOptions): Promi
     }
     if (fault?.kind === 'errcode') return answerWechatError(req, res, url.pathname, route.api, fault.errcode)
     if (fault?.kind === 'delay' && !(await waitOrClose(fault.ms, req))) return
+    if (fault?.kind === 'hold' && !(await fault.calls.wait(closing.signal))) {
+      req.socket.destroy()
+      return
+    }
+    if (fault?.kind === 'raw') {
+      if (res.destroyed || res.writableEnded) return
+      res.writeHead(fault.status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(fault.body) })
+      res.end(fault.body)
+      logLine(req, url.pathname, `${fault.status} raw`)
+      return
+    }
 
     if (req.method !== route.method) {
       const errcode = route.method === 'GET' ? WECHAT_ERRCODES.requireGetMethod : WECHAT_ERRCODES.requirePostMethod
@@ -319,6 +331,16 @@ export async function startWechatEmulator(options: WechatEmulatorOptions): Promi
           { kind: 'delay', ms: requireDuration(ms, 'delayNext: ms', { allowZero: true }) },
           requireCount(count, 'delayNext: count'),
         )
+      },
+      holdNext(count: number): HeldCalls {
+        const calls = new HeldCalls()
+        faults.add(api, { kind: 'hold', calls }, requireCount(count, 'holdNext: count'))
+        return calls
+      },
+      answerNextRaw(count: number, body: string, status = 200): void {
+        if (typeof body !== 'string') throw new TypeError('answerNextRaw: body must be a string')
+        if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError('answerNextRaw: status must be an HTTP status')
+        faults.add(api, { kind: 'raw', status, body }, requireCount(count, 'answerNextRaw: count'))
       },
     }
   }

@@ -134,6 +134,28 @@ export interface WechatApiFaults {
   dropNext(count: number): void
   /** The next `count` calls wait `ms` before they are handled (on top of the latency). */
   delayNext(count: number, ms: number): void
+  /**
+   * The next `count` calls are received and then wait, unanswered, until
+   * `release()` (then they are handled as usual): "a request is in flight
+   * now" as a fact the test controls. `close()` cuts the ones still held.
+   */
+  holdNext(count: number): WechatHeldCalls
+  /**
+   * The next `count` calls get this body with this status (default 200), as
+   * they are: what a gateway's error page, a truncated answer or a changed
+   * API looks like to the caller.
+   */
+  answerNextRaw(count: number, body: string, status?: number): void
+}
+
+/** Calls held by `holdNext`. */
+export interface WechatHeldCalls {
+  /** Calls received and held right now. */
+  readonly waiting: number
+  /** Resolves once `count` calls are held at the same time. */
+  reached(count: number): Promise<void>
+  /** Lets every held call (and every later one of this hold) be handled. */
+  release(): void
 }
 
 export interface WechatEmulatorStats {

@@ -3,17 +3,14 @@
  * HTTP on 127.0.0.1: the WeChat emulator, and the real developer server
  * (`createServer`) talking to it, with two routes of the app's own.
  */
-import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { startWechatEmulator } from '../../../src/emulator/index.ts'
 import type { WechatEmulator, WechatEmulatorOptions } from '../../../src/emulator/index.ts'
-import { createServer, createSqliteStore } from '../../../src/server/index.ts'
+import { createSqliteStore } from '../../../src/server/index.ts'
 import type { CreateServerOptions, SessionStore } from '../../../src/server/index.ts'
+import { listenDevServer, startTestEmulator } from '../../support/dev-stack.ts'
 import { deferCleanup } from './cleanup.ts'
 
-export const APP_ID = 'wxe2e0123456789abc'
-/** Unique per run, so a test can search every output for it. */
-export const APP_SECRET = `e2e-app-secret-${randomBytes(12).toString('hex')}`
+export { TEST_APP_ID as APP_ID, TEST_APP_SECRET as APP_SECRET } from '../../support/dev-stack.ts'
 
 /** The app's own routes, as a developer adds them next to the login routes. */
 export const ME_PATH = '/me'
@@ -36,7 +33,7 @@ export interface ApiServerOptions extends Partial<Omit<CreateServerOptions, 'wec
 
 /** Starts the emulator on a free port; closed after the test. */
 export async function startEmulator(options: Partial<WechatEmulatorOptions> = {}): Promise<WechatEmulator> {
-  const emulator = await startWechatEmulator({ appId: APP_ID, secret: APP_SECRET, ...options })
+  const emulator = await startTestEmulator(options)
   deferCleanup(() => emulator.close())
   return emulator
 }
@@ -44,33 +41,34 @@ export async function startEmulator(options: Partial<WechatEmulatorOptions> = {}
 /** Starts the developer server against `emulator`, listening on 127.0.0.1; closed after the test (closing twice is harmless). */
 export async function startApiServer(emulator: WechatEmulator, options: ApiServerOptions = {}): Promise<ApiServer> {
   const { store, routes, ...rest } = options
-  const app = await createServer({
+  const hits = { me: 0, always401: 0 }
+  const addRoutes = (app: FastifyInstance): void => {
+    app.get(
+      ME_PATH,
+      {
+        onRequest: async () => {
+          hits.me++
+        },
+        preHandler: app.authenticate,
+      },
+      async (request) => ({ openid: request.loginSession?.openid }),
+    )
+    app.get(ALWAYS_401_PATH, async (_request, reply) => {
+      hits.always401++
+      return reply.code(401).send({ error: 'session_expired' })
+    })
+    routes?.(app)
+  }
+  const { app, baseUrl } = await listenDevServer(emulator, {
     code2SessionTimeoutMs: 3_000,
     ...rest,
-    wechat: { appId: APP_ID, secret: APP_SECRET, apiBase: emulator.url },
     store: store ?? createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
+    routes: addRoutes,
   })
-  const hits = { me: 0, always401: 0 }
-  app.get(
-    ME_PATH,
-    {
-      onRequest: async () => {
-        hits.me++
-      },
-      preHandler: app.authenticate,
-    },
-    async (request) => ({ openid: request.loginSession?.openid }),
-  )
-  app.get(ALWAYS_401_PATH, async (_request, reply) => {
-    hits.always401++
-    return reply.code(401).send({ error: 'session_expired' })
-  })
-  routes?.(app)
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => (closing ??= app.close())
   deferCleanup(close)
-  const address = await app.listen({ port: 0, host: '127.0.0.1' })
-  return { app, baseUrl: address, hits, close }
+  return { app, baseUrl, hits, close }
 }
 
 export interface Backend extends ApiServer {

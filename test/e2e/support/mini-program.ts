@@ -7,9 +7,8 @@ import { randomBytes } from 'node:crypto'
 import { waitFor } from 'xstate'
 import { createLoginClient, DEFAULT_STORAGE_KEY, wechatPlatform } from '../../../src/index.ts'
 import type { LoginClient, LoginClientOptions, LoginSnapshot } from '../../../src/index.ts'
-import { createSimulatedWx } from '../../../src/emulator/index.ts'
-import type { SimulatedWx } from '../../../src/emulator/index.ts'
-import type { WechatApi } from '../../../src/platform/index.ts'
+import { createSimulatedWx, type SimulatedWx } from '../../../src/emulator/index.ts'
+import { withCodeObserver } from '../../support/observed-wx.ts'
 import { deferCleanup } from './cleanup.ts'
 
 /**
@@ -58,25 +57,6 @@ export interface LaunchOptions {
   client?: Partial<Omit<LoginClientOptions, 'platform' | 'server'>>
   /** Sees every code `wx.login` hands the app (for the tests that make sure codes never leak). */
   onCode?: (code: string) => void
-}
-
-/** The same `wx`, with `login` reporting each code it hands out. */
-function withCodeObserver(wx: SimulatedWx, onCode: (code: string) => void): WechatApi {
-  return {
-    checkSession: wx.checkSession.bind(wx),
-    request: wx.request.bind(wx),
-    getStorageSync: wx.getStorageSync.bind(wx),
-    setStorageSync: wx.setStorageSync.bind(wx),
-    removeStorageSync: wx.removeStorageSync.bind(wx),
-    login: ((option: WechatMiniprogram.LoginOption) =>
-      wx.login<WechatMiniprogram.LoginOption>({
-        ...option,
-        success: (result) => {
-          onCode(result.code)
-          option.success?.(result)
-        },
-      })) as WechatApi['login'],
-  }
 }
 
 export interface LaunchedApp {

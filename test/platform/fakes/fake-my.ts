@@ -1,5 +1,5 @@
 import type { AlipayApi } from '../../../src/platform/index.ts'
-import { QuotaStore, later, type RequestScript, type SeenRequest } from './script.ts'
+import { QuotaStore, later, playRequest, type RequestScript, type SeenRequest } from './script.ts'
 
 type GetAuthCodeOptions = NonNullable<Parameters<AlipayApi['getAuthCode']>[0]>
 type RequestOptions = Parameters<AlipayApi['request']>[0]
@@ -65,27 +65,24 @@ export function fakeMy(options: FakeMyOptions = {}): FakeMy {
   }
 
   const request = (option: RequestOptions): { abort(): void } => {
-    const seen: SeenRequest<RequestOptions> = { options: option, aborted: false }
-    requests.push(seen)
-    const plan = options.respond?.(option) ?? { kind: 'answer', statusCode: 200, data: {} }
-    let done = false
-    const fail = (error: Record<string, unknown>): void => {
-      if (done) return
-      done = true
-      option.fail?.(error as { error?: number; errorMessage?: string })
-    }
-    if (plan.kind === 'unreachable') later(plan.delayMs, () => fail({ error: 12, errorMessage: '网络出错' }))
-    else if (plan.kind === 'slow') later(option.timeout ?? 30_000, () => fail({ error: 13, errorMessage: '超时' }))
-    else if (plan.kind === 'answer') {
-      later(plan.delayMs, () => {
+    const fail = (error: Record<string, unknown>): void => option.fail?.(error as { error?: number; errorMessage?: string })
+    return playRequest(requests, option, options.respond?.(option) ?? { kind: 'answer', statusCode: 200, data: {} }, {
+      timeoutMs: option.timeout ?? 30_000,
+      fail: (ending) =>
+        fail(
+          {
+            unreachable: { error: 12, errorMessage: '网络出错' },
+            timeout: { error: 13, errorMessage: '超时' },
+            abort: { error: 9, errorMessage: 'request:fail abort' },
+          }[ending],
+        ),
+      answer: (plan) => {
         const headers = plan.header ?? { 'content-type': 'application/json' }
         const data = plan.data ?? ''
-        if (options.strictJson && !parsesAsJson(data)) {
-          fail({ error: 14, errorMessage: 'JSON parse data error' })
-        } else if (plan.statusCode < 200 || plan.statusCode > 299) {
+        if (options.strictJson && !parsesAsJson(data)) fail({ error: 14, errorMessage: 'JSON parse data error' })
+        else if (plan.statusCode < 200 || plan.statusCode > 299)
           fail({ error: 19, errorMessage: 'http status error', status: plan.statusCode, data, headers })
-        } else if (!done) {
-          done = true
+        else
           option.success?.({
             status: plan.statusCode,
             headers,
@@ -93,15 +90,8 @@ export function fakeMy(options: FakeMyOptions = {}): FakeMy {
             statusCode: plan.statusCode,
             header: headers,
           })
-        }
-      })
-    }
-    return {
-      abort: () => {
-        seen.aborted = true
-        later(0, () => fail({ error: 9, errorMessage: 'request:fail abort' }))
       },
-    }
+    })
   }
 
   const api: Partial<AlipayApi> = {

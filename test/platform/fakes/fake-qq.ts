@@ -1,5 +1,14 @@
 import type { QqApi } from '../../../src/platform/index.ts'
-import { QuotaStore, later, type LoginScript, type RequestScript, type SeenRequest, type SessionScript } from './script.ts'
+import {
+  later,
+  playRequest,
+  playSession,
+  wxStyleStorage,
+  type LoginScript,
+  type RequestScript,
+  type SeenRequest,
+  type SessionScript,
+} from './script.ts'
 
 type QqRequestOptions = Parameters<QqApi['request']>[0]
 
@@ -19,7 +28,6 @@ export interface FakeQqOptions {
 const QQ_APP_NETWORK_TIMEOUT = 60_000
 
 export function fakeQq(options: FakeQqOptions = {}): { qq: QqApi; requests: SeenRequest<QqRequestOptions>[] } {
-  const store = new QuotaStore(options.storageBudgetBytes ?? 10 * 1024 * 1024)
   const requests: SeenRequest<QqRequestOptions>[] = []
   const qq: QqApi = {
     login: (option) => {
@@ -31,47 +39,24 @@ export function fakeQq(options: FakeQqOptions = {}): { qq: QqApi; requests: Seen
         else option.fail?.({ errMsg: plan.message })
       })
     },
-    checkSession: (option) => {
-      const plan = options.session ?? { kind: 'alive' }
-      if (plan.kind === 'hang') return
-      later(0, () =>
-        plan.kind === 'alive' ? option.success?.({ errMsg: 'checkSession:ok' }) : option.fail?.({ errMsg: 'checkSession:fail' }),
-      )
-    },
-    request: (option) => {
-      const seen: SeenRequest<QqRequestOptions> = { options: option, aborted: false }
-      requests.push(seen)
-      const plan = options.respond?.(option) ?? { kind: 'answer', statusCode: 200, data: {} }
-      let done = false
-      const fail = (errMsg: string): void => {
-        if (done) return
-        done = true
-        option.fail?.({ errMsg })
-      }
-      if (plan.kind === 'unreachable') later(plan.delayMs, () => fail('request:fail net::ERR_CONNECTION_RESET'))
-      else if (plan.kind === 'slow') later(QQ_APP_NETWORK_TIMEOUT, () => fail('request:fail timeout'))
-      else if (plan.kind === 'answer') {
-        later(plan.delayMs, () => {
-          if (done) return
-          done = true
-          option.success?.({ statusCode: plan.statusCode, data: (plan.data ?? '') as object, header: plan.header ?? {} })
-        })
-      }
-      return {
-        abort: () => {
-          seen.aborted = true
-          later(0, () => fail('request:fail abort'))
-        },
-      }
-    },
-    getStorageSync: (key) => {
-      const entry = store.read(key)
-      return entry.found ? entry.value : ''
-    },
-    setStorageSync: (key, data) => {
-      if (!store.write(key, data)) throw new Error('setStorageSync:fail exceed storage max size')
-    },
-    removeStorageSync: (key) => store.delete(key),
+    checkSession: (option) =>
+      playSession(
+        options.session ?? { kind: 'alive' },
+        () => option.success?.({ errMsg: 'checkSession:ok' }),
+        () => option.fail?.({ errMsg: 'checkSession:fail' }),
+      ),
+    request: (option) =>
+      playRequest(requests, option, options.respond?.(option) ?? { kind: 'answer', statusCode: 200, data: {} }, {
+        timeoutMs: QQ_APP_NETWORK_TIMEOUT,
+        fail: (ending) =>
+          option.fail?.({
+            errMsg: { unreachable: 'request:fail net::ERR_CONNECTION_RESET', timeout: 'request:fail timeout', abort: 'request:fail abort' }[
+              ending
+            ],
+          }),
+        answer: (plan) => option.success?.({ statusCode: plan.statusCode, data: (plan.data ?? '') as object, header: plan.header ?? {} }),
+      }),
+    ...wxStyleStorage(options.storageBudgetBytes, 'setStorageSync:fail exceed storage max size'),
   }
   return { qq, requests }
 }

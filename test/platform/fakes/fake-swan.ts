@@ -1,5 +1,5 @@
 import type { SwanApi } from '../../../src/platform/index.ts'
-import { QuotaStore, later, type RequestScript, type SeenRequest, type SessionScript } from './script.ts'
+import { later, playRequest, playSession, wxStyleStorage, type RequestScript, type SeenRequest, type SessionScript } from './script.ts'
 
 type SwanLoginOptions = Parameters<SwanApi['login']>[0]
 type SwanRequestOptions = Parameters<SwanApi['request']>[0]
@@ -26,7 +26,6 @@ export function fakeSwan(options: FakeSwanOptions = {}): {
   loginCalls: SwanLoginOptions[]
   requests: SeenRequest<SwanRequestOptions>[]
 } {
-  const store = new QuotaStore(options.storageBudgetBytes ?? 10 * 1024 * 1024)
   const loginCalls: SwanLoginOptions[] = []
   const requests: SeenRequest<SwanRequestOptions>[] = []
   const swan: SwanApi = {
@@ -38,45 +37,20 @@ export function fakeSwan(options: FakeSwanOptions = {}): {
         else option.success?.({ code: 'swan-code-1' })
       })
     },
-    checkSession: (option) => {
-      const plan = options.session ?? { kind: 'alive' }
-      if (plan.kind === 'hang') return
-      later(0, () => (plan.kind === 'alive' ? option.success?.({}) : option.fail?.({ errCode: 10004, errMsg: 'session expired' })))
-    },
-    request: (option) => {
-      const seen: SeenRequest<SwanRequestOptions> = { options: option, aborted: false }
-      requests.push(seen)
-      const plan = options.respond?.(option) ?? { kind: 'answer', statusCode: 200, data: {} }
-      let done = false
-      const fail = (errCode: number, errMsg: string): void => {
-        if (done) return
-        done = true
-        option.fail?.({ errCode, errMsg })
-      }
-      if (plan.kind === 'unreachable') later(plan.delayMs, () => fail(1001, '执行失败'))
-      else if (plan.kind === 'answer') {
-        later(plan.delayMs, () => {
-          if (done) return
-          done = true
-          option.success?.({ statusCode: plan.statusCode, data: (plan.data ?? '') as object, header: plan.header ?? {} })
-        })
-      }
-      // 'slow' and 'hang': swan.request has no timeout of its own; it waits.
-      return {
-        abort: () => {
-          seen.aborted = true
-          later(0, () => fail(1001, 'request:fail abort'))
-        },
-      }
-    },
-    getStorageSync: (key) => {
-      const entry = store.read(key)
-      return entry.found ? entry.value : ''
-    },
-    setStorageSync: (key, data) => {
-      if (!store.write(key, data)) throw new Error('setStorageSync:fail storage exceeds 10MB')
-    },
-    removeStorageSync: (key) => store.delete(key),
+    checkSession: (option) =>
+      playSession(
+        options.session ?? { kind: 'alive' },
+        () => option.success?.({}),
+        () => option.fail?.({ errCode: 10004, errMsg: 'session expired' }),
+      ),
+    request: (option) =>
+      playRequest(requests, option, options.respond?.(option) ?? { kind: 'answer', statusCode: 200, data: {} }, {
+        // swan.request has no timeout of its own: a slow server keeps it waiting.
+        timeoutMs: undefined,
+        fail: (ending) => option.fail?.({ errCode: 1001, errMsg: ending === 'abort' ? 'request:fail abort' : '执行失败' }),
+        answer: (plan) => option.success?.({ statusCode: plan.statusCode, data: (plan.data ?? '') as object, header: plan.header ?? {} }),
+      }),
+    ...wxStyleStorage(options.storageBudgetBytes, 'setStorageSync:fail storage exceeds 10MB'),
   }
   return { swan, loginCalls, requests }
 }

@@ -1,5 +1,5 @@
 import type { TaroApi, TaroRequestOptions, TaroRequestSuccessResult } from '../../../src/platform/index.ts'
-import { QuotaStore, later, type LoginScript, type RequestScript, type SeenRequest, type SessionScript } from './script.ts'
+import { later, wxStyleStorage, type LoginScript, type RequestScript, type SeenRequest, type SessionScript } from './script.ts'
 
 /**
  * A stand-in for Taro's promise API on a WeChat-style target, answering as
@@ -25,7 +25,6 @@ export function fakeTaro(options: FakeTaroOptions = {}): {
   loginCalls: ({ timeout?: number } | undefined)[]
   requests: SeenRequest<TaroRequestOptions>[]
 } {
-  const store = new QuotaStore(options.storageBudgetBytes ?? 10 * 1024 * 1024)
   const loginCalls: ({ timeout?: number } | undefined)[] = []
   const requests: SeenRequest<TaroRequestOptions>[] = []
   const taro: TaroApi = {
@@ -70,14 +69,7 @@ export function fakeTaro(options: FakeTaroOptions = {}): {
         },
       })
     },
-    getStorageSync: (key) => {
-      const entry = store.read(key)
-      return entry.found ? entry.value : ''
-    },
-    setStorageSync: (key, data) => {
-      if (!store.write(key, data)) throw new Error('setStorageSync:fail exceed storage max size')
-    },
-    removeStorageSync: (key) => store.delete(key),
+    ...wxStyleStorage(options.storageBudgetBytes, 'setStorageSync:fail exceed storage max size'),
   }
   return { taro, loginCalls, requests }
 }

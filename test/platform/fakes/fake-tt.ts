@@ -1,5 +1,5 @@
 import type { BytedanceApi, BytedanceRequestOptions } from '../../../src/platform/index.ts'
-import { QuotaStore, later, type RequestScript, type SeenRequest, type SessionScript } from './script.ts'
+import { later, playRequest, playSession, wxStyleStorage, type RequestScript, type SeenRequest, type SessionScript } from './script.ts'
 
 /**
  * A stand-in for ByteDance's `tt`, answering as its documentation says:
@@ -26,7 +26,6 @@ export function fakeTt(options: FakeTtOptions = {}): {
   loginCalls: TtLoginOptions[]
   requests: SeenRequest<BytedanceRequestOptions>[]
 } {
-  const store = new QuotaStore(options.storageBudgetBytes ?? 10 * 1024 * 1024)
   const loginCalls: TtLoginOptions[] = []
   const requests: SeenRequest<BytedanceRequestOptions>[] = []
   let loggedIn = options.hostLoggedIn ?? true
@@ -53,53 +52,28 @@ export function fakeTt(options: FakeTtOptions = {}): {
         })
       })
     },
-    checkSession: (option) => {
-      const plan = options.session ?? { kind: 'alive' }
-      if (plan.kind === 'hang') return
-      later(0, () => {
-        if (plan.kind === 'alive') option.success?.({ errMsg: 'checkSession:ok' })
-        else option.fail?.({ errMsg: 'checkSession:fail session expired' })
-      })
-    },
-    request: (option) => {
-      const seen: SeenRequest<BytedanceRequestOptions> = { options: option, aborted: false }
-      requests.push(seen)
-      const plan = options.respond?.(option) ?? { kind: 'answer', statusCode: 200, data: {} }
-      let done = false
-      const fail = (errMsg: string): void => {
-        if (done) return
-        done = true
-        option.fail?.({ errMsg })
-      }
-      if (plan.kind === 'unreachable') later(plan.delayMs, () => fail('request:fail network error'))
-      else if (plan.kind === 'slow') later(option.timeout ?? 60_000, () => fail('request:fail timeout'))
-      else if (plan.kind === 'answer') {
-        later(plan.delayMs, () => {
-          if (done) return
-          done = true
+    checkSession: (option) =>
+      playSession(
+        options.session ?? { kind: 'alive' },
+        () => option.success?.({ errMsg: 'checkSession:ok' }),
+        () => option.fail?.({ errMsg: 'checkSession:fail session expired' }),
+      ),
+    request: (option) =>
+      playRequest(requests, option, options.respond?.(option) ?? { kind: 'answer', statusCode: 200, data: {} }, {
+        timeoutMs: option.timeout ?? 60_000,
+        fail: (ending) =>
+          option.fail?.({
+            errMsg: { unreachable: 'request:fail network error', timeout: 'request:fail timeout', abort: 'request:fail abort' }[ending],
+          }),
+        answer: (plan) =>
           option.success?.({
             errMsg: 'request:ok',
             statusCode: plan.statusCode,
             header: plan.header ?? {},
             data: (plan.data ?? '') as object,
-          })
-        })
-      }
-      return {
-        abort: () => {
-          seen.aborted = true
-          later(0, () => fail('request:fail abort'))
-        },
-      }
-    },
-    getStorageSync: (key) => {
-      const entry = store.read(key)
-      return entry.found ? entry.value : ''
-    },
-    setStorageSync: (key, data) => {
-      if (!store.write(key, data)) throw new Error('setStorageSync:fail storage limit exceeded')
-    },
-    removeStorageSync: (key) => store.delete(key),
+          }),
+      }),
+    ...wxStyleStorage(options.storageBudgetBytes, 'setStorageSync:fail storage limit exceeded'),
   }
   return { tt, loginCalls, requests }
 }

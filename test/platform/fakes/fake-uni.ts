@@ -1,5 +1,5 @@
 import type { UniAppApi } from '../../../src/platform/index.ts'
-import { QuotaStore, later, type LoginScript, type RequestScript, type SeenRequest } from './script.ts'
+import { later, playRequest, wxStyleStorage, type LoginScript, type RequestScript, type SeenRequest } from './script.ts'
 
 /**
  * A stand-in for uni-app's `uni` in its callback form, answering as uni-app
@@ -20,7 +20,6 @@ export function fakeUni(options: FakeUniOptions = {}): {
   loginCalls: UniNamespace.LoginOptions[]
   requests: SeenRequest<UniNamespace.RequestOptions>[]
 } {
-  const store = new QuotaStore(options.storageBudgetBytes ?? 10 * 1024 * 1024)
   const loginCalls: UniNamespace.LoginOptions[] = []
   const requests: SeenRequest<UniNamespace.RequestOptions>[] = []
   const uni: UniAppApi = {
@@ -40,41 +39,16 @@ export function fakeUni(options: FakeUniOptions = {}): {
       })
     },
     checkSession: (option) => later(0, () => option.success?.({ errMsg: 'checkSession:ok' })),
-    request: (option) => {
-      const seen: SeenRequest<UniNamespace.RequestOptions> = { options: option, aborted: false }
-      requests.push(seen)
-      const plan = options.respond?.(option) ?? { kind: 'answer', statusCode: 200, data: {} }
-      let done = false
-      const fail = (errMsg: string): void => {
-        if (done) return
-        done = true
-        option.fail?.({ errMsg })
-      }
-      if (plan.kind === 'unreachable') later(plan.delayMs, () => fail('request:fail'))
-      else if (plan.kind === 'slow') later(option.timeout ?? 60_000, () => fail('request:fail timeout'))
-      else if (plan.kind === 'answer') {
-        later(plan.delayMs, () => {
-          if (done) return
-          done = true
-          option.success?.({ statusCode: plan.statusCode, data: (plan.data ?? '') as object, header: plan.header ?? {}, cookies: [] })
-        })
-      }
-      const task: Partial<UniNamespace.RequestTask> = {
-        abort: () => {
-          seen.aborted = true
-          later(0, () => fail('request:fail abort'))
-        },
-      }
-      return task as UniNamespace.RequestTask
-    },
-    getStorageSync: (key) => {
-      const entry = store.read(key)
-      return entry.found ? entry.value : ''
-    },
-    setStorageSync: (key, value) => {
-      if (!store.write(key, value)) throw new Error('setStorageSync:fail exceed storage max size')
-    },
-    removeStorageSync: (key) => store.delete(key),
+    request: (option) =>
+      // The typings' RequestTask has more than abort(); callers of the adapter use only that.
+      playRequest(requests, option, options.respond?.(option) ?? { kind: 'answer', statusCode: 200, data: {} }, {
+        timeoutMs: option.timeout ?? 60_000,
+        fail: (ending) =>
+          option.fail?.({ errMsg: { unreachable: 'request:fail', timeout: 'request:fail timeout', abort: 'request:fail abort' }[ending] }),
+        answer: (plan) =>
+          option.success?.({ statusCode: plan.statusCode, data: (plan.data ?? '') as object, header: plan.header ?? {}, cookies: [] }),
+      }) as UniNamespace.RequestTask,
+    ...wxStyleStorage(options.storageBudgetBytes, 'setStorageSync:fail exceed storage max size'),
   }
   return { uni, loginCalls, requests }
 }

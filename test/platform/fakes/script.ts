@@ -66,3 +66,93 @@ export class QuotaStore {
     this.entries.delete(key)
   }
 }
+
+/** How one runtime ends a request that got no answer, in its own error shape. */
+export type RequestEnding = 'unreachable' | 'timeout' | 'abort'
+
+export interface ScriptedRequestRuntime {
+  /** The runtime's own deadline for a request that never answers; `undefined` when it has none and waits. */
+  timeoutMs: number | undefined
+  /** Calls the request's failure callback for a request that ended without an answer. */
+  fail(ending: RequestEnding): void
+  /** Delivers the server's answer (to `success`, or to `fail` where the runtime reports some statuses as failures). */
+  answer(plan: Extract<RequestScript, { kind: 'answer' }>): void
+}
+
+/**
+ * Plays a request script with callbacks, as the callback-style runtimes do:
+ * one callback at most per request, on a later turn; `abort()` fails the
+ * request unless it already ended. Records what the runtime saw in `requests`.
+ */
+export function playRequest<O>(
+  requests: SeenRequest<O>[],
+  options: O,
+  plan: RequestScript,
+  runtime: ScriptedRequestRuntime,
+): { abort(): void } {
+  const seen: SeenRequest<O> = { options, aborted: false }
+  requests.push(seen)
+  let done = false
+  const once =
+    (end: () => void): (() => void) =>
+    () => {
+      if (done) return
+      done = true
+      end()
+    }
+  if (plan.kind === 'unreachable')
+    later(
+      plan.delayMs,
+      once(() => runtime.fail('unreachable')),
+    )
+  else if (plan.kind === 'slow' && runtime.timeoutMs !== undefined)
+    later(
+      runtime.timeoutMs,
+      once(() => runtime.fail('timeout')),
+    )
+  else if (plan.kind === 'answer')
+    later(
+      plan.delayMs,
+      once(() => runtime.answer(plan)),
+    )
+  return {
+    abort: () => {
+      seen.aborted = true
+      later(
+        0,
+        once(() => runtime.fail('abort')),
+      )
+    },
+  }
+}
+
+/** Plays a `checkSession` script: nothing when it hangs, else `alive` or `expired` on a later turn. */
+export function playSession(plan: SessionScript, alive: () => void, expired: () => void): void {
+  if (plan.kind === 'hang') return
+  later(0, () => (plan.kind === 'alive' ? alive() : expired()))
+}
+
+/**
+ * WeChat-style synchronous storage over a byte budget: `''` for a missing
+ * key, and a write that does not fit throws the runtime's own message.
+ */
+export function wxStyleStorage(
+  budgetBytes: number | undefined,
+  fullMessage: string,
+): {
+  getStorageSync(key: string): unknown
+  setStorageSync(key: string, data: unknown): void
+  removeStorageSync(key: string): void
+} {
+  const store = new QuotaStore(budgetBytes ?? 10 * 1024 * 1024)
+  return {
+    getStorageSync: (key) => {
+      const entry = store.read(key)
+      return entry.found ? entry.value : ''
+    },
+    setStorageSync: (key, data) => {
+      if (!store.write(key, data)) throw new Error(fullMessage)
+    },
+    removeStorageSync: (key) => store.delete(key),
+  }
+}

@@ -10,15 +10,13 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { createLoginClient } from '../../../src/client/index.ts'
 import type { LoginClient, LoginClientOptions } from '../../../src/client/index.ts'
-import { createSimulatedWx, startWechatEmulator } from '../../../src/emulator/index.ts'
-import type { SimulatedWx, WechatEmulator, WechatEmulatorOptions } from '../../../src/emulator/index.ts'
+import { createSimulatedWx } from '../../../src/emulator/index.ts'
+import type { SimulatedWx, WechatEmulator } from '../../../src/emulator/index.ts'
 import { wechatPlatform } from '../../../src/platform/index.ts'
-import { createServer } from '../../../src/server/index.ts'
 import type { CreateServerOptions, SessionStore } from '../../../src/server/index.ts'
+import { listenDevServer, type ListeningServer } from '../../support/dev-stack.ts'
 
-export const APP_ID = 'wx7e1ab1e5afe10000'
-/** Distinctive, so a leak of it is easy to find in any text. */
-export const APP_SECRET = 'reliability-app-secret-NEVER-LOG-5b8d1f'
+export { TEST_APP_ID as APP_ID, TEST_APP_SECRET as APP_SECRET } from '../../support/dev-stack.ts'
 
 /** Client timeouts for tests on loopback: short, but far above what a healthy step takes. */
 export const E2E_CLIENT_TIMEOUTS = {
@@ -30,11 +28,7 @@ export const E2E_CLIENT_TIMEOUTS = {
 }
 export const E2E_CLIENT_RETRY = { attempts: 3, baseDelayMs: 50, maxDelayMs: 400 }
 
-export interface ServerHandle {
-  app: FastifyInstance
-  port: number
-  baseUrl: string
-}
+export type ServerHandle = ListeningServer
 
 export type ServerOptions = Partial<Omit<CreateServerOptions, 'store' | 'wechat'>>
 
@@ -43,26 +37,23 @@ export function addMeRoute(app: FastifyInstance): void {
   app.get('/me', { preHandler: app.authenticate }, async (request) => ({ openid: request.loginSession?.openid ?? null }))
 }
 
-/** A developer server over `store`, listening on 127.0.0.1 (port 0 picks one). */
+/** A developer server over `store`, listening on 127.0.0.1 (port 0 picks one), with `GET /me`. */
 export async function startDevServer(
   emulator: WechatEmulator,
   store: SessionStore,
   options: ServerOptions & { port?: number; beforeListen?: (app: FastifyInstance) => void } = {},
 ): Promise<ServerHandle> {
-  const { port = 0, beforeListen, ...serverOptions } = options
-  const app = await createServer({
+  const { beforeListen, ...serverOptions } = options
+  return listenDevServer(emulator, {
     rateLimit: false,
     code2SessionTimeoutMs: 2_000,
     ...serverOptions,
     store,
-    wechat: { appId: APP_ID, secret: APP_SECRET, apiBase: emulator.url },
+    routes: (app) => {
+      addMeRoute(app)
+      beforeListen?.(app)
+    },
   })
-  addMeRoute(app)
-  beforeListen?.(app)
-  await app.listen({ port, host: '127.0.0.1' })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('the server did not report a TCP address')
-  return { app, port: address.port, baseUrl: `http://127.0.0.1:${address.port}` }
 }
 
 /** Stops a server the way a crash would: every connection is cut, answered or not. */
@@ -72,9 +63,7 @@ export async function crashDevServer(server: ServerHandle): Promise<void> {
   await closing
 }
 
-export function startEmulator(options: Partial<WechatEmulatorOptions> = {}): Promise<WechatEmulator> {
-  return startWechatEmulator({ appId: APP_ID, secret: APP_SECRET, ...options })
-}
+export { startTestEmulator as startEmulator } from '../../support/dev-stack.ts'
 
 export interface Device {
   wx: SimulatedWx

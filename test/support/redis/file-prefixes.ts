@@ -1,14 +1,12 @@
 /**
- * The one place the server tests get their Redis from: the run's standalone
- * server and three-master Cluster, started by the project's harness
- * (test/support/redis, a vitest global set-up). Each test file works under
- * prefixes of its own (`prefix()`) and removes what it wrote when it ends.
- * Tests that must own a server (to stop it, or to read its command
- * statistics) start one with ./redis-servers.ts instead.
+ * The run's standalone server and three-master Cluster as a test file sees
+ * them: each file works under prefixes of its own (`prefix()`) and removes
+ * what it wrote when it ends. Tests that must own a server (to pause it, or
+ * to read its command statistics) start one with ./servers.ts instead.
  */
 import { Cluster } from 'ioredis'
 import { afterAll } from 'vitest'
-import { REDIS_CLUSTER_NODES, REDIS_URL, removeAllUnder, uniquePrefix } from '../../support/redis/index.ts'
+import { REDIS_CLUSTER_NODES, REDIS_URL, removeAllUnder, uniquePrefix } from './keys.ts'
 
 export interface StandaloneRedis {
   readonly url: string

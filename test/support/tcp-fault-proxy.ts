@@ -1,21 +1,24 @@
 /**
- * A TCP relay on 127.0.0.1 in front of a real service (Redis), which a test
- * can take down (every connection cut, new ones refused) and bring back on
- * the same port, to stage an outage without touching the service itself.
+ * A TCP proxy on 127.0.0.1 in front of a real service (Redis), which a test
+ * can cut (every open connection dropped, new ones refused) and restore on
+ * the same port: an outage staged without touching the service itself.
  */
 import { createConnection, createServer } from 'node:net'
 import type { AddressInfo, Server, Socket } from 'node:net'
 
-export interface Relay {
+export { unusedPort as refusedPort } from './ports.ts'
+
+export interface TcpFaultProxy {
+  /** Stays the same across `cut()` and `restore()`, so clients reconnect to where they were. */
   readonly port: number
-  /** Cuts every open connection and stops listening. */
-  down(): Promise<void>
-  /** Listens again on the same port. */
-  up(): Promise<void>
+  /** Drops every open connection and stops listening. */
+  cut(): Promise<void>
+  /** Listens again on the same port (nothing happens when it already listens). */
+  restore(): Promise<void>
   close(): Promise<void>
 }
 
-export async function startRelay(targetPort: number, targetHost = '127.0.0.1'): Promise<Relay> {
+export async function startTcpFaultProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpFaultProxy> {
   const open = new Set<Socket>()
   let listener: Server | undefined
   let port = 0
@@ -25,20 +28,21 @@ export async function startRelay(targetPort: number, targetHost = '127.0.0.1'): 
     socket.once('close', () => open.delete(socket))
   }
 
-  async function up(): Promise<void> {
+  async function restore(): Promise<void> {
     if (listener !== undefined) return
     const server = createServer((inbound) => {
       const outbound = createConnection({ port: targetPort, host: targetHost })
       track(inbound)
       track(outbound)
-      const cut = (): void => {
+      // Either side going away ends both: a half-open pair would look like a stalled service.
+      const drop = (): void => {
         inbound.destroy()
         outbound.destroy()
       }
-      inbound.on('error', cut)
-      outbound.on('error', cut)
-      inbound.on('close', cut)
-      outbound.on('close', cut)
+      for (const socket of [inbound, outbound]) {
+        socket.on('error', drop)
+        socket.on('close', drop)
+      }
       inbound.pipe(outbound)
       outbound.pipe(inbound)
     })
@@ -53,29 +57,20 @@ export async function startRelay(targetPort: number, targetHost = '127.0.0.1'): 
     listener = server
   }
 
-  async function down(): Promise<void> {
+  async function cut(): Promise<void> {
     const server = listener
     listener = undefined
     for (const socket of open) socket.destroy()
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()))
   }
 
-  await up()
+  await restore()
   return {
     get port() {
       return port
     },
-    up,
-    down,
-    close: down,
+    cut,
+    restore,
+    close: cut,
   }
-}
-
-/** A port on 127.0.0.1 where nothing listens (connections are refused). */
-export async function refusedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
