@@ -11,6 +11,7 @@ import { unusedPort } from '../support/ports.ts'
 import { useStandaloneRedis } from '../support/redis/index.ts'
 import { newUser } from './helpers/server-fixture.ts'
 import { startTcpFaultProxy } from '../support/tcp-fault-proxy.ts'
+import { sessionRecord } from './helpers/session-record.ts'
 
 const redis = useStandaloneRedis()
 const prefix = redis.prefix('redis-store')
@@ -27,17 +28,8 @@ async function keysUnder(keyPrefix: string): Promise<string[]> {
 
 const countKeys = async (keyPrefix: string): Promise<number> => (await keysUnder(keyPrefix)).length
 
-function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
-  const now = Date.now()
-  return {
-    tokenHash: hashSessionToken(randomBytes(32).toString('base64url')),
-    openid: `o-redis-${randomBytes(4).toString('hex')}`,
-    sessionKey: randomBytes(16).toString('base64'),
-    expiresAt: now + 60_000,
-    createdAt: now,
-    ...overrides,
-  }
-}
+const record = (overrides: Partial<SessionRecord> = {}): SessionRecord =>
+  sessionRecord({ openid: `o-redis-${randomBytes(4).toString('hex')}`, ...overrides })
 
 describe('createRedisStore', () => {
   it('lets several server instances share sessions', async () => {

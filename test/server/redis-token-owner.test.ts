@@ -3,28 +3,18 @@
  * is one round trip (the session's read) instead of two (the pointer, then
  * the session). What is remembered must never make a gone session readable.
  */
-import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import type { SessionRecord } from '../../src/server/index.ts'
 import { TokenOwnerCache } from '../../src/server/store/token-owner-cache.ts'
-import { hashSessionToken } from '../../src/server/tokens.ts'
 import { REDIS_URL, removeAllUnder, uniquePrefix } from '../support/redis/index.ts'
+import { sessionRecord } from './helpers/session-record.ts'
 
 const prefix = uniquePrefix('token-owner')
 afterAll(() => removeAllUnder(prefix))
 
-function record(openid = `o-owner-${randomBytes(4).toString('hex')}`): SessionRecord {
-  const now = Date.now()
-  return {
-    tokenHash: hashSessionToken(randomBytes(32).toString('base64url')),
-    openid,
-    sessionKey: randomBytes(16).toString('base64'),
-    expiresAt: now + 60_000,
-    createdAt: now,
-  }
-}
+const record = (openid?: string): SessionRecord => sessionRecord(openid === undefined ? {} : { openid })
 
 /** A store on a connection of the test's own, with its GETs (pointer reads) counted. */
 function instance(): { store: ReturnType<typeof createRedisStore>; client: Redis; pointerReads: () => number } {

@@ -6,7 +6,6 @@
  * works as any other. (The store contract itself runs on the Cluster too:
  * store-contract.test.ts.)
  */
-import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,19 +19,12 @@ import { startTestWechat } from './helpers/server-fixture.ts'
 import type { TestWechat } from './helpers/server-fixture.ts'
 import { startRedisSentinel, useRedisCluster, type RedisSentinelProcesses } from '../support/redis/index.ts'
 import { newUser } from './helpers/server-fixture.ts'
+import { sessionRecord } from './helpers/session-record.ts'
 
 const cluster = useRedisCluster()
 
-function record(openid: string): SessionRecord {
-  const now = Date.now()
-  return {
-    tokenHash: hashSessionToken(randomBytes(32).toString('base64url')),
-    openid,
-    sessionKey: randomBytes(16).toString('base64'),
-    expiresAt: now + 600_000,
-    createdAt: now,
-  }
-}
+/** Ten minutes to live: the Sentinel tests outlast the default minute. */
+const record = (openid: string): SessionRecord => sessionRecord({ openid, expiresAt: Date.now() + 600_000 })
 
 describe('on Redis Cluster', () => {
   it('puts every key of one user in one slot, and spreads users over the masters', async () => {

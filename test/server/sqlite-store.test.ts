@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createSqliteStore, DEFAULT_SQLITE_PATH, SessionStoreError } from '../../src/server/index.ts'
-import { hashSessionToken } from '../../src/server/tokens.ts'
 import type { SessionRecord } from '../../src/server/index.ts'
+import { sessionRecord } from './helpers/session-record.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'mpl-sqlite-'))
 
@@ -14,17 +14,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
-  const now = Date.now()
-  return {
-    tokenHash: hashSessionToken(randomBytes(32).toString('base64url')),
-    openid: `o-sqlite-${randomBytes(4).toString('hex')}`,
-    sessionKey: randomBytes(16).toString('base64'),
-    expiresAt: now + 60_000,
-    createdAt: now,
-    ...overrides,
-  }
-}
+const record = (overrides: Partial<SessionRecord> = {}): SessionRecord =>
+  sessionRecord({ openid: `o-sqlite-${randomBytes(4).toString('hex')}`, ...overrides })
 
 describe('createSqliteStore', () => {
   it('defaults to ./data/sessions.db', () => {
