@@ -12,6 +12,25 @@ afterEach(async () => {
   await runCleanups()
 })
 
+type Backend = Awaited<ReturnType<typeof startBackend>>
+type Snapshot = Awaited<ReturnType<ReturnType<typeof launchApp>['settled']>>
+
+/**
+ * The relaunch the life-cycle tests share: one launch logs a device in, `spoil`
+ * makes its stored session stale in one way or another, the emulator's counts
+ * start again, and the app launches a second time on the same device.
+ */
+async function relaunchAfter(backend: Backend, spoil: (device: ReturnType<typeof newDevice>, first: Snapshot) => unknown) {
+  const where = { emulatorUrl: backend.emulator.url, baseUrl: backend.baseUrl }
+  const device = newDevice()
+  const first = await launchApp(where, device).settled()
+  await spoil(device, first)
+  backend.emulator.resetStats()
+  const relaunched = launchApp(where, device)
+  const newToken = tokenOf(await relaunched.settled())
+  return { device, oldToken: tokenOf(first), newToken, relaunched }
+}
+
 describe('first launch', () => {
   it('calls wx.login and code2Session once, stores the token, and request() reaches an authenticated route as this user', async () => {
     const backend = await startBackend()
@@ -68,14 +87,9 @@ describe('relaunch', () => {
 
   it("after WeChat's session expired (expireSession): logs in again and stores the new token", async () => {
     const backend = await startBackend()
-    const where = { emulatorUrl: backend.emulator.url, baseUrl: backend.baseUrl }
-    const device = newDevice()
-    const oldToken = tokenOf(await launchApp(where, device).settled())
-    backend.emulator.expireSession(device.openid)
-    backend.emulator.resetStats()
-
-    const relaunched = launchApp(where, device)
-    const newToken = tokenOf(await relaunched.settled())
+    const { device, oldToken, newToken, relaunched } = await relaunchAfter(backend, (spoilt) =>
+      backend.emulator.expireSession(spoilt.openid),
+    )
     expect(newToken).not.toBe(oldToken)
     expect(relaunched.wx.sim.calls.checkSession).toBe(1)
     expect(relaunched.wx.sim.calls.login).toBe(1)
@@ -87,14 +101,9 @@ describe('relaunch', () => {
 
   it('after the server forgot the session (deleted from its store): the server check says 401 and the app logs in again', async () => {
     const backend = await startBackend()
-    const where = { emulatorUrl: backend.emulator.url, baseUrl: backend.baseUrl }
-    const device = newDevice()
-    const oldToken = tokenOf(await launchApp(where, device).settled())
-    expect(await backend.app.loginSessions.revoke(oldToken)).toBe(true)
-    backend.emulator.resetStats()
-
-    const relaunched = launchApp(where, device)
-    const newToken = tokenOf(await relaunched.settled())
+    const { oldToken, newToken, relaunched } = await relaunchAfter(backend, async (_device, first) => {
+      expect(await backend.app.loginSessions.revoke(tokenOf(first))).toBe(true)
+    })
     expect(newToken).not.toBe(oldToken)
     // WeChat's session was fine; the developer server's was not.
     expect(relaunched.wx.sim.calls.checkSession).toBe(1)
@@ -148,16 +157,10 @@ describe('server-side expiry (sessionTtlMs passes; only Date is faked, timers st
   it('a relaunch after the expiry goes straight to wx.login (no checkSession, no server check of a dead session)', async () => {
     fakeDate()
     const backend = await startBackend({ sessionTtlMs: ttlMs })
-    const where = { emulatorUrl: backend.emulator.url, baseUrl: backend.baseUrl }
-    const device = newDevice()
-    const snapshot = await launchApp(where, device).settled()
-    const oldToken = tokenOf(snapshot)
-
-    vi.setSystemTime((snapshot.context.session?.expiresAt ?? 0) + 1)
-    backend.emulator.resetStats()
-
-    const relaunched = launchApp(where, device)
-    const newToken = tokenOf(await relaunched.settled())
+    const { oldToken, newToken, relaunched } = await relaunchAfter(backend, (_device, first) =>
+      // A second past, beyond the lag of the client's server-clock estimate (see the test above).
+      vi.setSystemTime((first.context.session?.expiresAt ?? 0) + 1_000),
+    )
     expect(newToken).not.toBe(oldToken)
     expect(relaunched.wx.sim.calls.checkSession).toBe(0)
     expect(relaunched.wx.sim.calls.login).toBe(1)
