@@ -8,9 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { createSimulatedWx, type SimulatedWx, type WechatEmulator } from '../../src/emulator/index.ts'
+import type { SimulatedWx, WechatEmulator } from '../../src/emulator/index.ts'
 import { createSqliteStore } from '../../src/server/index.ts'
-import { listenDevServer, startTestEmulator, type ListeningServer } from '../support/dev-stack.ts'
+import { simulatedPhone, startDevStack, type DevStack } from '../support/dev-stack.ts'
 
 export { TEST_APP_ID as APP_ID, TEST_APP_SECRET as APP_SECRET } from '../support/dev-stack.ts'
 
@@ -35,11 +35,10 @@ export interface LoginStack {
 
 export async function startLoginStack(): Promise<LoginStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'mpl-bundle-'))
-  const emulator = await startTestEmulator()
   let meCalls = 0
-  let server: ListeningServer
+  let stack: DevStack
   try {
-    server = await listenDevServer(emulator, {
+    stack = await startDevStack({
       store: createSqliteStore({ path: path.join(dataDir, 'sessions.db'), sweepIntervalMs: false }),
       rateLimit: false,
       routes: (app) => {
@@ -52,24 +51,21 @@ export async function startLoginStack(): Promise<LoginStack> {
       },
     })
   } catch (error) {
-    await emulator.close()
     await rm(dataDir, { recursive: true, force: true })
     throw error
   }
-  const running = server.app
+  const { emulator } = stack
   return {
     emulator,
-    app: running,
-    baseUrl: server.baseUrl,
+    app: stack.app,
+    baseUrl: stack.baseUrl,
     get meCalls() {
       return meCalls
     },
-    device: () => createSimulatedWx({ emulatorUrl: emulator.url, defaultTimeoutMs: 10_000 }),
-    relaunch: (device) =>
-      createSimulatedWx({ emulatorUrl: emulator.url, defaultTimeoutMs: 10_000, openid: device.sim.openid, storage: device.sim.storage }),
+    device: () => simulatedPhone(emulator.url, { timeoutMs: 10_000 }),
+    relaunch: (device) => simulatedPhone(emulator.url, { timeoutMs: 10_000, openid: device.sim.openid, storage: device.sim.storage }),
     async close() {
-      await running.close()
-      await emulator.close()
+      await stack.close()
       await rm(dataDir, { recursive: true, force: true })
     },
   }

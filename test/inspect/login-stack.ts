@@ -6,9 +6,8 @@
  */
 import type { InspectionEvent, Observer } from 'xstate'
 import { createLoginClient, wechatPlatform, type LoginClient } from '../../src/index.ts'
-import { createSimulatedWx, type WechatEmulator } from '../../src/emulator/index.ts'
-import { createSqliteStore } from '../../src/server/index.ts'
-import { listenDevServer, startTestEmulator } from '../support/dev-stack.ts'
+import type { WechatEmulator } from '../../src/emulator/index.ts'
+import { simulatedPhone, startDevStack } from '../support/dev-stack.ts'
 import { withCodeObserver } from '../support/observed-wx.ts'
 
 export { TEST_APP_SECRET as APP_SECRET } from '../support/dev-stack.ts'
@@ -20,19 +19,8 @@ export interface LoginBackend {
 }
 
 export async function startLoginBackend(): Promise<LoginBackend> {
-  const emulator = await startTestEmulator()
-  const { app, baseUrl } = await listenDevServer(emulator, {
-    logger: false,
-    store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
-  })
-  return {
-    emulator,
-    baseUrl,
-    close: async () => {
-      await app.close()
-      await emulator.close()
-    },
-  }
+  const { emulator, baseUrl, close } = await startDevStack({ logger: false })
+  return { emulator, baseUrl, close }
 }
 
 export interface InspectedApp {
@@ -43,7 +31,7 @@ export interface InspectedApp {
 
 /** An app on a new device, not started: its machine waits in `idle` until `auth.start()` or `ensureLogin()`. */
 export function launchInspectedApp(backend: LoginBackend, inspect: Observer<InspectionEvent>): InspectedApp {
-  const wx = createSimulatedWx({ emulatorUrl: backend.emulator.url, defaultTimeoutMs: 5_000 })
+  const wx = simulatedPhone(backend.emulator.url, { timeoutMs: 5_000 })
   const codes: string[] = []
   const platform = withCodeObserver(wx, (code) => codes.push(code))
   const auth = createLoginClient({ platform: wechatPlatform(platform), server: { baseUrl: backend.baseUrl }, inspect })

@@ -1,14 +1,16 @@
 /**
  * The two halves every stack test starts on loopback: the shipped WeChat
  * emulator, and the developer server (`createServer`) talking to it and
- * listening on 127.0.0.1. The stacks in e2e/, reliability/, inspect/ and
- * bundle/ add their own routes, defaults and teardown around these.
+ * listening on 127.0.0.1; both together (`startDevStack`), and a simulated
+ * phone on the emulator (`simulatedPhone`). The stacks in e2e/, reliability/,
+ * inspect/ and bundle/ add their own routes and defaults around these.
  */
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { startWechatEmulator } from '../../src/emulator/index.ts'
-import type { WechatEmulator, WechatEmulatorOptions } from '../../src/emulator/index.ts'
-import { createServer } from '../../src/server/index.ts'
+import { createSimulatedWx } from '../../src/emulator/index.ts'
+import type { SimulatedWx, WechatEmulator, WechatEmulatorOptions } from '../../src/emulator/index.ts'
+import { createServer, createSqliteStore } from '../../src/server/index.ts'
 import type { CreateServerOptions, SessionStore } from '../../src/server/index.ts'
 
 export const TEST_APP_ID = 'wx7e1ab1e5afe10000'
@@ -52,4 +54,58 @@ export async function listenDevServer(emulator: WechatEmulator, options: ListenO
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('the server did not report a TCP address')
   return { app, port: address.port, baseUrl: `http://127.0.0.1:${address.port}` }
+}
+
+export interface DevStack extends ListeningServer {
+  emulator: WechatEmulator
+  /** Closes the server, then the emulator; closing twice is harmless. */
+  close(): Promise<void>
+}
+
+export interface DevStackOptions extends Omit<ListenOptions, 'store' | 'port'> {
+  /** Default: an in-memory SQLite store. */
+  store?: SessionStore
+  emulator?: Partial<WechatEmulatorOptions>
+}
+
+/** The emulator and the developer server in front of it; the emulator is closed again when the server fails to start. */
+export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
+  const { store, emulator: emulatorOptions, ...listenOptions } = options
+  const emulator = await startTestEmulator(emulatorOptions)
+  let server: ListeningServer
+  try {
+    server = await listenDevServer(emulator, {
+      ...listenOptions,
+      store: store ?? createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
+    })
+  } catch (error) {
+    await emulator.close()
+    throw error
+  }
+  let closing: Promise<void> | undefined
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await server.app.close()
+      await emulator.close()
+    })())
+  return { ...server, emulator, close }
+}
+
+export interface PhoneOptions {
+  /** Default: a new WeChat user. */
+  openid?: string
+  /** Default: empty storage. Pass an earlier phone's to relaunch the mini-program on it. */
+  storage?: Map<string, unknown>
+  /** How long the phone waits for any one wx call. */
+  timeoutMs: number
+}
+
+/** A simulated phone (`createSimulatedWx`) on `emulatorUrl`. */
+export function simulatedPhone(emulatorUrl: string, options: PhoneOptions): SimulatedWx {
+  return createSimulatedWx({
+    emulatorUrl,
+    ...(options.openid === undefined ? {} : { openid: options.openid }),
+    ...(options.storage === undefined ? {} : { storage: options.storage }),
+    defaultTimeoutMs: options.timeoutMs,
+  })
 }

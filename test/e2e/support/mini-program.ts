@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto'
 import { waitFor } from 'xstate'
 import { createLoginClient, DEFAULT_STORAGE_KEY, wechatPlatform } from '../../../src/index.ts'
 import type { LoginClient, LoginClientOptions, LoginSnapshot } from '../../../src/index.ts'
-import { createSimulatedWx, type SimulatedWx } from '../../../src/emulator/index.ts'
+import type { SimulatedWx } from '../../../src/emulator/index.ts'
+import { simulatedPhone } from '../../support/dev-stack.ts'
 import { withCodeObserver } from '../../support/observed-wx.ts'
 import { deferCleanup } from './cleanup.ts'
 
@@ -70,7 +71,7 @@ export interface LaunchedApp {
 
 /** Launches the mini-program on `device`; the app is stopped after the test. */
 export function launchApp(where: Where, device: Device, options: LaunchOptions = {}): LaunchedApp {
-  const wx = createSimulatedWx({ emulatorUrl: where.emulatorUrl, openid: device.openid, storage: device.storage, defaultTimeoutMs: 5_000 })
+  const wx = simulatedPhone(where.emulatorUrl, { openid: device.openid, storage: device.storage, timeoutMs: 5_000 })
   const startOnLaunch = options.startOnLaunch ?? true
   const app = App({
     auth: createLoginClient({

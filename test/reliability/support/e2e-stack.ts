@@ -10,11 +10,10 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { createLoginClient } from '../../../src/client/index.ts'
 import type { LoginClient, LoginClientOptions } from '../../../src/client/index.ts'
-import { createSimulatedWx } from '../../../src/emulator/index.ts'
 import type { SimulatedWx, WechatEmulator } from '../../../src/emulator/index.ts'
 import { wechatPlatform } from '../../../src/platform/index.ts'
 import type { CreateServerOptions, SessionStore } from '../../../src/server/index.ts'
-import { listenDevServer, type ListeningServer } from '../../support/dev-stack.ts'
+import { listenDevServer, simulatedPhone, type ListeningServer } from '../../support/dev-stack.ts'
 
 export { TEST_APP_ID as APP_ID, TEST_APP_SECRET as APP_SECRET } from '../../support/dev-stack.ts'
 
@@ -84,11 +83,10 @@ export interface DeviceOptions {
 /** A phone: a simulated wx on the emulator and the real client talking to `baseUrl`. */
 export function createDevice(emulator: WechatEmulator, baseUrl: string, options: DeviceOptions = {}): Device {
   const callTimeoutMs = options.callTimeoutMs ?? 3_000
-  const wx = createSimulatedWx({
-    emulatorUrl: emulator.url,
+  const wx = simulatedPhone(emulator.url, {
     ...(options.openid === undefined ? {} : { openid: options.openid }),
     ...(options.storage === undefined ? {} : { storage: options.storage }),
-    defaultTimeoutMs: callTimeoutMs + 2_000,
+    timeoutMs: callTimeoutMs + 2_000,
   })
   const platform = wechatPlatform(wx, { timeouts: { checkSession: callTimeoutMs, request: callTimeoutMs, login: callTimeoutMs } })
   const client = createLoginClient({
