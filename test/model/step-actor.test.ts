@@ -120,4 +120,13 @@ describe('fromStep', () => {
     await settle()
     expect(send).not.toHaveBeenCalled()
   })
+
+  it('stops a restored snapshot that carries no flag, and persists and restores a snapshot as it is', () => {
+    const { logic } = heldStep()
+    const restored = { status: 'active' as const, output: undefined, error: undefined, input: 2 }
+    expect(logic.transition(restored, { type: 'xstate.stop' }, {} as never)).toMatchObject({ status: 'stopped', input: undefined })
+    const snapshot = logic.getInitialSnapshot({} as never, 4)
+    expect(logic.getPersistedSnapshot(snapshot, undefined)).toBe(snapshot)
+    expect(logic.restoreSnapshot?.(snapshot as never, {} as never)).toBe(snapshot)
+  })
 })
