@@ -9,7 +9,8 @@ import { createLoginClient, isLoginError, LoginError, PHONE_QUOTA_EXHAUSTED_ERRN
 import type { PhoneNumber, Session } from '../../src/index.ts'
 import { phoneCodeOf } from '../../src/client/phone-number.ts'
 import { withOneWxLogin } from '../../src/client/wx-login-gate.ts'
-import { createFakeServices, never } from '../support/services/index.ts'
+import { loginRejection } from '../support/rejection.ts'
+import { createFakeServices, deferred, never } from '../support/services/index.ts'
 
 const PHONE: PhoneNumber = { phoneNumber: '13800138000', purePhoneNumber: '13800138000', countryCode: '86' }
 
@@ -32,26 +33,6 @@ function errorOf(run: () => unknown): LoginError {
     throw error
   }
   throw new Error('expected a LoginError')
-}
-
-/** The LoginError `promise` rejects with. */
-async function rejectionOf(promise: Promise<unknown>): Promise<LoginError> {
-  const error: unknown = await promise.then(
-    () => new Error('expected a rejection'),
-    (e: unknown) => e,
-  )
-  if (isLoginError(error)) return error
-  throw error
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
 }
 
 describe("the getPhoneNumber button's answer", () => {
@@ -160,7 +141,7 @@ describe('bindPhoneNumber', () => {
   it('says which method the SessionServer lacks, before logging in for nothing', async () => {
     const services = createFakeServices()
     const client = createLoginClient({ platform: services.platform, server: services.server })
-    const error = await rejectionOf(client.bindPhoneNumber('x'))
+    const error = await loginRejection(client.bindPhoneNumber('x'))
     expect(error.message).toBe('bindPhoneNumber(): the SessionServer has no bindPhoneNumber()')
     expect(services.count('serverLogin')).toBe(0)
     client.stop()
@@ -268,7 +249,7 @@ describe('refreshSessionKey', () => {
     services.answers.wxLogin = async () => {
       throw platformFailure
     }
-    const error = await rejectionOf(client.refreshSessionKey())
+    const error = await loginRejection(client.refreshSessionKey())
     expect(error.code).toBe('wx_login_failed')
     expect(error.cause).toBe(platformFailure)
     expect(sent).toBe(0)
@@ -285,7 +266,7 @@ describe('refreshSessionKey', () => {
     const session = await client.ensureLogin()
     for (const answer of [{}, { code: '' }, { code: 42 }, undefined]) {
       services.answers.wxLogin = async () => answer as never
-      const error = await rejectionOf(client.refreshSessionKey())
+      const error = await loginRejection(client.refreshSessionKey())
       expect(error.code, JSON.stringify(answer)).toBe('wx_login_failed')
       expect(error.message).toBe('wx.login answered without a code')
     }
@@ -297,7 +278,7 @@ describe('refreshSessionKey', () => {
   it('is invalid_request with a SessionServer that cannot refresh session keys, before any wx.login', async () => {
     const services = createFakeServices()
     const client = createLoginClient({ platform: services.platform, server: services.server })
-    const error = await rejectionOf(client.refreshSessionKey())
+    const error = await loginRejection(client.refreshSessionKey())
     expect(error.code).toBe('invalid_request')
     expect(error.message).toBe('refreshSessionKey(): the SessionServer has no refreshSessionKey()')
     expect(services.count('wxLogin')).toBe(0)
@@ -344,7 +325,7 @@ describe('one wx.login at a time', () => {
       services.answers.wxLogin = async () => (services.count('wxLogin') === 1 ? first.promise : { code: 'second' })
       const gated = withOneWxLogin(services.platform)
       const a = gated.login({ timeout: 5_000 })
-      const b = rejectionOf(gated.login({ timeout: 0 }))
+      const b = loginRejection(gated.login({ timeout: 0 }))
       first.resolve({ code: 'first' })
       expect(await a).toEqual({ code: 'first' })
       const error = await b

@@ -12,18 +12,10 @@ import { errorFromResponse, retryAfterMs } from '../../src/client/http-session-s
 import { readStoredSession, removeStoredSession, writeStoredSession } from '../../src/client/session-storage.ts'
 import { createServerClock, serverTimeOf } from '../../src/client/server-clock.ts'
 import { deferred } from '../support/services/index.ts'
+import { loginRejection as rejection } from '../support/rejection.ts'
 import { createFakeServices, HOUR, never } from '../support/services/index.ts'
 
 const API = 'https://api.example.com'
-
-async function rejection(promise: Promise<unknown>): Promise<LoginError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(LoginError)
-  return error as LoginError
-}
 
 describe('messages of request()', () => {
   it('says why a URL is refused', async () => {

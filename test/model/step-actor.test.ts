@@ -7,22 +7,7 @@ import { createActor, type AnyActorRef } from 'xstate'
 import { describe, expect, it, vi } from 'vitest'
 import { fromStep } from '../../machines/step-actor.ts'
 import type { StopSignal } from '../../machines/login.types.ts'
-
-interface Deferred<T> {
-  promise: Promise<T>
-  resolve(value: T): void
-  reject(error: unknown): void
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((ok, fail) => {
-    resolve = ok
-    reject = fail
-  })
-  return { promise, resolve, reject }
-}
+import { deferred } from '../support/services/index.ts'
 
 /** A step the test answers, with the signal it was given. */
 function heldStep() {

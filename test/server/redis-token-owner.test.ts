@@ -4,86 +4,72 @@
  * the session). What is remembered must never make a gone session readable.
  */
 import { Redis } from 'ioredis'
-import { afterAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import type { SessionRecord } from '../../src/server/index.ts'
 import { TokenOwnerCache } from '../../src/server/store/token-owner-cache.ts'
-import { REDIS_URL, removeAllUnder, uniquePrefix } from '../support/redis/index.ts'
+import { useStandaloneRedis } from '../support/redis/index.ts'
 import { sessionRecord } from './helpers/session-record.ts'
 
-const prefix = uniquePrefix('token-owner')
-afterAll(() => removeAllUnder(prefix))
+const redis = useStandaloneRedis()
+const prefix = redis.prefix('token-owner')
 
 const record = (openid?: string): SessionRecord => sessionRecord(openid === undefined ? {} : { openid })
 
-/** A store on a connection of the test's own, with its GETs (pointer reads) counted. */
-function instance(): { store: ReturnType<typeof createRedisStore>; client: Redis; pointerReads: () => number } {
-  const client = new Redis(REDIS_URL, { keyPrefix: prefix, maxRetriesPerRequest: 1 })
+/** A store on a connection of the test's own, with its GETs (pointer reads) counted; both closed when the test ends. */
+function instance(): { store: ReturnType<typeof createRedisStore>; pointerReads: () => number } {
+  const client = new Redis(redis.url, { keyPrefix: prefix, maxRetriesPerRequest: 1 })
   const get = vi.spyOn(client, 'get')
-  return { store: createRedisStore({ client, keyPrefix: 'app:', encryption: false }), client, pointerReads: () => get.mock.calls.length }
-}
-
-async function closeAll(...instances: Array<ReturnType<typeof instance>>): Promise<void> {
-  for (const { store, client } of instances) {
+  const store = createRedisStore({ client, keyPrefix: 'app:', encryption: false })
+  onTestFinished(async () => {
     await store.close()
     await client.quit()
-  }
+  })
+  return { store, pointerReads: () => get.mock.calls.length }
 }
 
 describe('the Redis store finds a token’s user', () => {
   it('without a pointer read for a session it created, and with one read for a session another instance created', async () => {
     const a = instance()
     const b = instance()
-    try {
-      const session = record()
-      await a.store.create(session)
-      expect(await a.store.get(session.tokenHash)).toEqual(session)
-      expect(await a.store.get(session.tokenHash)).toEqual(session)
-      expect(a.pointerReads()).toBe(0)
+    const session = record()
+    await a.store.create(session)
+    expect(await a.store.get(session.tokenHash)).toEqual(session)
+    expect(await a.store.get(session.tokenHash)).toEqual(session)
+    expect(a.pointerReads()).toBe(0)
 
-      expect(await b.store.get(session.tokenHash)).toEqual(session)
-      expect(await b.store.get(session.tokenHash)).toEqual(session)
-      expect(b.pointerReads()).toBe(1)
-    } finally {
-      await closeAll(a, b)
-    }
+    expect(await b.store.get(session.tokenHash)).toEqual(session)
+    expect(await b.store.get(session.tokenHash)).toEqual(session)
+    expect(b.pointerReads()).toBe(1)
   })
 
   it('never reads a session another instance deleted, logged out everywhere, or replaced', async () => {
     const a = instance()
     const b = instance()
-    try {
-      const deleted = record()
-      const everywhere = record()
-      const replaced = record()
-      for (const session of [deleted, everywhere, replaced]) {
-        await a.store.create(session)
-        expect(await b.store.get(session.tokenHash)).toEqual(session)
-      }
-      expect(await a.store.delete(deleted.tokenHash)).toBe(true)
-      expect(await a.store.deleteByOpenid(everywhere.openid)).toBe(1)
-      await a.store.create(record(replaced.openid), { replaceOpenidSessions: true })
-
-      for (const gone of [deleted, everywhere, replaced]) expect(await b.store.get(gone.tokenHash)).toBeUndefined()
-      // Deleting on the instance that remembered the owner forgets it too.
-      expect(await b.store.delete(deleted.tokenHash)).toBe(false)
-    } finally {
-      await closeAll(a, b)
+    const deleted = record()
+    const everywhere = record()
+    const replaced = record()
+    for (const session of [deleted, everywhere, replaced]) {
+      await a.store.create(session)
+      expect(await b.store.get(session.tokenHash)).toEqual(session)
     }
+    expect(await a.store.delete(deleted.tokenHash)).toBe(true)
+    expect(await a.store.deleteByOpenid(everywhere.openid)).toBe(1)
+    await a.store.create(record(replaced.openid), { replaceOpenidSessions: true })
+
+    for (const gone of [deleted, everywhere, replaced]) expect(await b.store.get(gone.tokenHash)).toBeUndefined()
+    // Deleting on the instance that remembered the owner forgets it too.
+    expect(await b.store.delete(deleted.tokenHash)).toBe(false)
   })
 
   it('deletes on the instance that remembered it: the session is gone there at once', async () => {
     const a = instance()
-    try {
-      const session = record()
-      await a.store.create(session)
-      expect(await a.store.get(session.tokenHash)).toEqual(session)
-      expect(await a.store.delete(session.tokenHash)).toBe(true)
-      expect(await a.store.get(session.tokenHash)).toBeUndefined()
-      expect(await a.store.delete(session.tokenHash)).toBe(false)
-    } finally {
-      await closeAll(a)
-    }
+    const session = record()
+    await a.store.create(session)
+    expect(await a.store.get(session.tokenHash)).toEqual(session)
+    expect(await a.store.delete(session.tokenHash)).toBe(true)
+    expect(await a.store.get(session.tokenHash)).toBeUndefined()
+    expect(await a.store.delete(session.tokenHash)).toBe(false)
   })
 })
 

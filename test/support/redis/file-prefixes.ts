@@ -45,34 +45,25 @@ export async function removeAllUnderInCluster(prefix: string): Promise<void> {
   }
 }
 
-/** Call at the top of a test file: the run's standalone Redis. */
-export function useStandaloneRedis(): StandaloneRedis {
+/** Prefixes handed out to one test file, each removed with `remove` once the file's tests are over. */
+function filePrefixes(remove: (prefix: string) => Promise<void>): (label: string) => string {
   const prefixes: string[] = []
   afterAll(async () => {
-    for (const prefix of prefixes) await removeAllUnder(prefix)
+    for (const prefix of prefixes) await remove(prefix)
   })
-  return {
-    url: REDIS_URL,
-    prefix(label) {
-      const prefix = uniquePrefix(label)
-      prefixes.push(prefix)
-      return prefix
-    },
+  return (label) => {
+    const prefix = uniquePrefix(label)
+    prefixes.push(prefix)
+    return prefix
   }
+}
+
+/** Call at the top of a test file: the run's standalone Redis. */
+export function useStandaloneRedis(): StandaloneRedis {
+  return { url: REDIS_URL, prefix: filePrefixes(removeAllUnder) }
 }
 
 /** Call at the top of a test file: the run's Redis Cluster of three masters. */
 export function useRedisCluster(): ClusterRedis {
-  const prefixes: string[] = []
-  afterAll(async () => {
-    for (const prefix of prefixes) await removeAllUnderInCluster(prefix)
-  })
-  return {
-    nodes: REDIS_CLUSTER_NODES,
-    prefix(label) {
-      const prefix = uniquePrefix(label)
-      prefixes.push(prefix)
-      return prefix
-    },
-  }
+  return { nodes: REDIS_CLUSTER_NODES, prefix: filePrefixes(removeAllUnderInCluster) }
 }
