@@ -25,9 +25,22 @@ function createWaiter(): Waiter {
   return { promise, resolve, reject }
 }
 
+/** The top-level states where a flow has ended (they are atomic, so the snapshot's value is their name). */
+type RestingState = 'idle' | 'authenticated' | 'failed'
+
+/**
+ * Which resting state the machine is in, or `null` while a flow runs. One
+ * comparison of `value` instead of `matches()` per state: this runs on every
+ * snapshot while someone waits, and `matches()` parses its argument each time.
+ */
+function restingStateOf(snapshot: LoginSnapshot): RestingState | null {
+  const { value } = snapshot
+  return value === 'idle' || value === 'authenticated' || value === 'failed' ? value : null
+}
+
 /** Whether the machine is between states that settle a login (neither at rest nor done). */
 function isInFlight(snapshot: LoginSnapshot): boolean {
-  return !(snapshot.matches('idle') || snapshot.matches('authenticated') || snapshot.matches('failed'))
+  return restingStateOf(snapshot) === null
 }
 
 /**
@@ -86,14 +99,15 @@ class SingleFlight {
   private settle(snapshot: LoginSnapshot): void {
     if (!this.waiters.login && !this.waiters.refresh) return
     const { session, error } = snapshot.context
-    if (snapshot.matches('authenticated') && session) {
+    const resting = restingStateOf(snapshot)
+    if (resting === 'authenticated' && session) {
       this.take('login')?.resolve(session)
       if (error) this.take('refresh')?.reject(error)
       else this.take('refresh')?.resolve(session)
-    } else if (snapshot.matches('failed')) {
+    } else if (resting === 'failed') {
       // The machine records an error on every way into `failed`.
       this.rejectAll(error as LoginError)
-    } else if (snapshot.matches('idle')) {
+    } else if (resting === 'idle') {
       this.rejectAll(new LoginError('aborted', 'logged out before the login finished'))
     }
   }
@@ -113,15 +127,16 @@ class SingleFlight {
     const { actor } = this
     const snapshot = actor.getSnapshot()
     const session = snapshot.context.session
-    if (snapshot.matches('authenticated') && session) {
+    const resting = restingStateOf(snapshot)
+    if (resting === 'authenticated' && session) {
       if (!this.clock.hasPassed(session.expiresAt)) return Promise.resolve(session)
       const pending = this.join('login')
       actor.send({ type: 'SESSION_EXPIRED' })
       return pending
     }
-    if (isInFlight(snapshot)) return this.join('login')
+    if (resting === null) return this.join('login')
     const pending = this.join('login')
-    actor.send(snapshot.matches('failed') ? { type: 'RETRY' } : { type: 'START' })
+    actor.send(resting === 'failed' ? { type: 'RETRY' } : { type: 'START' })
     // Nothing above settles synchronously (every step is asynchronous), but never rely on it.
     this.settle(actor.getSnapshot())
     return pending
@@ -132,7 +147,7 @@ class SingleFlight {
     if (this.stopped) return Promise.reject(this.stopped())
     const snapshot = this.actor.getSnapshot()
     if (isInFlight(snapshot) && snapshot.context.refreshing) return this.join('refresh')
-    if (!snapshot.matches('authenticated')) return this.ensureLogin()
+    if (restingStateOf(snapshot) !== 'authenticated') return this.ensureLogin()
     const pending = this.join('refresh')
     this.actor.send({ type: 'REFRESH' })
     return pending
