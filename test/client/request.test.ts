@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createLoginClient, LoginError } from '../../src/index.ts'
 import type { PlatformRequestOptions } from '../../src/index.ts'
+import { loginRejection } from '../support/rejection.ts'
 import { createFakeServices } from '../support/services/index.ts'
 
 const API = 'https://api.example.com'
@@ -114,6 +115,38 @@ describe('request(): authenticated requests', () => {
     const client = createLoginClient({ platform: services.platform, server: services.server })
     await expect(client.request({ url: '/api/me' })).rejects.toMatchObject({ code: 'invalid_request' })
     expect(services.count('wxLogin')).toBe(0)
+    client.stop()
+  })
+  it('a refusal names the origin as trustedOrigins must list it: the port kept unless it is the default one', async () => {
+    const services = createFakeServices()
+    const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
+    const refusedAs = async (url: string) => {
+      const error = await loginRejection(client.request({ url }))
+      expect(error.code, url).toBe('invalid_request')
+      return error.message.replace(/^request\(\): refusing to send the session token to (\S+); .*$/, '$1')
+    }
+    expect(await refusedAs('http://api.example.com:8080/x')).toBe('http://api.example.com:8080')
+    expect(await refusedAs('http://api.example.com:80/x')).toBe('http://api.example.com')
+    expect(await refusedAs('https://api.example.com:8443/x')).toBe('https://api.example.com:8443')
+    expect(services.count('request')).toBe(0)
+    client.stop()
+  })
+
+  it('is not replayed when a logout comes the moment the re-login succeeds, and says so', async () => {
+    const services = createFakeServices({ answers: { request: async () => ({ statusCode: 401, data: {} }) } })
+    const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
+    const first = await client.ensureLogin()
+    let loggedOut = false
+    client.subscribe((snapshot) => {
+      const token = snapshot.context.session?.token
+      if (loggedOut || !snapshot.matches('authenticated') || token === first.token) return
+      loggedOut = true
+      void client.logout()
+    })
+    const error = await loginRejection(client.request({ url: `${API}/orders` }))
+    expect([error.code, error.message]).toEqual(['aborted', `GET ${API}/orders: logged out before the replay`])
+    expect(services.count('serverLogin')).toBe(2)
+    expect(services.requests).toHaveLength(1)
     client.stop()
   })
 })

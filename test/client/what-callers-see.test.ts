@@ -53,10 +53,12 @@ describe('messages of request()', () => {
     const answer = deferred<PlatformResponse>()
     services.answers.request = () => answer.promise
     const pending = client.request({ url: `${API}/orders`, method: 'PUT' })
-    await vi.waitFor(() => expect(services.count('request')).toBe(1))
+    const withoutMethod = client.request({ url: `${API}/orders` })
+    await vi.waitFor(() => expect(services.count('request')).toBe(2))
     await client.logout()
     answer.resolve({ statusCode: 401, data: {} })
     expect((await rejection(pending)).message).toBe(`PUT ${API}/orders was refused (401) after a logout; no login is started for it`)
+    expect((await rejection(withoutMethod)).message).toBe(`GET ${API}/orders was refused (401) after a logout; no login is started for it`)
     expect((await rejection(client.request({ url: `${API}/a` }))).message).toBe(
       'request(): logged out; call ensureLogin() or start() to log in again',
     )
