@@ -131,8 +131,9 @@ class ClientLoginEffects implements ClientEffects {
 
   async wxLogin({ timeout, signal }: { timeout: number; signal: StopSignal }): Promise<{ code: string }> {
     try {
-      const earlier = this.wxLoginRunning
-      if (earlier) {
+      // A loop, not one wait: when several calls wait for the same earlier wx.login, the
+      // first to wake starts the next one, and the others must wait for that one in turn.
+      for (let earlier = this.wxLoginRunning; earlier; earlier = this.wxLoginRunning) {
         await settledOrAfter(earlier, timeout)
         // Settling clears `wxLoginRunning` before `settledOrAfter` resolves; still set means it did not settle.
         if (this.wxLoginRunning === earlier) throw new LoginError('timeout', 'an earlier wx.login has not answered yet')

@@ -147,6 +147,25 @@ describe('login effects: one wx.login at a time', () => {
     await expect(second).resolves.toEqual({ code: 'second-code' })
   })
 
+  it('let callers that waited for the same wx.login go one at a time: never two wx.login calls in flight', async () => {
+    const services = createFakeServices({ hold: ['wxLogin'] })
+    const { effects } = effectsFor(services)
+    const first = effects.wxLogin({ timeout: 1_000, signal: GOING })
+    const second = effects.wxLogin({ timeout: 1_000, signal: GOING })
+    const third = effects.wxLogin({ timeout: 1_000, signal: GOING })
+    services.resolve('wxLogin', { code: 'first-code' })
+    await expect(first).resolves.toEqual({ code: 'first-code' })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(services.pending('wxLogin')).toHaveLength(1)
+    services.resolve('wxLogin', { code: 'second-code' })
+    await expect(second).resolves.toEqual({ code: 'second-code' })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(services.pending('wxLogin')).toHaveLength(1)
+    services.resolve('wxLogin', { code: 'third-code' })
+    await expect(third).resolves.toEqual({ code: 'third-code' })
+    expect(services.count('wxLogin')).toBe(3)
+  })
+
   it('end a wait for an earlier wx.login that never answers in timeout, without starting another', async () => {
     const services = createFakeServices({ hold: ['wxLogin'] })
     const { effects } = effectsFor(services)
