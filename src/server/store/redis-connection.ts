@@ -2,11 +2,7 @@
  * The connections the Redis store opens itself, set up to fail fast: no
  * offline queue (while Redis is unreachable a command fails at once and the
  * route answers 503), one retry of a command caught by a dropped connection,
- * a per-command timeout, and reconnection in the background. Commands issued
- * in the same turn of the event loop (the session checks of requests that
- * arrived together) leave in one write (`enableAutoPipelining`): on a busy
- * server that is one system call and one wake-up of Redis for many checks
- * instead of one each.
+ * a per-command timeout, and reconnection in the background.
  */
 import { Cluster, Redis } from 'ioredis'
 import type { ClusterNode } from 'ioredis'
@@ -29,7 +25,6 @@ export function connectToUrl(url: string, settings: ConnectionSettings): Redis {
     connectTimeout: settings.connectTimeoutMs,
     commandTimeout: settings.commandTimeoutMs,
     enableOfflineQueue: false,
-    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     retryStrategy: reconnectDelay,
   })
@@ -40,7 +35,6 @@ export function connectToUrl(url: string, settings: ConnectionSettings): Redis {
 export function connectToCluster(nodes: ReadonlyArray<ClusterNode>, settings: ConnectionSettings): Cluster {
   const cluster = new Cluster([...nodes], {
     enableOfflineQueue: false,
-    enableAutoPipelining: true,
     clusterRetryStrategy: reconnectDelay,
     // A MOVED or ASK answer (a slot moving during resharding or failover) is followed a few times, then the command fails.
     maxRedirections: 8,
@@ -57,6 +51,11 @@ export function connectToCluster(nodes: ReadonlyArray<ClusterNode>, settings: Co
 
 export function isConnection(value: unknown): value is RedisConnection {
   return value instanceof Redis || value instanceof Cluster
+}
+
+/** A Redis Cluster, whose keys live in slots spread over its nodes (a script may only touch one slot). */
+export function isCluster(connection: RedisConnection): connection is Cluster {
+  return connection instanceof Cluster
 }
 
 /** The key prefix ioredis itself adds to every key it is given (`keyPrefix` option), or ''. */

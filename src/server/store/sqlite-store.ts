@@ -16,6 +16,7 @@ import { assertSessionRecord, isTokenHash, parseClaims, toSessionRecord } from '
 import { SEALING_CONTEXTS, secretCodec } from './session-key-codec.ts'
 import type { SessionKeyEncryption } from './session-key-codec.ts'
 import { DEFAULT_MAX_SESSIONS_PER_USER, DEFAULT_STORE_OPERATION_TIMEOUT_MS, positiveInteger } from './store-limits.ts'
+import { ReadBatch } from './read-batch.ts'
 import { prepareDatabaseFiles } from './sqlite-files.ts'
 import { assertBeforeDeadline, createSqliteRunner } from './sqlite-runner.ts'
 import { applySchema } from './sqlite-schema.ts'
@@ -188,6 +189,15 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
   const run = runner.run
   const closed = runner.isClosed
 
+  // The checks of one turn of the event loop share a read transaction (read-batch.ts); a lone one reads on its own.
+  const readRowsTx = db.transaction((hashes: readonly string[], now: number) => hashes.map((hash) => statements.get.get(hash, now)))
+  const sessionReads = new ReadBatch<string, SessionRow | undefined>((hashes) =>
+    run('read a session', () => {
+      const now = Date.now()
+      return hashes.length === 1 ? [statements.get.get(hashes[0] as string, now)] : readRowsTx(hashes, now)
+    }),
+  )
+
   /** The user's newest session_key; a session written before per-user keys falls back on its own. */
   function sessionKeyOfRow([tokenHash, openid, , ownSessionKey, , , , , userSessionKey]: SessionRow): string | undefined {
     if (userSessionKey !== null) return codec.open(userSessionKey, SEALING_CONTEXTS.userSessionKey(openid))
@@ -247,7 +257,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
 
     async get(tokenHash: string): Promise<SessionRecord | undefined> {
       if (!isTokenHash(tokenHash)) return undefined
-      const row = await run('read a session', () => statements.get.get(tokenHash, Date.now()))
+      const row = await sessionReads.read(tokenHash)
       if (row === undefined || !safeEqual(row[0], tokenHash)) return undefined
       const sessionKey = sessionKeyOfRow(row)
       if (sessionKey === undefined) return undefined
