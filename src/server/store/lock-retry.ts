@@ -23,19 +23,26 @@ export function isBusyError(error: unknown): boolean {
 /**
  * Runs `attempt` until it does not fail for a lock; rethrows any other error.
  * Throws `LockWaitExpired` when the lock is still held at `deadline` (ms since the epoch).
+ * `busyError`: the lock error of an attempt the caller already made, so the first
+ * step is a wait, not another attempt straight away.
  */
-export async function withLockRetry<T>(attempt: () => T, deadline: number, stillOpen: () => boolean): Promise<T> {
+export async function withLockRetry<T>(attempt: () => T, deadline: number, stillOpen: () => boolean, busyError?: unknown): Promise<T> {
   let delay = FIRST_DELAY_MS
+  let busy = busyError
   for (;;) {
-    try {
-      return attempt()
-    } catch (error) {
-      if (!isBusyError(error)) throw error
-      const wait = Math.min(delay, deadline - Date.now())
-      if (wait <= 0) throw new LockWaitExpired('the database stayed locked until the deadline', { cause: error })
-      await sleep(wait)
-      if (!stillOpen()) throw error
-      delay = Math.min(delay * 2, MAX_DELAY_MS)
+    if (busy === undefined) {
+      try {
+        return attempt()
+      } catch (error) {
+        if (!isBusyError(error)) throw error
+        busy = error
+      }
     }
+    const wait = Math.min(delay, deadline - Date.now())
+    if (wait <= 0) throw new LockWaitExpired('the database stayed locked until the deadline', { cause: busy })
+    await sleep(wait)
+    if (!stillOpen()) throw busy
+    delay = Math.min(delay * 2, MAX_DELAY_MS)
+    busy = undefined
   }
 }

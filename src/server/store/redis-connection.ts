@@ -53,6 +53,11 @@ export function isConnection(value: unknown): value is RedisConnection {
   return value instanceof Redis || value instanceof Cluster
 }
 
+/** A Redis Cluster, whose keys live in slots spread over its nodes (a script may only touch one slot). */
+export function isCluster(connection: RedisConnection): connection is Cluster {
+  return connection instanceof Cluster
+}
+
 /** The key prefix ioredis itself adds to every key it is given (`keyPrefix` option), or ''. */
 export function clientKeyPrefix(connection: RedisConnection): string {
   const prefix = (connection.options as { keyPrefix?: unknown }).keyPrefix

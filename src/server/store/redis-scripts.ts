@@ -140,9 +140,17 @@ return { count, ttl }
 `)
 
 /**
- * KEYS[1] the session, KEYS[2] the user's hash.
- * Answers { the session JSON or false, the user's sealed session_key or false }.
+ * KEYS: pairs of a session and its user's hash, one pair per session read.
+ * Answers, pair by pair in the same order, { the session JSON or false, the
+ * user's sealed session_key or false, ... }. One pair touches one slot; several
+ * pairs (the checks of one turn, read-batch.ts) are sent only to a standalone
+ * Redis, where slots do not matter.
  */
-export const READ_SESSION = script(`
-return { redis.call('GET', KEYS[1]), redis.call('HGET', KEYS[2], 'sessionKey') }
+export const READ_SESSIONS = script(`
+local answer = {}
+for i = 1, #KEYS, 2 do
+  answer[i] = redis.call('GET', KEYS[i])
+  answer[i + 1] = redis.call('HGET', KEYS[i + 1], 'sessionKey')
+end
+return answer
 `)

@@ -10,12 +10,13 @@
  */
 import type { ClusterNode } from 'ioredis'
 import { assertSessionRecord, isTokenHash, toSessionRecord } from './record.ts'
-import { clientKeyPrefix, connectToCluster, connectToUrl, isConnection, settledConnection } from './redis-connection.ts'
+import { clientKeyPrefix, connectToCluster, connectToUrl, isCluster, isConnection, settledConnection } from './redis-connection.ts'
 import type { RedisConnection } from './redis-connection.ts'
 import { assertNoBraces, redisKeys } from './redis-keys.ts'
 import { WriteTooLate, type RedisStoreContext } from './redis-context.ts'
-import { COUNT_HIT, CREATE_SESSION, DELETE_SESSION, DELETE_USER_SESSIONS, READ_SESSION, SET_POINTER, TOO_LATE } from './redis-scripts.ts'
+import { COUNT_HIT, CREATE_SESSION, DELETE_SESSION, DELETE_USER_SESSIONS, READ_SESSIONS, SET_POINTER, TOO_LATE } from './redis-scripts.ts'
 import type { Script } from './redis-scripts.ts'
+import { ReadBatch } from './read-batch.ts'
 import { createRedisTokenCache } from './redis-token-cache.ts'
 import { createRedisUsers } from './redis-users.ts'
 import { SEALING_CONTEXTS, secretCodec } from './session-key-codec.ts'
@@ -31,6 +32,8 @@ import { isWechatId } from '../wechat/identity-shape.ts'
 export const DEFAULT_REDIS_KEY_PREFIX = 'mpl:'
 export const DEFAULT_REDIS_OPERATION_TIMEOUT_MS = DEFAULT_STORE_OPERATION_TIMEOUT_MS
 const DEFAULT_CONNECT_TIMEOUT_MS = 2000
+/** Session reads per script call at most: a script blocks Redis while it runs, so a large batch goes as several. */
+const READS_PER_SCRIPT = 100
 
 interface RedisStoreCommonOptions {
   /** Prepended to every key this store writes (no braces). Default `mpl:`. */
@@ -83,16 +86,34 @@ export interface RedisSessionStore extends SessionStore {
   readonly wechatTokenCache: WechatTokenCache
 }
 
+/** A session's key and its user's hash key, read together. */
+interface SessionKeyPair {
+  session: string
+  user: string
+}
+
+/** What Redis holds under a pair: the session JSON and the user's sealed session_key, each `null` when absent. */
+type SessionAnswer = [session: unknown, userKey: unknown]
+
 function isNoScriptError(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT')
 }
 
+/** `work`'s outcome, or a `SessionStoreError` after `ms`. One promise and one timer: every session check passes here. */
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SessionStoreError(`the Redis session store did not ${what} within ${ms} ms`)), ms)
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new SessionStoreError(`the Redis session store did not ${what} within ${ms} ms`)), ms)
+    work.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      },
+    )
   })
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
 }
 
 function connectionOf(options: RedisStoreOptions, commandTimeoutMs: number): { connection: RedisConnection; owned: boolean } {
@@ -154,11 +175,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
   async function run<T>(what: string, work: () => Promise<T>): Promise<T> {
     if (closed) throw new SessionStoreError('the Redis session store is closed')
     try {
-      return await withTimeout(
-        settledConnection(client).then(() => work()),
-        timeoutMs,
-        what,
-      )
+      // Once connected (nearly always), the work starts at once rather than a turn later.
+      const started = client.status === 'ready' ? work() : settledConnection(client).then(() => work())
+      return await withTimeout(started, timeoutMs, what)
     } catch (error) {
       if (error instanceof SessionStoreError) throw error
       if (error instanceof WriteTooLate) throw new SessionStoreError(`the Redis session store did not ${what} within ${timeoutMs} ms`)
@@ -176,6 +195,28 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
   }
 
   const owners = new TokenOwnerCache()
+
+  /** Reads sessions with their users' keys, one pair per session: `[session JSON, sealed session_key]`, each `null` when absent. */
+  async function readSessions(pairs: readonly SessionKeyPair[]): Promise<SessionAnswer[]> {
+    if (pairs.length > READS_PER_SCRIPT) {
+      const chunks: Array<readonly SessionKeyPair[]> = []
+      for (let start = 0; start < pairs.length; start += READS_PER_SCRIPT) chunks.push(pairs.slice(start, start + READS_PER_SCRIPT))
+      return (await Promise.all(chunks.map(readSessions))).flat()
+    }
+    const answer = await evalScript(
+      READ_SESSIONS,
+      pairs.flatMap((pair) => [pair.session, pair.user]),
+      [],
+    )
+    const values: unknown[] = Array.isArray(answer) ? answer : []
+    return pairs.map((_, i) => [values[2 * i], values[2 * i + 1]])
+  }
+
+  // On a standalone Redis the checks of one turn are read by one script call (read-batch.ts); on a
+  // Cluster each pair is its own call, since two users' keys are in two slots.
+  const batchedReads = isCluster(client) ? undefined : new ReadBatch<SessionKeyPair, SessionAnswer>(readSessions)
+  const readSession = (pair: SessionKeyPair): Promise<SessionAnswer> =>
+    batchedReads !== undefined ? batchedReads.read(pair) : readSessions([pair]).then(([answer]) => answer as SessionAnswer)
 
   /** Deletes pointers whose sessions are gone; a pointer left behind leads to nothing and expires with its session. */
   function dropPointers(hashes: string[]): void {
@@ -303,8 +344,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
       const found = await run('read a session', async () => {
         const openid = await ownerOf(tokenHash)
         if (openid === undefined) return undefined
-        const answer = await evalScript(READ_SESSION, [keys.session(openid, tokenHash), keys.user(openid)], [])
-        const [value, userKey] = Array.isArray(answer) ? (answer as unknown[]) : []
+        const [value, userKey] = await readSession({ session: keys.session(openid, tokenHash), user: keys.user(openid) })
         if (typeof value !== 'string') {
           // Gone (expired, or deleted by another instance): nothing to remember it for.
           owners.forget(tokenHash)

@@ -4,7 +4,7 @@
  * write that got the lock after its deadline rolls back (`DeadlinePassed`,
  * thrown inside the transaction). Failures leave as `SessionStoreError`s.
  */
-import { LockWaitExpired, withLockRetry } from './lock-retry.ts'
+import { isBusyError, LockWaitExpired, withLockRetry } from './lock-retry.ts'
 import { SessionStoreError } from './store-error.ts'
 
 /** The write came too late: rolled back inside its own transaction. */
@@ -29,6 +29,20 @@ export interface SqliteRunner {
 export function createSqliteRunner(timeoutMs: number): SqliteRunner {
   let closed = false
   const stillOpen = (): boolean => !closed
+
+  function failure(what: string, error: unknown): SessionStoreError {
+    if (error instanceof LockWaitExpired) {
+      return new SessionStoreError(`the SQLite session store could not ${what} within ${timeoutMs} ms: the database is locked`, {
+        cause: error,
+      })
+    }
+    if (error instanceof DeadlinePassed) {
+      return new SessionStoreError(`the SQLite session store could not ${what} within ${timeoutMs} ms`, { cause: error })
+    }
+    if (closed) return new SessionStoreError('the SQLite session store is closed', { cause: error })
+    return new SessionStoreError(`the SQLite session store failed to ${what}`, { cause: error })
+  }
+
   return {
     timeoutMs,
     deadline: () => Date.now() + timeoutMs,
@@ -36,21 +50,18 @@ export function createSqliteRunner(timeoutMs: number): SqliteRunner {
     markClosed() {
       closed = true
     },
-    async run<T>(what: string, work: () => T): Promise<T> {
-      if (closed) throw new SessionStoreError('the SQLite session store is closed')
+    run<T>(what: string, work: () => T): Promise<T> {
+      if (closed) return Promise.reject(new SessionStoreError('the SQLite session store is closed'))
+      const deadline = Date.now() + timeoutMs
+      // The first attempt runs right here: an operation that finds no lock held (nearly all of
+      // them) costs no async frames; only a locked database goes the retrying way.
       try {
-        return await withLockRetry(work, Date.now() + timeoutMs, stillOpen)
+        return Promise.resolve(work())
       } catch (error) {
-        if (error instanceof LockWaitExpired) {
-          throw new SessionStoreError(`the SQLite session store could not ${what} within ${timeoutMs} ms: the database is locked`, {
-            cause: error,
-          })
-        }
-        if (error instanceof DeadlinePassed) {
-          throw new SessionStoreError(`the SQLite session store could not ${what} within ${timeoutMs} ms`, { cause: error })
-        }
-        if (closed) throw new SessionStoreError('the SQLite session store is closed', { cause: error })
-        throw new SessionStoreError(`the SQLite session store failed to ${what}`, { cause: error })
+        if (!isBusyError(error)) return Promise.reject(failure(what, error))
+        return withLockRetry(work, deadline, stillOpen, error).catch((retryError: unknown) => {
+          throw failure(what, retryError)
+        })
       }
     },
   }

@@ -16,6 +16,7 @@ import { assertSessionRecord, isTokenHash, parseClaims, toSessionRecord } from '
 import { SEALING_CONTEXTS, secretCodec } from './session-key-codec.ts'
 import type { SessionKeyEncryption } from './session-key-codec.ts'
 import { DEFAULT_MAX_SESSIONS_PER_USER, DEFAULT_STORE_OPERATION_TIMEOUT_MS, positiveInteger } from './store-limits.ts'
+import { ReadBatch } from './read-batch.ts'
 import { prepareDatabaseFiles } from './sqlite-files.ts'
 import { assertBeforeDeadline, createSqliteRunner } from './sqlite-runner.ts'
 import { applySchema } from './sqlite-schema.ts'
@@ -61,17 +62,22 @@ export interface SqliteSessionStore extends SessionStore {
   sweepExpired(): Promise<number>
 }
 
-interface SessionRow {
-  token_hash: string
-  openid: string
-  unionid: string | null
-  session_key: string
-  user_id: string | null
-  claims: string | null
-  expires_at: number
-  created_at: number
-  user_session_key: string | null
-}
+/**
+ * A session row as the read statement answers it: the columns in order, as an
+ * array (`raw` mode), which better-sqlite3 builds without naming a property
+ * per column on every check.
+ */
+type SessionRow = [
+  tokenHash: string,
+  openid: string,
+  unionid: string | null,
+  ownSessionKey: string,
+  userId: string | null,
+  claims: string | null,
+  expiresAt: number,
+  createdAt: number,
+  userSessionKey: string | null,
+]
 
 function openDatabase(path: string): Database.Database {
   if (path !== ':memory:') prepareDatabaseFiles(path)
@@ -129,12 +135,14 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
          first_login_at = COALESCE(users.first_login_at, excluded.first_login_at),
          last_login_at = MAX(COALESCE(users.last_login_at, 0), excluded.last_login_at)`,
     ),
-    get: db.prepare<[string, number], SessionRow>(
-      `SELECT s.token_hash, s.openid, s.unionid, s.session_key, s.user_id, s.claims, s.expires_at, s.created_at,
-              u.session_key AS user_session_key
-       FROM sessions s LEFT JOIN users u ON u.openid = s.openid
-       WHERE s.token_hash = ? AND s.expires_at > ?`,
-    ),
+    get: db
+      .prepare<[string, number], SessionRow>(
+        `SELECT s.token_hash, s.openid, s.unionid, s.session_key, s.user_id, s.claims, s.expires_at, s.created_at,
+                u.session_key AS user_session_key
+         FROM sessions s LEFT JOIN users u ON u.openid = s.openid
+         WHERE s.token_hash = ? AND s.expires_at > ?`,
+      )
+      .raw(true),
     delete: db.prepare<[string]>('DELETE FROM sessions WHERE token_hash = ?'),
     deleteByOpenid: db.prepare<[string]>('DELETE FROM sessions WHERE openid = ?'),
     deleteExpiredOfUser: db.prepare<[string, number]>('DELETE FROM sessions WHERE openid = ? AND expires_at <= ?'),
@@ -181,10 +189,19 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
   const run = runner.run
   const closed = runner.isClosed
 
+  // The checks of one turn of the event loop share a read transaction (read-batch.ts); a lone one reads on its own.
+  const readRowsTx = db.transaction((hashes: readonly string[], now: number) => hashes.map((hash) => statements.get.get(hash, now)))
+  const sessionReads = new ReadBatch<string, SessionRow | undefined>((hashes) =>
+    run('read a session', () => {
+      const now = Date.now()
+      return hashes.length === 1 ? [statements.get.get(hashes[0] as string, now)] : readRowsTx(hashes, now)
+    }),
+  )
+
   /** The user's newest session_key; a session written before per-user keys falls back on its own. */
-  function sessionKeyOfRow(row: SessionRow): string | undefined {
-    if (row.user_session_key !== null) return codec.open(row.user_session_key, SEALING_CONTEXTS.userSessionKey(row.openid))
-    return row.session_key === '' ? undefined : codec.open(row.session_key, SEALING_CONTEXTS.session(row.token_hash))
+  function sessionKeyOfRow([tokenHash, openid, , ownSessionKey, , , , , userSessionKey]: SessionRow): string | undefined {
+    if (userSessionKey !== null) return codec.open(userSessionKey, SEALING_CONTEXTS.userSessionKey(openid))
+    return ownSessionKey === '' ? undefined : codec.open(ownSessionKey, SEALING_CONTEXTS.session(tokenHash))
   }
 
   const sweepNow = (): number => statements.sweep.run(Date.now()).changes
@@ -240,19 +257,20 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
 
     async get(tokenHash: string): Promise<SessionRecord | undefined> {
       if (!isTokenHash(tokenHash)) return undefined
-      const row = await run('read a session', () => statements.get.get(tokenHash, Date.now()))
-      if (row === undefined || !safeEqual(row.token_hash, tokenHash)) return undefined
+      const row = await sessionReads.read(tokenHash)
+      if (row === undefined || !safeEqual(row[0], tokenHash)) return undefined
       const sessionKey = sessionKeyOfRow(row)
       if (sessionKey === undefined) return undefined
+      const [storedHash, openid, unionid, , userId, claims, expiresAt, createdAt] = row
       return toSessionRecord({
-        tokenHash: row.token_hash,
-        openid: row.openid,
-        unionid: row.unionid,
+        tokenHash: storedHash,
+        openid,
+        unionid,
         sessionKey,
-        userId: row.user_id,
-        claims: parseClaims(row.claims),
-        expiresAt: row.expires_at,
-        createdAt: row.created_at,
+        userId,
+        claims: parseClaims(claims),
+        expiresAt,
+        createdAt,
       })
     },
 
