@@ -1,7 +1,7 @@
 /** `miniprogram-login/server`: the reference developer server and its parts. */
 export { createServer } from './create-server.ts'
 export { loginPlugin } from './login-plugin.ts'
-export { DEFAULT_SESSION_TTL_MS } from './login-options.ts'
+export { DEFAULT_SESSION_TTL_MS, MAX_SESSION_TTL_MS } from './login-options.ts'
 export type { AccessTokenOptions, CreateServerOptions, LoginPluginOptions, WechatAppOptions } from './types.ts'
 
 export { HttpError, isHttpError, SERVER_ERROR_CODES } from './http-errors.ts'

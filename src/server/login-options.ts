@@ -8,6 +8,8 @@ import { createAccessTokenManager, createCode2SessionClient, createMemoryTokenCa
 import type { AccessTokenEvent, AccessTokenManager, Code2SessionClient } from './wechat/index.ts'
 
 export const DEFAULT_SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000
+/** A login before the year 3000 plus this is still a safe integer (a store refuses any other `expiresAt`). */
+export const MAX_SESSION_TTL_MS = Number.MAX_SAFE_INTEGER - Date.UTC(3000, 0, 1)
 
 const STORE_METHODS = ['create', 'get', 'delete', 'deleteByOpenid', 'ping', 'close'] as const
 const USER_STORE_METHODS = ['startLogin', 'get', 'sessionKeyOf', 'setSessionKey', 'bindPhoneNumber'] as const
@@ -75,7 +77,9 @@ export function resolveLoginOptions(options: LoginPluginOptions, caller: string)
   if (typeof wechat !== 'object' || wechat === null) throw new TypeError(`${caller}: wechat { appId, secret } is required`)
   assertStore(options.store, caller)
   const sessionTtlMs = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS
-  if (!(Number.isSafeInteger(sessionTtlMs) && sessionTtlMs > 0)) throw new RangeError(`${caller}: sessionTtlMs must be a positive integer`)
+  if (!(Number.isSafeInteger(sessionTtlMs) && sessionTtlMs > 0 && sessionTtlMs <= MAX_SESSION_TTL_MS)) {
+    throw new RangeError(`${caller}: sessionTtlMs must be a positive integer of at most ${MAX_SESSION_TTL_MS} ms`)
+  }
 
   // Validates appId, secret and apiBase (without echoing the secret).
   const code2Session = createCode2SessionClient({

@@ -83,6 +83,19 @@ describe('the login rate limit behind a proxy', () => {
     expect((await loginAs(app, wechat, newUser(), '10.0.0.1', { 'x-forwarded-for': '192.0.2.79' })).statusCode).toBe(200)
   })
 
+  it('with a proxy that writes the client port into X-Forwarded-For, a new source port is not a new address', async () => {
+    const wechat = await fakeWechat()
+    const app = await server(wechat, { trustProxy: 1, rateLimit: { max: 2, timeWindow: 60_000 } })
+    const statuses: number[] = []
+    // Azure Application Gateway, for one, forwards "address:port"; every new connection has a new port.
+    for (const forwarded of ['192.0.2.77:50001', '192.0.2.77:50002', '192.0.2.77:50003', '[2001:db8::7]:50004', '[2001:db8::7]:50005']) {
+      statuses.push((await loginAs(app, wechat, newUser(), '10.0.0.1', { 'x-forwarded-for': forwarded })).statusCode)
+    }
+    expect(statuses).toEqual([200, 200, 429, 200, 200])
+    expect((await loginAs(app, wechat, newUser(), '10.0.0.1', { 'x-forwarded-for': '[2001:db8::7]:50006' })).statusCode).toBe(429)
+    expect((await loginAs(app, wechat, newUser(), '10.0.0.1', { 'x-forwarded-for': '2001:db8::8' })).statusCode).toBe(429)
+  })
+
   it("with the proxy's address, the same", async () => {
     const wechat = await fakeWechat()
     const app = await server(wechat, { trustProxy: '10.0.0.1', rateLimit: { max: 1, timeWindow: 60_000 } })

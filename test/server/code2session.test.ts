@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Code2SessionError, createCode2SessionClient } from '../../src/server/wechat/index.ts'
+import { Code2SessionError, createCode2SessionClient, wechatEndpoint } from '../../src/server/wechat/index.ts'
 import type { Code2SessionClientOptions } from '../../src/server/wechat/index.ts'
 import { unusedPort } from '../support/ports.ts'
 import { newUser, startTestWechat, type TestWechat } from './helpers/server-fixture.ts'
@@ -187,5 +187,20 @@ describe('createCode2SessionClient', () => {
     const instance = client()
     expect(JSON.stringify(instance)).not.toContain(wechat.secret)
     expect(Object.keys(instance)).toEqual(['exchange'])
+  })
+})
+
+describe('wechatEndpoint', () => {
+  it("keeps the path of an apiBase that has one (a relay at https://gateway/weixin), rather than replacing it with the API's", () => {
+    expect(wechatEndpoint('https://gateway.example.com/weixin', '/sns/jscode2session', 'test').href).toBe(
+      'https://gateway.example.com/weixin/sns/jscode2session',
+    )
+    expect(wechatEndpoint('https://gateway.example.com/weixin/', '/cgi-bin/stable_token', 'test').href).toBe(
+      'https://gateway.example.com/weixin/cgi-bin/stable_token',
+    )
+    expect(wechatEndpoint('https://api.weixin.qq.com', '/sns/jscode2session', 'test').href).toBe(
+      'https://api.weixin.qq.com/sns/jscode2session',
+    )
+    expect(wechatEndpoint('http://127.0.0.1:9/', '/wxa/checksession', 'test').href).toBe('http://127.0.0.1:9/wxa/checksession')
   })
 })

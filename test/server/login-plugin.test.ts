@@ -101,6 +101,32 @@ describe('loginPlugin', () => {
     await store.close()
   })
 
+  it('refuses at registration a sessionTtlMs whose expiry is no safe integer, which would fail every login', async () => {
+    const wechatOptions = { appId: 'wx1234567890abcdef', secret: 's'.repeat(32) }
+    const bare = Fastify()
+    const store = createSqliteStore({ path: ':memory:', sweepIntervalMs: false })
+    // "Never expires": login time + this is past Number.MAX_SAFE_INTEGER, a record no store accepts.
+    await expect(
+      bare.register(loginPlugin, { wechat: wechatOptions, store, rateLimit: false, sessionTtlMs: Number.MAX_SAFE_INTEGER }),
+    ).rejects.toThrow(/sessionTtlMs/)
+    await bare.close()
+    await store.close()
+  })
+
+  it('refuses at registration a WeChat timeout no timer can keep, which would otherwise fail every call', async () => {
+    const wechatOptions = { appId: 'wx1234567890abcdef', secret: 's'.repeat(32) }
+    // A fraction of a ms makes AbortSignal.timeout throw; past 2^31 - 1 ms Node fires the timer after 1 ms.
+    for (const timeoutMs of [1500.5, 2 ** 31]) {
+      for (const option of [{ code2SessionTimeoutMs: timeoutMs }, { wechatApiTimeoutMs: timeoutMs }, { accessToken: { timeoutMs } }]) {
+        const bare = Fastify()
+        const store = createSqliteStore({ path: ':memory:', sweepIntervalMs: false })
+        await expect(bare.register(loginPlugin, { wechat: wechatOptions, store, rateLimit: false, ...option })).rejects.toThrow(RangeError)
+        await bare.close()
+        await store.close()
+      }
+    }
+  })
+
   it('closes the store with the app unless told not to', async () => {
     const store = createSqliteStore({ path: ':memory:', sweepIntervalMs: false })
     wechat = await startTestWechat()

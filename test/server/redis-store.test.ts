@@ -174,6 +174,17 @@ describe('createRedisStore', () => {
     }
   })
 
+  it('refuses an operationTimeoutMs past what a Node timer keeps, which would fire after 1 ms and fail every operation', async () => {
+    let store: ReturnType<typeof createRedisStore> | undefined
+    try {
+      expect(() => {
+        store = createRedisStore({ url: REDIS_URL, operationTimeoutMs: 2 ** 31 })
+      }).toThrow(RangeError)
+    } finally {
+      await store?.close()
+    }
+  })
+
   it('rejects bad options with a clear error', () => {
     expect(() => createRedisStore({} as never)).toThrow(TypeError)
     expect(() => createRedisStore({ url: '' })).toThrow(TypeError)

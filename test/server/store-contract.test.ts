@@ -290,6 +290,16 @@ describe.each(implementations)('SessionStore contract: $name', (implementation) 
     expect(await store.deleteByOpenid(first.openid)).toBe(1)
   })
 
+  it('deleteByOpenid counts only the live sessions it deleted, not expired ones still on disk', async () => {
+    const live = record()
+    const expired = record({ openid: live.openid, expiresAt: Date.now() - 1000, createdAt: Date.now() - 2000 })
+    await store.create(live)
+    await store.create(expired)
+    expect(await store.deleteByOpenid(live.openid)).toBe(1)
+    expect(await store.get(live.tokenHash)).toBeUndefined()
+    expect(await store.deleteByOpenid(live.openid)).toBe(0)
+  })
+
   it("replaces a user's other sessions atomically when asked", async () => {
     const old1 = record()
     const old2 = record({ openid: old1.openid })

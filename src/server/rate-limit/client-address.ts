@@ -3,6 +3,9 @@
  * counts per /64: one subscriber usually holds a whole /64 (RFC 6177), so per
  * address it could use a fresh one for every attempt. IPv4-mapped IPv6
  * (`::ffff:192.0.2.1`, what a dual-stack socket reports) counts as its IPv4.
+ * An address with a port (`192.0.2.1:50000`, `[2001:db8::1]:50000`, as some
+ * proxies write X-Forwarded-For) counts as the address alone: the client
+ * picks a new port with every connection.
  */
 import { isIPv4, isIPv6 } from 'node:net'
 
@@ -26,7 +29,17 @@ function ipv6Groups(address: string): number[] | undefined {
   return groups.length === 8 && groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff) ? groups : undefined
 }
 
-export function addressKey(address: string): string {
+/** The address without the port some proxies append (`192.0.2.1:50000`, `[2001:db8::1]:50000`), when what remains is an IP. */
+function withoutPort(address: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(address)
+  if (bracketed?.[1] !== undefined && isIPv6(bracketed[1])) return bracketed[1]
+  const dotted = /^([\d.]+):\d{1,5}$/.exec(address)
+  if (dotted?.[1] !== undefined && isIPv4(dotted[1])) return dotted[1]
+  return address
+}
+
+export function addressKey(peer: string): string {
+  const address = withoutPort(peer)
   if (isIPv4(address)) return `ip4:${address}`
   if (isIPv6(address)) {
     const groups = ipv6Groups(address)

@@ -28,6 +28,7 @@ import type { CreateSessionOptions, RateLimitCounter, RateLimitHit, SessionRecor
 import type { WechatTokenCache } from '../wechat/access-token/token-cache.ts'
 import { safeEqual } from '../tokens.ts'
 import { isWechatId } from '../wechat/identity-shape.ts'
+import { MAX_TIMER_DELAY_MS } from '../timer-delay.ts'
 
 export const DEFAULT_REDIS_KEY_PREFIX = 'mpl:'
 export const DEFAULT_REDIS_OPERATION_TIMEOUT_MS = DEFAULT_STORE_OPERATION_TIMEOUT_MS
@@ -156,7 +157,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
   if (typeof keyPrefix !== 'string') throw new TypeError('createRedisStore: keyPrefix must be a string')
   assertNoBraces(keyPrefix, 'createRedisStore: keyPrefix')
   const timeoutMs = options.operationTimeoutMs ?? DEFAULT_REDIS_OPERATION_TIMEOUT_MS
-  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new RangeError('createRedisStore: operationTimeoutMs must be a positive number')
+  // Past MAX_TIMER_DELAY_MS Node fires the deadline (and ioredis' command timeout) after 1 ms: every operation would fail.
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMER_DELAY_MS)) {
+    throw new RangeError(`createRedisStore: operationTimeoutMs must be a positive number of ms up to ${MAX_TIMER_DELAY_MS}`)
+  }
   const maxSessionsPerUser = positiveInteger(
     options.maxSessionsPerUser,
     DEFAULT_MAX_SESSIONS_PER_USER,

@@ -145,6 +145,9 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
       .raw(true),
     delete: db.prepare<[string]>('DELETE FROM sessions WHERE token_hash = ?'),
     deleteByOpenid: db.prepare<[string]>('DELETE FROM sessions WHERE openid = ?'),
+    countLiveOfUser: db.prepare<[string, number], { live: number }>(
+      'SELECT COUNT(*) AS live FROM sessions WHERE openid = ? AND expires_at > ?',
+    ),
     deleteExpiredOfUser: db.prepare<[string, number]>('DELETE FROM sessions WHERE openid = ? AND expires_at <= ?'),
     // Keeps the user's newest `?` sessions (by expiry, then creation) and deletes the rest.
     evictOldest: db.prepare<[string, string, number]>(
@@ -183,6 +186,13 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
       record.createdAt,
       record.createdAt,
     )
+  })
+
+  // Expired rows the sweep has not reached yet go too, but only live sessions are counted (as Redis, which forgets them itself, does).
+  const deleteUserTx = db.transaction((openid: string): number => {
+    const live = statements.countLiveOfUser.get(openid, Date.now())?.live ?? 0
+    statements.deleteByOpenid.run(openid)
+    return live
   })
 
   const runner = createSqliteRunner(timeoutMs)
@@ -281,7 +291,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
 
     async deleteByOpenid(openid: string): Promise<number> {
       if (typeof openid !== 'string' || openid.length === 0) throw new TypeError('deleteByOpenid: openid must be a non-empty string')
-      return run("delete a user's sessions", () => statements.deleteByOpenid.run(openid).changes)
+      return run("delete a user's sessions", () => deleteUserTx.immediate(openid))
     },
 
     async ping(): Promise<void> {

@@ -7,14 +7,22 @@ import { isLoopbackHost } from './loopback.ts'
 
 export const DEFAULT_WECHAT_API_BASE = 'https://api.weixin.qq.com'
 
-/** The URL of `path` under `apiBase`; a `TypeError` (starting with `caller`) for a base that is not allowed. */
+/**
+ * The URL of `path` under `apiBase`, whose own path is kept (a relay at
+ * `https://gateway/weixin` serves `https://gateway/weixin/sns/jscode2session`);
+ * a `TypeError` (starting with `caller`) for a base that is not allowed.
+ */
 export function wechatEndpoint(apiBase: string, path: string, caller: string): URL {
   let endpoint: URL
   try {
-    endpoint = new URL(path, apiBase)
+    endpoint = new URL(apiBase)
   } catch {
     throw new TypeError(`${caller}: apiBase must be an absolute http(s) URL`)
   }
+  // `new URL('/sns/...', base)` would drop the base's path: an absolute path replaces it.
+  endpoint.pathname = endpoint.pathname.replace(/\/+$/, '') + path
+  endpoint.search = ''
+  endpoint.hash = ''
   if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:') {
     throw new TypeError(`${caller}: apiBase must be an absolute http(s) URL`)
   }

@@ -9,6 +9,7 @@ import { DEFAULT_WECHAT_API_BASE, wechatEndpoint } from './api-base.ts'
 import { fetchBounded, WECHAT_ANSWER_MAX_BYTES } from './bounded-fetch.ts'
 import { isSessionKeyShape, isWechatId } from './identity-shape.ts'
 import type { WechatCallFailure } from './wechat-api-error.ts'
+import { timerDelay } from '../timer-delay.ts'
 
 export { DEFAULT_WECHAT_API_BASE } from './api-base.ts'
 export { isLoopbackHost } from './loopback.ts'
@@ -127,7 +128,7 @@ export function createCode2SessionClient(options: Code2SessionClientOptions): Co
   if (!nonEmptyString(secret)) throw new TypeError('code2Session client: secret must be a non-empty string')
   // The AppSecret travels in the query string: plain http only to this machine (the emulator, a test stand-in).
   const endpoint = wechatEndpoint(options.apiBase ?? DEFAULT_WECHAT_API_BASE, '/sns/jscode2session', 'code2Session client')
-  const timeoutMs = requirePositive('timeoutMs', options.timeoutMs ?? DEFAULT_CODE2SESSION_TIMEOUT_MS)
+  const timeoutMs = timerDelay(options.timeoutMs ?? DEFAULT_CODE2SESSION_TIMEOUT_MS, 'code2Session client: timeoutMs')
   const retries = requirePositive('retries', options.retries ?? DEFAULT_CODE2SESSION_RETRIES, true)
   if (!Number.isInteger(retries)) throw new RangeError('code2Session client: retries must be an integer')
   const retryDelayMs = requirePositive('retryDelayMs', options.retryDelayMs ?? DEFAULT_CODE2SESSION_RETRY_DELAY_MS, true)

@@ -13,6 +13,7 @@ import { LOGIN_STATE_SIG_METHOD, loginStateSignature } from './login-state-signa
 import { phoneNumberOfAnswer, type PhoneNumber } from './phone-number.ts'
 import { callWechatApi } from './wechat-api-call.ts'
 import { isWechatApiError, WechatApiError, type WechatServerApiName } from './wechat-api-error.ts'
+import { timerDelay } from '../timer-delay.ts'
 
 export const DEFAULT_WECHAT_API_TIMEOUT_MS = 5000
 /** checksession and resetusersessionkey answer this for a signature that is not of the user's current session_key. */
@@ -43,8 +44,7 @@ export function createWechatServerApi(options: WechatServerApiOptions): WechatSe
     checkSessionKey: wechatEndpoint(apiBase, '/wxa/checksession', 'WeChat server API'),
     resetSessionKey: wechatEndpoint(apiBase, '/wxa/resetusersessionkey', 'WeChat server API'),
   }
-  const timeoutMs = options.timeoutMs ?? DEFAULT_WECHAT_API_TIMEOUT_MS
-  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new RangeError('WeChat server API: timeoutMs must be a positive number')
+  const timeoutMs = timerDelay(options.timeoutMs ?? DEFAULT_WECHAT_API_TIMEOUT_MS, 'WeChat server API: timeoutMs')
   const doFetch = options.fetch ?? globalThis.fetch
   const { tokens } = options
 

@@ -27,6 +27,7 @@ import { DEFAULT_WECHAT_API_BASE, wechatEndpoint } from '../api-base.ts'
 import { ACCESS_TOKEN_REJECTED_ERRCODES, isAccessTokenRejection, isWechatApiError, WechatApiError } from '../wechat-api-error.ts'
 import { fetchStableToken, type FetchedAccessToken } from './stable-token.ts'
 import { sameToken, type CachedAccessToken, type WechatTokenCache } from './token-cache.ts'
+import { timerDelay } from '../../timer-delay.ts'
 
 export const DEFAULT_ACCESS_TOKEN_TIMEOUT_MS = 5000
 /** WeChat's hand-over: in a token's last five minutes a normal-mode call gets a new one. */
@@ -117,7 +118,7 @@ export function createAccessTokenManager(options: AccessTokenManagerOptions): Ac
   }
   if (typeof secret !== 'string' || secret.length === 0) throw new TypeError('access token manager: secret must be a non-empty string')
   const endpoint = wechatEndpoint(options.apiBase ?? DEFAULT_WECHAT_API_BASE, '/cgi-bin/stable_token', 'access token manager')
-  const timeoutMs = positive(options.timeoutMs, DEFAULT_ACCESS_TOKEN_TIMEOUT_MS, 'timeoutMs')
+  const timeoutMs = timerDelay(options.timeoutMs ?? DEFAULT_ACCESS_TOKEN_TIMEOUT_MS, 'access token manager: timeoutMs')
   const refreshAheadMs = positive(options.refreshAheadMs, DEFAULT_ACCESS_TOKEN_REFRESH_AHEAD_MS, 'refreshAheadMs', true)
   const lockTtlMs = Math.ceil(positive(options.lockTtlMs, timeoutMs * 3, 'lockTtlMs'))
   const maxForcePerDay = positive(options.maxForceRefreshesPerDay, DEFAULT_MAX_FORCE_REFRESHES_PER_DAY, 'maxForceRefreshesPerDay', true)
