@@ -21,7 +21,7 @@ export interface LoginRateLimitOptions {
   max: number
   /** The window: milliseconds or a string such as `'1 minute'`. */
   timeWindow: number | string
-  /** Logins allowed per openid per window, from whatever addresses. Default 20. */
+  /** Logins allowed per openid per window, from whatever addresses; phone bindings and the WeChat checks of failed decryptions count too. Default 20. */
   maxPerOpenid?: number
 }
 
@@ -60,7 +60,7 @@ export interface LoginRateLimiter {
   readonly counter: RateLimitCounter
   /** The route's `config.rateLimit` for `@fastify/rate-limit`. */
   routeConfig(): { max: number; timeWindow: number; keyGenerator: (request: FastifyRequest) => string }
-  /** Counts one login of `openid`; past `maxPerOpenid` in the window, throws a 429 `HttpError`. */
+  /** Counts one login of `openid` (or one call that costs a WeChat API call for it); past `maxPerOpenid` in the window, throws a 429 `HttpError`. */
   countOpenid(openid: string): Promise<void>
 }
 
@@ -74,7 +74,7 @@ export function createLoginRateLimiter(limits: ResolvedLoginRateLimit, counter: 
     async countOpenid(openid) {
       const hit = await counter.hit(`openid:${openid}`, limits.windowMs)
       if (hit.count > limits.maxPerOpenid) {
-        throw new HttpError(429, 'rate_limited', 'too many logins for this user; try again later', {
+        throw new HttpError(429, 'rate_limited', 'too many logins or WeChat calls for this user; try again later', {
           retryAfterSeconds: retryAfterSeconds(hit.resetInMs),
         })
       }

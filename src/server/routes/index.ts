@@ -32,8 +32,8 @@ export async function loginRoutes(fastify: FastifyInstance, options: LoginRoutes
     done(null, payload)
   })
   await fastify.register(authRoutes, { rateLimit: options.rateLimit, appUsers: options.appUsers })
-  await fastify.register(decryptRoute, { appId: options.appId, sessionKeys: options.sessionKeys })
-  await fastify.register(phoneRoute, { wechatApi: options.wechatApi, phoneBinding: options.phoneBinding })
+  await fastify.register(decryptRoute, { rateLimit: options.rateLimit, appId: options.appId, sessionKeys: options.sessionKeys })
+  await fastify.register(phoneRoute, { rateLimit: options.rateLimit, wechatApi: options.wechatApi, phoneBinding: options.phoneBinding })
   await fastify.register(sessionKeyRoute, { rateLimit: options.rateLimit, sessionKeys: options.sessionKeys })
   await fastify.register(healthRoute)
 }
