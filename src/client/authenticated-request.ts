@@ -102,6 +102,9 @@ export function createAuthenticatedRequest(deps: AuthenticatedRequestDeps) {
     targetOf(deps, allowed, options)
     const era = deps.hold.era
     const session = await deps.hold.ensureLogin('request()')
+    // A logout() may come between the session's arrival and this line (the session was at hand, so that
+    // is one microtask): the token it ended must not go out after it.
+    if (deps.hold.era !== era) throw new LoginError('aborted', `${options.method ?? 'GET'} ${options.url}: logged out before it was sent`)
     const first = await send(deps, allowed, { options, session, era })
     if (first.statusCode !== 401) return first
     if (deps.hold.era !== era) {

@@ -80,6 +80,18 @@ describe('after logout()', () => {
     client.stop()
   })
 
+  it('a request() called just before logout(), while logged in, is never sent with the ended token', async () => {
+    const { services } = loggedOutServices()
+    const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
+    await client.ensureLogin()
+    const pending = client.request({ url: `${API}/orders`, method: 'POST' })
+    const loggedOut = client.logout()
+    await expect(pending).rejects.toMatchObject({ code: 'aborted' })
+    await loggedOut
+    expect(services.count('request')).toBe(0)
+    client.stop()
+  })
+
   it('requests waiting for the login reject with aborted', async () => {
     const services = createFakeServices({ answers: { wxLogin: () => never() } })
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
