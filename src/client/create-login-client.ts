@@ -89,7 +89,7 @@ export interface LoginClient extends LoginClientAccount {
   subscribe(listener: (snapshot: LoginSnapshot) => void): Unsubscribe
   /** Failures that do not change the outcome: a storage read or write that failed, a server logout that failed. */
   on<T extends LoginClientEventType>(type: T, listener: LoginClientEventListener<T>): () => void
-  /** Stops the machine; whoever still waits is rejected with `aborted`. */
+  /** Stops the machine; whoever still waits (for a login, or a `request()` for a slot) is rejected with `aborted`. */
   stop(): void
   /** The scheduler of the client's platform requests: `inFlight`, `queued`, and `schedule()` for the app's own calls. */
   readonly requestScheduler: RequestScheduler
@@ -255,6 +255,10 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
     },
     on: events.on,
     stop() {
+      // Requests waiting for a slot wait on this client too: they must not go out, token and all, once it stopped.
+      const ended = hold.era
+      hold.era = { owner: {} }
+      scheduler.cancelQueued(ended.owner, new LoginError('aborted', 'request(): the login client was stopped'))
       flight.dispose()
       actor.stop()
     },
