@@ -1,4 +1,4 @@
-import { AUTH_ROUTES, toLoginError, toSession, type AuthRoutes } from '../../contract/index.ts'
+import { AUTH_ROUTES, isEpochMs, toLoginError, toSession, type AuthRoutes } from '../../contract/index.ts'
 import type { Platform, PlatformResponse } from '../../platform/types.ts'
 import { accountCalls } from './account-calls.ts'
 import { errorFromResponse, headerValue } from './http-errors.ts'
@@ -44,11 +44,15 @@ function numberField(data: unknown, name: string): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined
 }
 
-/** The server's time an answer states: `expiresAt - expiresIn` of its body, else its `Date` header. */
+/**
+ * The server's time an answer states: `expiresAt - expiresIn` of its body, else its `Date` header.
+ * A body whose difference is no time in milliseconds (a server that answers seconds) states none.
+ */
 function serverTimeOfAnswer(response: PlatformResponse): number | undefined {
   const expiresAt = numberField(response.data, 'expiresAt')
   const expiresIn = numberField(response.data, 'expiresIn')
-  return expiresAt !== undefined && expiresIn !== undefined ? expiresAt - expiresIn : dateHeaderTime(response)
+  const fromBody = expiresAt !== undefined && expiresIn !== undefined ? expiresAt - expiresIn : undefined
+  return fromBody !== undefined && isEpochMs(fromBody) ? fromBody : dateHeaderTime(response)
 }
 
 /** Joins a base URL and a path without doubling or dropping the slash; absolute URLs pass through. */
