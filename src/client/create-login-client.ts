@@ -15,6 +15,7 @@ import { createSingleFlight, type SingleFlight } from './single-flight.ts'
 import { createBindPhoneNumber } from './phone-number.ts'
 import { createRefreshSessionKey } from './session-key-refresh.ts'
 import { withOneWxLogin } from './wx-login-gate.ts'
+import { checkedStepTimeouts, definedRetryPolicy } from './step-options.ts'
 
 export interface LoginClientOptions {
   /** The mini-program runtime: `wechatPlatform(wx)` or any `Platform`. */
@@ -23,7 +24,7 @@ export interface LoginClientOptions {
   server: SessionServer | HttpSessionServerConfig
   /** Storage key of the session. */
   storageKey?: string
-  /** Per-step timeouts in ms. */
+  /** Per-step timeouts in ms; an entry left `undefined` keeps the default, one no timer can wait (0, negative, `Infinity`) throws a `RangeError`. */
   timeouts?: Partial<StepTimeouts>
   retry?: Partial<RetryPolicy>
   /**
@@ -144,6 +145,8 @@ async function logoutStopped(client: {
 }
 
 export function createLoginClient(options: LoginClientOptions): LoginClient {
+  const timeouts = checkedStepTimeouts(options.timeouts)
+  const retry = definedRetryPolicy(options.retry)
   // Every wx.login of this client, the machine's and refreshSessionKey()'s, goes through one gate.
   const platform = withOneWxLogin(options.platform)
   const storageKey = options.storageKey ?? DEFAULT_STORAGE_KEY
@@ -165,14 +168,14 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
     events,
     clock,
     random: options.random ?? Math.random,
-    logoutTimeoutMs: options.timeouts?.serverLogin ?? DEFAULT_STEP_TIMEOUTS.serverLogin,
+    logoutTimeoutMs: timeouts.serverLogin ?? DEFAULT_STEP_TIMEOUTS.serverLogin,
   })
 
   const actor = createActor(loginMachine, {
     input: {
       effects,
-      ...(options.timeouts && { timeouts: options.timeouts }),
-      ...(options.retry && { retry: options.retry }),
+      ...(options.timeouts && { timeouts }),
+      ...(options.retry && { retry }),
       ...(options.serverCheckWindowMs !== undefined && { serverCheckWindowMs: options.serverCheckWindowMs }),
     },
     ...(options.inspect && { inspect: options.inspect }),
