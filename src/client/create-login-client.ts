@@ -15,6 +15,7 @@ import { createSingleFlight, type SingleFlight } from './single-flight.ts'
 import { createBindPhoneNumber } from './phone-number.ts'
 import { createRefreshSessionKey } from './session-key-refresh.ts'
 import { withOneWxLogin } from './wx-login-gate.ts'
+import { settleWithin } from './settled-or-after.ts'
 import { checkedStepTimeouts, definedRetryPolicy } from './step-options.ts'
 
 export interface LoginClientOptions {
@@ -132,13 +133,15 @@ async function logoutStopped(client: {
   effects: ClientEffects
 }): Promise<void> {
   const { actor, platform, storageKey, events, effects } = client
-  let session: Session | null = actor.getSnapshot().context.session
+  const { session: inMemory, timeouts } = actor.getSnapshot().context
+  let session: Session | null = inMemory
   if (!session) {
-    try {
-      session = await readStoredSession(platform.storage, storageKey)
-    } catch (error) {
-      events.emit({ type: 'storage_error', operation: 'read', error: toLoginError(error, 'storage_error') })
-    }
+    // An asynchronous storage that never answers must not keep logout() waiting: the machine's read timeout bounds it here too.
+    const read = await settleWithin(readStoredSession(platform.storage, storageKey), timeouts.readSession)
+    if (read.status === 'fulfilled') session = read.value
+    else if (read.status === 'rejected')
+      events.emit({ type: 'storage_error', operation: 'read', error: toLoginError(read.reason, 'storage_error') })
+    else effects.reportReadTimeout(new LoginError('timeout', `readSession did not answer within ${timeouts.readSession} ms`))
   }
   effects.clearSession()
   effects.notifyServerLogout(session)

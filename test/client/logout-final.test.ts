@@ -140,6 +140,23 @@ describe('logout() after stop()', () => {
   })
 })
 
+describe('logout() after stop(), with a storage that never answers its read', () => {
+  it('settles at the readSession timeout, reports the read as a storage_error, and still clears storage', async () => {
+    vi.useFakeTimers()
+    const services = createFakeServices()
+    services.answers.readSession = () => never()
+    const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: { readSession: 300 } })
+    const events: LoginClientEvent[] = []
+    client.on('storage_error', (event) => events.push(event))
+    client.stop()
+    const outcome = Promise.allSettled([client.logout()])
+    await vi.advanceTimersByTimeAsync(300)
+    await expect(outcome).resolves.toEqual([{ status: 'fulfilled', value: undefined }])
+    expect(events).toEqual([expect.objectContaining({ operation: 'read', error: expect.objectContaining({ code: 'timeout' }) })])
+    expect(services.count('storageRemove')).toBe(1)
+  })
+})
+
 describe('a server logout that does not answer', () => {
   it('is reported as a timeout through logout_error, and logout() resolves at its timeout', async () => {
     vi.useFakeTimers()
