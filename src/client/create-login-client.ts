@@ -10,7 +10,7 @@ import { createAuthenticatedRequest, type LoginEra, type LoginHold } from './aut
 import { type ClientEvents, createClientEvents, type LoginClientEventListener, type LoginClientEventType } from './client-events.ts'
 import { type ClientEffects, createLoginEffects } from './login-effects.ts'
 import { createServerClock } from './server-clock.ts'
-import { DEFAULT_STORAGE_KEY, readStoredSession } from './session-storage.ts'
+import { DEFAULT_STORAGE_KEY, startStoredRead, storedSessionOf, type StoredRead } from './session-storage.ts'
 import { createSingleFlight, type SingleFlight } from './single-flight.ts'
 import { createBindPhoneNumber } from './phone-number.ts'
 import { createRefreshSessionKey } from './session-key-refresh.ts'
@@ -124,27 +124,47 @@ class LogoutHold implements LoginHold {
   }
 }
 
-/** Logout once the actor is stopped: the same effects, run by hand. */
-async function logoutStopped(client: {
+interface LogoutDeps {
   actor: ReturnType<typeof createActor<LoginMachine>>
   platform: Platform
   storageKey: string
   events: ClientEvents
   effects: ClientEffects
-}): Promise<void> {
-  const { actor, platform, storageKey, events, effects } = client
-  const { session: inMemory, timeouts } = actor.getSnapshot().context
-  let session: Session | null = inMemory
-  if (!session) {
-    // An asynchronous storage that never answers must not keep logout() waiting: the machine's read timeout bounds it here too.
-    const read = await settleWithin(readStoredSession(platform.storage, storageKey), timeouts.readSession)
-    if (read.status === 'fulfilled') session = read.value
-    else if (read.status === 'rejected')
-      events.emit({ type: 'storage_error', operation: 'read', error: toLoginError(read.reason, 'storage_error') })
-    else effects.reportReadTimeout(new LoginError('timeout', `readSession did not answer within ${timeouts.readSession} ms`))
-  }
-  effects.clearSession()
-  effects.notifyServerLogout(session)
+}
+
+/** The session a started storage read holds, for a logout that has none in memory; `null` when there is none or the read failed or timed out (reported). */
+async function storedForLogout({ actor, events, effects }: LogoutDeps, started: StoredRead): Promise<Session | null> {
+  const { timeouts } = actor.getSnapshot().context
+  // An asynchronous storage that never answers must not keep logout() waiting: the machine's read timeout bounds it here too.
+  const read = await settleWithin(storedSessionOf(started), timeouts.readSession)
+  if (read.status === 'fulfilled') return read.value
+  if (read.status === 'rejected')
+    events.emit({ type: 'storage_error', operation: 'read', error: toLoginError(read.reason, 'storage_error') })
+  else effects.reportReadTimeout(new LoginError('timeout', `readSession did not answer within ${timeouts.readSession} ms`))
+  return null
+}
+
+/** Logout once the actor is stopped: the same effects, run by hand. */
+async function logoutStopped(deps: LogoutDeps): Promise<void> {
+  const session =
+    deps.actor.getSnapshot().context.session ?? (await storedForLogout(deps, startStoredRead(deps.platform.storage, deps.storageKey)))
+  deps.effects.clearSession()
+  deps.effects.notifyServerLogout(session)
+}
+
+/**
+ * Logout of a running actor. Before the machine has read storage (`idle`, never
+ * started; `checkingStorage`) it holds no session, yet storage may: what storage
+ * holds is taken before the machine clears it, so the server ends that session
+ * too, not only the device. The machine is told at once all the same.
+ */
+async function logoutRunning(deps: LogoutDeps): Promise<void> {
+  const { actor, effects } = deps
+  const snapshot = actor.getSnapshot()
+  const unread = snapshot.context.session === null && (snapshot.matches('idle') || snapshot.matches('checkingStorage'))
+  const started = unread ? startStoredRead(deps.platform.storage, deps.storageKey) : null
+  actor.send({ type: 'LOGOUT' })
+  if (started) effects.notifyServerLogout(await storedForLogout(deps, started))
 }
 
 export function createLoginClient(options: LoginClientOptions): LoginClient {
@@ -240,8 +260,9 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
       const ended = hold.era
       hold.era = { owner: {} }
       scheduler.cancelQueued(ended.owner, loggedOutError('request()'))
-      if (actor.getSnapshot().status === 'active') actor.send({ type: 'LOGOUT' })
-      else await logoutStopped({ actor, platform, storageKey, events, effects })
+      const deps = { actor, platform, storageKey, events, effects }
+      if (actor.getSnapshot().status === 'active') await logoutRunning(deps)
+      else await logoutStopped(deps)
       // Locally the user is logged out already; the server gets as long as a server login would.
       await effects.takePendingLogout()
     },

@@ -103,6 +103,19 @@ describe('after logout()', () => {
   })
 })
 
+describe('logout() before the client read storage', () => {
+  it('a client never started ends the stored session at the server, not only in storage', async () => {
+    const { services, loggedOut } = loggedOutServices()
+    services.storage.set(DEFAULT_STORAGE_KEY, { token: 'stored', expiresAt: Date.now() + HOUR })
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    await client.logout()
+    expect(services.storage.has(DEFAULT_STORAGE_KEY)).toBe(false)
+    expect(loggedOut).toEqual(['stored'])
+    expect(services.count('wxLogin')).toBe(0)
+    client.stop()
+  })
+})
+
 describe('logout() after stop()', () => {
   it('clears storage and tells the server', async () => {
     const { services, loggedOut } = loggedOutServices()
