@@ -64,6 +64,18 @@ function targetOf(deps: AuthenticatedRequestDeps, allowed: ReadonlySet<string>, 
   return url
 }
 
+/**
+ * `header` without `name` in any case. Header names are case-insensitive: an app's own
+ * `authorization` beside our `Authorization` would go out as a second token header
+ * (a stale one, on a replay), and which one the server reads is anyone's guess.
+ */
+function withoutHeader(header: Record<string, string> | undefined, name: string): Record<string, string> {
+  const wanted = name.toLowerCase()
+  const kept: Record<string, string> = {}
+  for (const [key, value] of Object.entries(header ?? {})) if (key.toLowerCase() !== wanted) kept[key] = value
+  return kept
+}
+
 async function send(
   deps: AuthenticatedRequestDeps,
   allowed: ReadonlySet<string>,
@@ -71,7 +83,7 @@ async function send(
 ): Promise<PlatformResponse> {
   const { options, session, era } = request
   const url = targetOf(deps, allowed, options)
-  const header = { ...options.header, ...tokenHeaderFor(session.token, deps.tokenHeader) }
+  const header = { ...withoutHeader(options.header, deps.tokenHeader), ...tokenHeaderFor(session.token, deps.tokenHeader) }
   try {
     return await deps.scheduler.schedule(() => deps.platform.request({ ...options, url, header }), { priority: 'app', owner: era.owner })
   } catch (error) {
@@ -102,6 +114,9 @@ export function createAuthenticatedRequest(deps: AuthenticatedRequestDeps) {
     targetOf(deps, allowed, options)
     const era = deps.hold.era
     const session = await deps.hold.ensureLogin('request()')
+    // A logout() may come between the session's arrival and this line (the session was at hand, so that
+    // is one microtask): the token it ended must not go out after it.
+    if (deps.hold.era !== era) throw new LoginError('aborted', `${options.method ?? 'GET'} ${options.url}: logged out before it was sent`)
     const first = await send(deps, allowed, { options, session, era })
     if (first.statusCode !== 401) return first
     if (deps.hold.era !== era) {

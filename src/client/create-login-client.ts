@@ -10,11 +10,13 @@ import { createAuthenticatedRequest, type LoginEra, type LoginHold } from './aut
 import { type ClientEvents, createClientEvents, type LoginClientEventListener, type LoginClientEventType } from './client-events.ts'
 import { type ClientEffects, createLoginEffects } from './login-effects.ts'
 import { createServerClock } from './server-clock.ts'
-import { DEFAULT_STORAGE_KEY, readStoredSession } from './session-storage.ts'
+import { DEFAULT_STORAGE_KEY, startStoredRead, storedSessionOf, type StoredRead } from './session-storage.ts'
 import { createSingleFlight, type SingleFlight } from './single-flight.ts'
 import { createBindPhoneNumber } from './phone-number.ts'
 import { createRefreshSessionKey } from './session-key-refresh.ts'
 import { withOneWxLogin } from './wx-login-gate.ts'
+import { settleWithin } from './settled-or-after.ts'
+import { checkedStepTimeouts, definedRetryPolicy } from './step-options.ts'
 
 export interface LoginClientOptions {
   /** The mini-program runtime: `wechatPlatform(wx)` or any `Platform`. */
@@ -23,7 +25,7 @@ export interface LoginClientOptions {
   server: SessionServer | HttpSessionServerConfig
   /** Storage key of the session. */
   storageKey?: string
-  /** Per-step timeouts in ms. */
+  /** Per-step timeouts in ms; an entry left `undefined` keeps the default, one no timer can wait (0, negative, `Infinity`) throws a `RangeError`. */
   timeouts?: Partial<StepTimeouts>
   retry?: Partial<RetryPolicy>
   /**
@@ -89,7 +91,7 @@ export interface LoginClient extends LoginClientAccount {
   subscribe(listener: (snapshot: LoginSnapshot) => void): Unsubscribe
   /** Failures that do not change the outcome: a storage read or write that failed, a server logout that failed. */
   on<T extends LoginClientEventType>(type: T, listener: LoginClientEventListener<T>): () => void
-  /** Stops the machine; whoever still waits is rejected with `aborted`. */
+  /** Stops the machine; whoever still waits (for a login, or a `request()` for a slot) is rejected with `aborted`. */
   stop(): void
   /** The scheduler of the client's platform requests: `inFlight`, `queued`, and `schedule()` for the app's own calls. */
   readonly requestScheduler: RequestScheduler
@@ -122,28 +124,52 @@ class LogoutHold implements LoginHold {
   }
 }
 
-/** Logout once the actor is stopped: the same effects, run by hand. */
-async function logoutStopped(client: {
+interface LogoutDeps {
   actor: ReturnType<typeof createActor<LoginMachine>>
   platform: Platform
   storageKey: string
   events: ClientEvents
   effects: ClientEffects
-}): Promise<void> {
-  const { actor, platform, storageKey, events, effects } = client
-  let session: Session | null = actor.getSnapshot().context.session
-  if (!session) {
-    try {
-      session = await readStoredSession(platform.storage, storageKey)
-    } catch (error) {
-      events.emit({ type: 'storage_error', operation: 'read', error: toLoginError(error, 'storage_error') })
-    }
-  }
-  effects.clearSession()
-  effects.notifyServerLogout(session)
+}
+
+/** The session a started storage read holds, for a logout that has none in memory; `null` when there is none or the read failed or timed out (reported). */
+async function storedForLogout({ actor, events, effects }: LogoutDeps, started: StoredRead): Promise<Session | null> {
+  const { timeouts } = actor.getSnapshot().context
+  // An asynchronous storage that never answers must not keep logout() waiting: the machine's read timeout bounds it here too.
+  const read = await settleWithin(storedSessionOf(started), timeouts.readSession)
+  if (read.status === 'fulfilled') return read.value
+  if (read.status === 'rejected')
+    events.emit({ type: 'storage_error', operation: 'read', error: toLoginError(read.reason, 'storage_error') })
+  else effects.reportReadTimeout(new LoginError('timeout', `readSession did not answer within ${timeouts.readSession} ms`))
+  return null
+}
+
+/** Logout once the actor is stopped: the same effects, run by hand. */
+async function logoutStopped(deps: LogoutDeps): Promise<void> {
+  const session =
+    deps.actor.getSnapshot().context.session ?? (await storedForLogout(deps, startStoredRead(deps.platform.storage, deps.storageKey)))
+  deps.effects.clearSession()
+  deps.effects.notifyServerLogout(session)
+}
+
+/**
+ * Logout of a running actor. Before the machine has read storage (`idle`, never
+ * started; `checkingStorage`) it holds no session, yet storage may: what storage
+ * holds is taken before the machine clears it, so the server ends that session
+ * too, not only the device. The machine is told at once all the same.
+ */
+async function logoutRunning(deps: LogoutDeps): Promise<void> {
+  const { actor, effects } = deps
+  const snapshot = actor.getSnapshot()
+  const unread = snapshot.context.session === null && (snapshot.matches('idle') || snapshot.matches('checkingStorage'))
+  const started = unread ? startStoredRead(deps.platform.storage, deps.storageKey) : null
+  actor.send({ type: 'LOGOUT' })
+  if (started) effects.notifyServerLogout(await storedForLogout(deps, started))
 }
 
 export function createLoginClient(options: LoginClientOptions): LoginClient {
+  const timeouts = checkedStepTimeouts(options.timeouts)
+  const retry = definedRetryPolicy(options.retry)
   // Every wx.login of this client, the machine's and refreshSessionKey()'s, goes through one gate.
   const platform = withOneWxLogin(options.platform)
   const storageKey = options.storageKey ?? DEFAULT_STORAGE_KEY
@@ -165,14 +191,14 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
     events,
     clock,
     random: options.random ?? Math.random,
-    logoutTimeoutMs: options.timeouts?.serverLogin ?? DEFAULT_STEP_TIMEOUTS.serverLogin,
+    logoutTimeoutMs: timeouts.serverLogin ?? DEFAULT_STEP_TIMEOUTS.serverLogin,
   })
 
   const actor = createActor(loginMachine, {
     input: {
       effects,
-      ...(options.timeouts && { timeouts: options.timeouts }),
-      ...(options.retry && { retry: options.retry }),
+      ...(options.timeouts && { timeouts }),
+      ...(options.retry && { retry }),
       ...(options.serverCheckWindowMs !== undefined && { serverCheckWindowMs: options.serverCheckWindowMs }),
     },
     ...(options.inspect && { inspect: options.inspect }),
@@ -234,8 +260,9 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
       const ended = hold.era
       hold.era = { owner: {} }
       scheduler.cancelQueued(ended.owner, loggedOutError('request()'))
-      if (actor.getSnapshot().status === 'active') actor.send({ type: 'LOGOUT' })
-      else await logoutStopped({ actor, platform, storageKey, events, effects })
+      const deps = { actor, platform, storageKey, events, effects }
+      if (actor.getSnapshot().status === 'active') await logoutRunning(deps)
+      else await logoutStopped(deps)
       // Locally the user is logged out already; the server gets as long as a server login would.
       await effects.takePendingLogout()
     },
@@ -255,6 +282,10 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
     },
     on: events.on,
     stop() {
+      // Requests waiting for a slot wait on this client too: they must not go out, token and all, once it stopped.
+      const ended = hold.era
+      hold.era = { owner: {} }
+      scheduler.cancelQueued(ended.owner, new LoginError('aborted', 'request(): the login client was stopped'))
       flight.dispose()
       actor.stop()
     },

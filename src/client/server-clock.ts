@@ -1,3 +1,5 @@
+import { isEpochMs } from '../contract/index.ts'
+
 /**
  * The client's estimate of the developer server's time.
  *
@@ -37,7 +39,8 @@ export function createServerClock(deviceNow: () => number = Date.now): ServerClo
       return offset
     },
     observe(serverNowMs) {
-      if (!Number.isFinite(serverNowMs)) return
+      // An answer in seconds, or an `expiresIn` that repeats the expiry, states no time: it would put the server in 1970.
+      if (!isEpochMs(serverNowMs)) return
       offset = serverNowMs - deviceNow()
       observed = true
     },

@@ -21,9 +21,26 @@ function finiteNumber(value: unknown): number | undefined {
  * awaited; the machine's `readSession` timeout bounds it.
  */
 export async function readStoredSession(storage: PlatformStorage, key: string): Promise<StoredSession | null> {
-  let raw: unknown
+  return storedSessionOf(startStoredRead(storage, key))
+}
+
+/** What `storage.get` answered (a value, or a promise of one), or the `storage_error` it threw; taken at once. */
+export type StoredRead = { raw: unknown } | { error: LoginError }
+
+/** Starts the read now, synchronously: a logout takes what storage holds before it clears it. */
+export function startStoredRead(storage: PlatformStorage, key: string): StoredRead {
   try {
-    raw = storage.get(key)
+    return { raw: storage.get(key) }
+  } catch (cause) {
+    return { error: new LoginError('storage_error', 'could not read the stored session', { cause }) }
+  }
+}
+
+/** The session a started read holds (see `readStoredSession`). */
+export async function storedSessionOf(read: StoredRead): Promise<StoredSession | null> {
+  if ('error' in read) throw read.error
+  let raw: unknown = read.raw
+  try {
     if (isThenable(raw)) raw = await raw
   } catch (cause) {
     throw new LoginError('storage_error', 'could not read the stored session', { cause })

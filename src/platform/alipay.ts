@@ -3,7 +3,7 @@ import { LoginError } from '../contract/index.ts'
 import { callWithTimeout } from './call-with-timeout.ts'
 import { failureText, redact, saysTimeout } from './failure-text.ts'
 import { guardedStorage } from './guarded-storage.ts'
-import { checkRequest, readHttpAnswer } from './http-answer.ts'
+import { checkRequest, readHttpAnswer, unreadableAnswerError } from './http-answer.ts'
 import { callTimeout, resolveTimeouts, type PlatformOptions } from './timeouts.ts'
 import type { Platform, PlatformResponse } from './types.ts'
 
@@ -108,7 +108,7 @@ export function alipayPlatform(my: AlipayApi, options?: AlipayPlatformOptions): 
             success: (result) => {
               const answer = readHttpAnswer(result)
               if (answer) settle.resolve(answer)
-              else settle.reject(new LoginError('invalid_response', 'my.request answered without an HTTP status'))
+              else settle.reject(unreadableAnswerError('my.request', result, failureText(result)))
             },
             fail: (error) => {
               const answer = readHttpAnswer(error)

@@ -71,3 +71,16 @@ export function readHttpAnswer(result: unknown): PlatformResponse | undefined {
   const header = field(result, 'header') ?? field(result, 'headers')
   return { statusCode: status, data: field(result, 'data'), header: toHeaderRecord(header) }
 }
+
+/**
+ * Why a result that `readHttpAnswer` could not read is refused. A status of 0 is
+ * what a runtime reports when no HTTP answer came at all (the connection broke,
+ * the app went to the background, an H5 build's CORS failure), as browsers do:
+ * a transient `network` failure worth retrying, not a server answer we cannot use.
+ */
+export function unreadableAnswerError(what: string, result: unknown, detail: string): LoginError {
+  if (field(result, 'statusCode') === 0 || field(result, 'status') === 0) {
+    return new LoginError('network', `${what} answered status 0: no HTTP answer came (${detail})`)
+  }
+  return new LoginError('invalid_response', `${what} answered without an HTTP status (${detail})`)
+}

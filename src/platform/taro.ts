@@ -3,7 +3,7 @@ import { callWithTimeout } from './call-with-timeout.ts'
 import { failureText, redact, saysTimeout } from './failure-text.ts'
 import { guardedStorage } from './guarded-storage.ts'
 import { syncStorage } from './wx-style-platform.ts'
-import { checkRequest, readHttpAnswer, type HttpMethod } from './http-answer.ts'
+import { checkRequest, readHttpAnswer, unreadableAnswerError, type HttpMethod } from './http-answer.ts'
 import { callTimeout, resolveTimeouts, type PlatformOptions } from './timeouts.ts'
 import type { Platform, PlatformResponse } from './types.ts'
 
@@ -111,7 +111,7 @@ export function taroPlatform(taro: TaroApi, options?: PlatformOptions): Platform
             (result) => {
               const answer = readHttpAnswer(result)
               if (answer) settle.resolve(answer)
-              else settle.reject(new LoginError('invalid_response', `Taro.request answered without an HTTP status (${errMsgOf(result)})`))
+              else settle.reject(unreadableAnswerError('Taro.request', result, errMsgOf(result)))
             },
             (error: unknown) => settle.reject(requestFailure(error)),
           )

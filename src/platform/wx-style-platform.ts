@@ -2,7 +2,7 @@ import { LoginError } from '../contract/index.ts'
 import { callWithTimeout } from './call-with-timeout.ts'
 import { failureText, redact, saysTimeout } from './failure-text.ts'
 import { guardedStorage, type RawStorage } from './guarded-storage.ts'
-import { checkRequest, readHttpAnswer, type CheckedRequest, type HttpMethod } from './http-answer.ts'
+import { checkRequest, readHttpAnswer, unreadableAnswerError, type CheckedRequest, type HttpMethod } from './http-answer.ts'
 import { callTimeout, resolveTimeouts, type PlatformOptions } from './timeouts.ts'
 import type { Platform, PlatformResponse } from './types.ts'
 
@@ -130,7 +130,7 @@ export function wxStylePlatform(source: WxStyleApi, options?: PlatformOptions): 
             success: (result) => {
               const answer = readHttpAnswer(result)
               if (answer) settle.resolve(answer)
-              else settle.reject(new LoginError('invalid_response', `${api}.request answered without an HTTP status (${errMsgOf(result)})`))
+              else settle.reject(unreadableAnswerError(`${api}.request`, result, errMsgOf(result)))
             },
             fail: (error) => settle.reject(requestFailure(error)),
           }),

@@ -177,3 +177,33 @@ describe('logout with nothing to end', () => {
     client.stop()
   })
 })
+
+describe('step timeouts given to createLoginClient', () => {
+  it('a timeout left undefined (a missing config value) keeps the default instead of timing every try out at once', async () => {
+    const services = createFakeServices()
+    const client = createLoginClient({
+      platform: services.platform,
+      server: services.server,
+      timeouts: { serverLogin: undefined, wxLogin: undefined },
+      retry: { attempts: undefined },
+    })
+    await expect(client.ensureLogin()).resolves.toMatchObject({ token: 'token-1' })
+    expect(client.getSnapshot().context.timeouts).toMatchObject({ serverLogin: 15_000, wxLogin: 10_000 })
+    expect(client.getSnapshot().context.retry.attempts).toBe(3)
+    client.stop()
+  })
+
+  it.each([
+    ['zero', 0],
+    ['negative', -1],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['NaN', Number.NaN],
+    ['longer than a timer can wait', 2 ** 31],
+  ])('a %s timeout is a RangeError at creation, not a login that times out at once', (_label, value) => {
+    const services = createFakeServices()
+    expect(() => createLoginClient({ platform: services.platform, server: services.server, timeouts: { serverLogin: value } })).toThrow(
+      RangeError,
+    )
+    expect(services.count('wxLogin')).toBe(0)
+  })
+})

@@ -80,6 +80,18 @@ describe('after logout()', () => {
     client.stop()
   })
 
+  it('a request() called just before logout(), while logged in, is never sent with the ended token', async () => {
+    const { services } = loggedOutServices()
+    const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
+    await client.ensureLogin()
+    const pending = client.request({ url: `${API}/orders`, method: 'POST' })
+    const loggedOut = client.logout()
+    await expect(pending).rejects.toMatchObject({ code: 'aborted' })
+    await loggedOut
+    expect(services.count('request')).toBe(0)
+    client.stop()
+  })
+
   it('requests waiting for the login reject with aborted', async () => {
     const services = createFakeServices({ answers: { wxLogin: () => never() } })
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
@@ -87,6 +99,19 @@ describe('after logout()', () => {
     await client.logout()
     await expect(waiting).rejects.toMatchObject({ code: 'aborted' })
     expect(services.count('request')).toBe(0)
+    client.stop()
+  })
+})
+
+describe('logout() before the client read storage', () => {
+  it('a client never started ends the stored session at the server, not only in storage', async () => {
+    const { services, loggedOut } = loggedOutServices()
+    services.storage.set(DEFAULT_STORAGE_KEY, { token: 'stored', expiresAt: Date.now() + HOUR })
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    await client.logout()
+    expect(services.storage.has(DEFAULT_STORAGE_KEY)).toBe(false)
+    expect(loggedOut).toEqual(['stored'])
+    expect(services.count('wxLogin')).toBe(0)
     client.stop()
   })
 })
@@ -125,6 +150,23 @@ describe('logout() after stop()', () => {
     expect(events).toEqual([expect.objectContaining({ operation: 'read', error: expect.objectContaining({ code: 'storage_error' }) })])
     expect(services.count('storageRemove')).toBe(1)
     expect(loggedOut).toEqual([])
+  })
+})
+
+describe('logout() after stop(), with a storage that never answers its read', () => {
+  it('settles at the readSession timeout, reports the read as a storage_error, and still clears storage', async () => {
+    vi.useFakeTimers()
+    const services = createFakeServices()
+    services.answers.readSession = () => never()
+    const client = createLoginClient({ platform: services.platform, server: services.server, timeouts: { readSession: 300 } })
+    const events: LoginClientEvent[] = []
+    client.on('storage_error', (event) => events.push(event))
+    client.stop()
+    const outcome = Promise.allSettled([client.logout()])
+    await vi.advanceTimersByTimeAsync(300)
+    await expect(outcome).resolves.toEqual([{ status: 'fulfilled', value: undefined }])
+    expect(events).toEqual([expect.objectContaining({ operation: 'read', error: expect.objectContaining({ code: 'timeout' }) })])
+    expect(services.count('storageRemove')).toBe(1)
   })
 })
 

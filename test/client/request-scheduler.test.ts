@@ -185,3 +185,23 @@ describe('request:fail interrupted (the app went to the background with the requ
     client.stop()
   })
 })
+
+describe('stop() with requests waiting for a slot', () => {
+  it('rejects a request still queued with aborted, and never sends it with the token', async () => {
+    const services = createFakeServices()
+    const hold = deferred<PlatformResponse>()
+    services.answers.request = () => hold.promise
+    const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API, maxConcurrentRequests: 1 })
+    await client.ensureLogin()
+    const first = client.request({ url: `${API}/a` })
+    const queued = client.request({ url: `${API}/b` }).catch((e: unknown) => e)
+    await ticks()
+    expect([client.requestScheduler.inFlight, client.requestScheduler.queued]).toEqual([1, 1])
+    client.stop()
+    expect(client.requestScheduler.queued).toBe(0)
+    hold.resolve({ statusCode: 200, data: {} })
+    await first
+    await expect(queued).resolves.toMatchObject({ code: 'aborted' })
+    expect(services.count('request')).toBe(1)
+  })
+})

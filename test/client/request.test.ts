@@ -32,6 +32,21 @@ describe('request(): authenticated requests', () => {
     client.stop()
   })
 
+  it('sends one token header: an app header of the same name in another case is replaced, not sent beside it', async () => {
+    const services = createFakeServices()
+    const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
+    const seen: Record<string, string>[] = []
+    services.answers.request = async (options) => {
+      seen.push(options.header ?? {})
+      return { statusCode: 200, data: {} }
+    }
+    await client.request({ url: `${API}/orders`, header: { authorization: 'Bearer left-over', 'X-Trace': '1' } })
+    const sent = seen[0] ?? {}
+    expect(Object.keys(sent).filter((name) => name.toLowerCase() === 'authorization')).toEqual(['Authorization'])
+    expect(sent).toMatchObject({ Authorization: 'Bearer token-1', 'X-Trace': '1' })
+    client.stop()
+  })
+
   it('10 concurrent requests that all get a 401 cause one re-login, and each is replayed once', async () => {
     const services = createFakeServices()
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })

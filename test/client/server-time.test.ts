@@ -161,6 +161,16 @@ describe('a login answer that is no live session', () => {
     client.stop()
   })
 
+  it('an expiresIn that says no time in milliseconds (the expiry again) does not set the clock to 1970', async () => {
+    const answer = { token: 't', expiresAt: SERVER_NOW + HOUR, expiresIn: SERVER_NOW + HOUR }
+    const services = createFakeServices({ answers: { serverLogin: async () => answer } })
+    const client = skewedClient(services, 0)
+    await expect(client.ensureLogin()).resolves.toEqual({ token: 't', expiresAt: SERVER_NOW + HOUR })
+    const stored = services.storage.get(DEFAULT_STORAGE_KEY) as { serverOffsetMs?: number }
+    expect(stored.serverOffsetMs).toBeUndefined()
+    client.stop()
+  })
+
   it('accepts a live session whose expiresAt the device clock calls past, when expiresIn says it lives', async () => {
     const services = createFakeServices()
     const client = skewedClient(services, 2 * DAY)
@@ -203,6 +213,47 @@ describe('httpSessionServer: the server time in its answers', () => {
     const none = answering(() => ({ statusCode: 200, data: {} }))
     await none.server.check({ token: 't', expiresAt: SERVER_NOW + HOUR })
     expect(none.seen).toEqual([])
+  })
+
+  it('a check answer in seconds (expiresAt, expiresIn) is no server time: the Date header is read instead', async () => {
+    const date = new Date(SERVER_NOW).toUTCString()
+    const seconds = answering(() => ({
+      statusCode: 200,
+      data: { expiresAt: (SERVER_NOW + HOUR) / 1000, expiresIn: HOUR / 1000 },
+      header: { Date: date },
+    }))
+    await expect(seconds.server.check({ token: 't', expiresAt: SERVER_NOW + HOUR })).resolves.toBe(true)
+    expect(seconds.seen).toEqual([SERVER_NOW + 500])
+  })
+
+  it('a client whose session check answers in seconds keeps its offset to server time and stores no 1970 clock', async () => {
+    const storage = new Map<string, unknown>()
+    const platform = {
+      ...createFakeServices().platform,
+      storage: {
+        get: (key: string) => storage.get(key),
+        set: (key: string, value: unknown) => void storage.set(key, structuredClone(value)),
+        remove: (key: string) => void storage.delete(key),
+      },
+      request: async (options: PlatformRequestOptions): Promise<PlatformResponse> => {
+        const expiresAt = SERVER_NOW + 2 * HOUR
+        if (options.url.endsWith('/auth/login'))
+          return { statusCode: 200, data: { token: 'tok', expiresAt, expiresIn: expiresAt - Date.now() } }
+        if (options.url.endsWith('/auth/session')) return { statusCode: 200, data: { expiresAt: expiresAt / 1000, expiresIn: 7200 } }
+        return { statusCode: 200, data: {} }
+      },
+    }
+    const server = { baseUrl: 'https://api.example.com' }
+    const first = createLoginClient({ platform, server })
+    await first.ensureLogin()
+    first.stop()
+    const relaunch = createLoginClient({ platform, server })
+    await relaunch.ensureLogin()
+    expect(relaunch.getSnapshot().value).toBe('authenticated')
+    const stored = storage.get(DEFAULT_STORAGE_KEY) as { serverOffsetMs?: number; confirmedAt?: number }
+    expect(Math.abs(stored.serverOffsetMs ?? Number.NaN)).toBeLessThan(60_000)
+    expect(stored.confirmedAt).toBeGreaterThan(SERVER_NOW - HOUR)
+    relaunch.stop()
   })
 
   it('a client over HTTP learns the server time from the check and corrects a clock changed between launches', async () => {

@@ -275,10 +275,13 @@ describe('rules callers rely on', () => {
       return server.check({ token: 't', expiresAt: 2e12 }).then((valid) => ({ valid, seen }))
     }
     const fromDate = Date.UTC(2026, 2, 1, 8) + 500
-    await expect(at({ expiresAt: 5_000, expiresIn: 1_000 }, { Date: date })).resolves.toEqual({ valid: true, seen: [4_000] })
+    const T = Date.UTC(2026, 2, 1, 7)
+    await expect(at({ expiresAt: T + 5_000, expiresIn: 1_000 }, { Date: date })).resolves.toEqual({ valid: true, seen: [T + 4_000] })
+    // A body in seconds (or any difference that is no time in ms) says nothing: the Date header decides.
+    await expect(at({ expiresAt: 5_000, expiresIn: 1_000 }, { Date: date })).resolves.toEqual({ valid: true, seen: [fromDate] })
     await expect(at({ expiresAt: 5_000 }, { Date: date })).resolves.toEqual({ valid: true, seen: [fromDate] })
     await expect(at({ expiresIn: 1_000 }, { Date: date })).resolves.toEqual({ valid: true, seen: [fromDate] })
-    await expect(at({ expiresAt: '5000', expiresIn: 1_000 }, { Date: date })).resolves.toEqual({ valid: true, seen: [fromDate] })
+    await expect(at({ expiresAt: String(T + 5_000), expiresIn: 1_000 }, { Date: date })).resolves.toEqual({ valid: true, seen: [fromDate] })
     await expect(at({ expiresAt: Number.POSITIVE_INFINITY, expiresIn: 1_000 })).resolves.toEqual({ valid: true, seen: [] })
     await expect(at(null, { Date: 'not a date' })).resolves.toEqual({ valid: true, seen: [] })
     await expect(at('ok')).resolves.toEqual({ valid: true, seen: [] })
@@ -349,7 +352,7 @@ describe('rules callers rely on', () => {
     expect(Object.keys(written[0] as object)).toEqual(['token', 'expiresAt'])
   })
 
-  it('the server clock: ignores a time that is not a number, and a stored offset once it has seen the server', () => {
+  it('the server clock: ignores a time that is not ms since the epoch, and a stored offset once it has seen the server', () => {
     let device = 1_000
     const clock = createServerClock(() => device)
     expect(clock.offsetMs).toBeUndefined()
@@ -360,14 +363,19 @@ describe('rules callers rely on', () => {
     expect(clock.offsetMs).toBeUndefined()
     clock.adopt(50)
     expect(clock.now()).toBe(1_050)
+    // Seconds, or 1970: no server time.
+    clock.observe(1_772_352_000)
     clock.observe(5_000)
-    expect(clock.offsetMs).toBe(4_000)
+    expect(clock.offsetMs).toBe(50)
+    const T = Date.UTC(2026, 2, 1, 8)
+    clock.observe(T + 5_000)
+    expect(clock.offsetMs).toBe(T + 4_000)
     clock.adopt(7)
-    expect(clock.offsetMs).toBe(4_000)
+    expect(clock.offsetMs).toBe(T + 4_000)
     device = 2_000
-    expect(clock.now()).toBe(6_000)
-    expect(clock.hasPassed(6_000)).toBe(true)
-    expect(clock.hasPassed(6_001)).toBe(false)
+    expect(clock.now()).toBe(T + 6_000)
+    expect(clock.hasPassed(T + 6_000)).toBe(true)
+    expect(clock.hasPassed(T + 6_001)).toBe(false)
     expect(serverTimeOf({ expiresAt: 10, expiresIn: 3 })).toBe(7)
     expect(serverTimeOf({ expiresAt: 10 })).toBeUndefined()
   })

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { LoginError } from '../../src/contract/index.ts'
 import { callWithTimeout } from '../../src/platform/call-with-timeout.ts'
 import { failureText, redact, saysTimeout } from '../../src/platform/failure-text.ts'
-import { readHttpAnswer, toHeaderRecord } from '../../src/platform/http-answer.ts'
+import { readHttpAnswer, toHeaderRecord, unreadableAnswerError } from '../../src/platform/http-answer.ts'
 import { rejectionOf, valueOf, watch } from './fakes/outcome.ts'
 
 describe('callWithTimeout', () => {
@@ -116,6 +116,15 @@ describe('readHttpAnswer', () => {
     expect(readHttpAnswer({ errMsg: 'request:ok' })).toBeUndefined()
     expect(readHttpAnswer({ status: 13 })).toBeUndefined()
     expect(readHttpAnswer(null)).toBeUndefined()
+  })
+
+  it('calls status 0 (statusCode or Alipay status) a transient network failure, and anything else without a status invalid_response', () => {
+    expect(unreadableAnswerError('my.request', { status: 0 }, 'no details')).toMatchObject({ code: 'network', transient: true })
+    expect(unreadableAnswerError('tt.request', { statusCode: 0 }, 'request:ok')).toMatchObject({ code: 'network' })
+    expect(unreadableAnswerError('tt.request', { data: {} }, 'request:ok')).toMatchObject({
+      code: 'invalid_response',
+      message: 'tt.request answered without an HTTP status (request:ok)',
+    })
   })
 
   it('keeps header values as strings', () => {

@@ -207,6 +207,18 @@ describe('wechatPlatform: request', () => {
     expect(error.message).toContain('request:fail ssl hand shake error')
   })
 
+  it('rejects network (transient) when wx.request calls success with statusCode 0: no HTTP answer came', async () => {
+    const fake = fakeWx({ respond: () => ({ kind: 'hang' }) })
+    const call = watch(wechatPlatform(fake.wx).request({ url: 'https://api.example.com/' }))
+    await vi.advanceTimersByTimeAsync(0)
+    const noAnswer: Partial<WechatMiniprogram.RequestSuccessCallbackResult> = { statusCode: 0, data: '', header: {}, errMsg: 'request:ok' }
+    fake.requests[0]?.options.success?.(noAnswer as WechatMiniprogram.RequestSuccessCallbackResult)
+    await vi.advanceTimersByTimeAsync(0)
+    const error = rejectionOf(call)
+    expect(error).toMatchObject({ code: 'network', transient: true })
+    expect(error.message).toContain('status 0')
+  })
+
   it('settles with timeout and aborts the task when wx.request never calls back', async () => {
     const fake = fakeWx({ respond: () => ({ kind: 'hang' }) })
     const call = watch(wechatPlatform(fake.wx).request({ url: 'https://api.example.com/', timeout: 700 }))

@@ -11,13 +11,23 @@ export function headerValue(header: Record<string, string> | undefined, name: st
   return undefined
 }
 
-/** `Retry-After` as milliseconds: either delay-seconds or an HTTP date. */
-export function retryAfterMs(header: Record<string, string> | undefined, now = Date.now()): number | undefined {
+/** The answer's `Date` header as ms since the epoch, when it has a readable one. */
+export function dateHeaderMs(header: Record<string, string> | undefined): number | undefined {
+  const parsed = Date.parse(headerValue(header, 'date') ?? '')
+  return Number.isNaN(parsed) ? undefined : parsed
+}
+
+/**
+ * `Retry-After` as milliseconds: either delay-seconds or an HTTP date. A date is
+ * the server's time, so it is measured from the answer's own `Date` header when
+ * there is one: a phone clock an hour off would otherwise retry at once, or wait an hour.
+ */
+export function retryAfterMs(header: Record<string, string> | undefined, now?: number): number | undefined {
   const raw = headerValue(header, 'retry-after')?.trim()
   if (!raw) return undefined
   if (/^\d+$/.test(raw)) return Number(raw) * 1000
   const date = Date.parse(raw)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - (now ?? dateHeaderMs(header) ?? Date.now()))
 }
 
 function contractErrorOf(data: unknown): string | undefined {

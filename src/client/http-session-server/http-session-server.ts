@@ -1,7 +1,7 @@
-import { AUTH_ROUTES, toLoginError, toSession, type AuthRoutes } from '../../contract/index.ts'
+import { AUTH_ROUTES, isEpochMs, toLoginError, toSession, type AuthRoutes } from '../../contract/index.ts'
 import type { Platform, PlatformResponse } from '../../platform/types.ts'
 import { accountCalls } from './account-calls.ts'
-import { errorFromResponse, headerValue } from './http-errors.ts'
+import { dateHeaderMs, errorFromResponse } from './http-errors.ts'
 import type { Session, SessionServer } from './types.ts'
 
 export type SessionServerPaths = AuthRoutes
@@ -35,8 +35,8 @@ export interface HttpSessionServerOptions extends HttpSessionServerConfig {
 
 /** The `Date` header's time; it has whole seconds, so the middle of that second. */
 function dateHeaderTime(response: PlatformResponse): number | undefined {
-  const parsed = Date.parse(headerValue(response.header, 'date') ?? '')
-  return Number.isNaN(parsed) ? undefined : parsed + 500
+  const parsed = dateHeaderMs(response.header)
+  return parsed === undefined ? undefined : parsed + 500
 }
 
 function numberField(data: unknown, name: string): number | undefined {
@@ -44,11 +44,15 @@ function numberField(data: unknown, name: string): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined
 }
 
-/** The server's time an answer states: `expiresAt - expiresIn` of its body, else its `Date` header. */
+/**
+ * The server's time an answer states: `expiresAt - expiresIn` of its body, else its `Date` header.
+ * A body whose difference is no time in milliseconds (a server that answers seconds) states none.
+ */
 function serverTimeOfAnswer(response: PlatformResponse): number | undefined {
   const expiresAt = numberField(response.data, 'expiresAt')
   const expiresIn = numberField(response.data, 'expiresIn')
-  return expiresAt !== undefined && expiresIn !== undefined ? expiresAt - expiresIn : dateHeaderTime(response)
+  const fromBody = expiresAt !== undefined && expiresIn !== undefined ? expiresAt - expiresIn : undefined
+  return fromBody !== undefined && isEpochMs(fromBody) ? fromBody : dateHeaderTime(response)
 }
 
 /** Joins a base URL and a path without doubling or dropping the slash; absolute URLs pass through. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { httpSessionServer, LoginError } from '../../../src/index.ts'
 import type { PlatformRequestOptions, PlatformResponse } from '../../../src/index.ts'
 
@@ -51,6 +51,21 @@ describe('httpSessionServer: the developer-server contract', () => {
     const error = (await dated.server.login('c').catch((e: unknown) => e)) as LoginError
     expect(error.retryAfterMs).toBeGreaterThan(20_000)
     expect(error.retryAfterMs).toBeLessThanOrEqual(30_000)
+  })
+
+  it.each([
+    ['an hour ahead', 3_600_000],
+    ['an hour behind', -3_600_000],
+  ])('reads a Retry-After date against the answer’s Date header, not a phone clock %s', async (_label, skewMs) => {
+    const serverNow = Date.UTC(2026, 2, 1, 8)
+    vi.useFakeTimers({ now: serverNow + skewMs })
+    try {
+      const header = { Date: new Date(serverNow).toUTCString(), 'Retry-After': new Date(serverNow + 30_000).toUTCString() }
+      const { server } = serverAnswering({ statusCode: 429, data: { error: 'rate_limited' }, header })
+      await expect(server.login('c')).rejects.toMatchObject({ code: 'rate_limited', retryAfterMs: 30_000 })
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('checks a session with a Bearer token: 200 valid, 401 expired, anything else rejects', async () => {
