@@ -27,6 +27,8 @@ describe('two instances sharing Redis', () => {
         startApiServer(emulator, {
           store: createRedisStore({ url: REDIS_URL, keyPrefix }),
           accessToken: { refreshAheadMs: REFRESH_AHEAD_MS },
+          // Every phone here comes from 127.0.0.1, and phone bindings count per address like logins: 100 calls in the minute.
+          rateLimit: { max: 200, timeWindow: '1 minute' },
         }),
       ),
     )
