@@ -47,11 +47,26 @@ export function originOf(url: string): string | undefined {
 
 // The helpers are module functions taking the client's deps, not closures made again for every client.
 
+/**
+ * A URL as an error message shows it: without the query or fragment, which an
+ * app may fill with what no message should carry (a phone number, a token of
+ * its own).
+ */
+function urlForMessage(url: string): string {
+  const cut = url.search(/[?#]/)
+  return cut < 0 ? url : `${url.slice(0, cut)}?…`
+}
+
+/** How an error message names a request: its method and its URL. */
+function describeRequest(options: PlatformRequestOptions): string {
+  return `${options.method ?? 'GET'} ${urlForMessage(options.url)}`
+}
+
 /** The absolute URL to send to, or a typed refusal: the token goes only to the developer server and trusted origins. */
 function targetOf(deps: AuthenticatedRequestDeps, allowed: ReadonlySet<string>, options: PlatformRequestOptions): string {
   const absolute = /^[a-z][a-z\d+.-]*:|^\/\//i.test(options.url.trim())
   if (!absolute && deps.apiBaseUrl === undefined) {
-    throw new LoginError('invalid_request', `request(): '${options.url}' is relative and the client has no apiBaseUrl`)
+    throw new LoginError('invalid_request', `request(): '${urlForMessage(options.url)}' is relative and the client has no apiBaseUrl`)
   }
   const url = absolute ? options.url : resolveUrl(deps.apiBaseUrl as string, options.url)
   const origin = originOf(url)
@@ -116,21 +131,21 @@ export function createAuthenticatedRequest(deps: AuthenticatedRequestDeps) {
     const session = await deps.hold.ensureLogin('request()')
     // A logout() may come between the session's arrival and this line (the session was at hand, so that
     // is one microtask): the token it ended must not go out after it.
-    if (deps.hold.era !== era) throw new LoginError('aborted', `${options.method ?? 'GET'} ${options.url}: logged out before it was sent`)
+    if (deps.hold.era !== era) throw new LoginError('aborted', `${describeRequest(options)}: logged out before it was sent`)
     const first = await send(deps, allowed, { options, session, era })
     if (first.statusCode !== 401) return first
     if (deps.hold.era !== era) {
       throw new LoginError(
         'aborted',
-        `${options.method ?? 'GET'} ${options.url} was refused (401) after a logout; no login is started for it`,
+        `${describeRequest(options)} was refused (401) after a logout; no login is started for it`,
       )
     }
     expire(deps.actor, session)
     const fresh = await deps.hold.ensureLogin('request()')
-    if (deps.hold.era !== era) throw new LoginError('aborted', `${options.method ?? 'GET'} ${options.url}: logged out before the replay`)
+    if (deps.hold.era !== era) throw new LoginError('aborted', `${describeRequest(options)}: logged out before the replay`)
     const replay = await send(deps, allowed, { options, session: fresh, era })
     if (replay.statusCode === 401) {
-      throw new LoginError('unauthorized', `${options.method ?? 'GET'} ${options.url} was refused (401) even after a fresh login`)
+      throw new LoginError('unauthorized', `${describeRequest(options)} was refused (401) even after a fresh login`)
     }
     return replay
   }

@@ -46,6 +46,19 @@ describe('messages of request()', () => {
     client.stop()
   })
 
+  it("leaves a URL's query and fragment out of its messages: an app may put a phone number or a token there", async () => {
+    const services = createFakeServices({ answers: { request: async () => ({ statusCode: 401, data: {} }) } })
+    const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
+    const refused = await rejection(client.request({ url: `${API}/orders?phone=13800138000&sig=s3cr3t#k=v` }))
+    expect(refused.message).toBe(`GET ${API}/orders?… was refused (401) even after a fresh login`)
+    const bare = createLoginClient({ platform: services.platform, server: services.server })
+    const relative = await rejection(bare.request({ url: '/orders#13800138000' }))
+    expect(relative.message).toBe("request(): '/orders?…' is relative and the client has no apiBaseUrl")
+    for (const error of [refused, relative]) expect(`${error.message} ${String(error.stack)}`).not.toMatch(/13800138000|s3cr3t/)
+    bare.stop()
+    client.stop()
+  })
+
   it('says a 401 after logout starts no login, and what a logged-out client needs', async () => {
     const services = createFakeServices()
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
