@@ -135,10 +135,7 @@ export function createAuthenticatedRequest(deps: AuthenticatedRequestDeps) {
     const first = await send(deps, allowed, { options, session, era })
     if (first.statusCode !== 401) return first
     if (deps.hold.era !== era) {
-      throw new LoginError(
-        'aborted',
-        `${describeRequest(options)} was refused (401) after a logout; no login is started for it`,
-      )
+      throw new LoginError('aborted', `${describeRequest(options)} was refused (401) after a logout; no login is started for it`)
     }
     expire(deps.actor, session)
     const fresh = await deps.hold.ensureLogin('request()')
