@@ -37,7 +37,12 @@ export interface RedactOptions {
 
 export const DEFAULT_MAX_DEPTH = 10
 
-/** A key holding one of these words anywhere is secret (`accessToken`, `AppSecret`, `session_key`, `Authorization`, `set-cookie`…). */
+/**
+ * A key holding one of these words anywhere is secret (`accessToken`,
+ * `AppSecret`, `session_key`, `Authorization`, `set-cookie`, `purePhoneNumber`…).
+ * Phone numbers are personal data the developer server hands back from
+ * `/auth/phone`; `encryptedData` is what `/auth/decrypt` turns into them.
+ */
 const SECRET_KEY_WORDS = [
   'token',
   'secret',
@@ -49,13 +54,17 @@ const SECRET_KEY_WORDS = [
   'apikey',
   'privatekey',
   'credential',
+  'phonenumber',
+  'encrypteddata',
 ]
 
 /**
- * Keys that hold a one-time login code. Only these exact names: `statusCode`,
- * `errCode` and a `LoginError`'s `code` are diagnostics, not secrets.
+ * Keys secret only under exactly these names. The one-time login codes:
+ * `statusCode`, `errCode` and a `LoginError`'s `code` are diagnostics, not
+ * secrets. And `iv`, the vector that goes with `encryptedData`: as a word it
+ * would hit any key that happens to contain the two letters.
  */
-const SECRET_CODE_KEYS = new Set(['code', 'jscode', 'wxcode', 'logincode', 'authcode', 'oauthcode'])
+const SECRET_EXACT_KEYS = new Set(['code', 'jscode', 'wxcode', 'logincode', 'authcode', 'oauthcode', 'iv'])
 
 /** Known secrets shorter than this are not scrubbed from free text (they would hit ordinary words). */
 const MIN_SCRUBBED_SECRET_LENGTH = 6
@@ -70,7 +79,7 @@ function normalizeKey(key: string): string {
 /** Whether the built-in rules treat a key as holding a secret. */
 export function isSecretKey(key: string): boolean {
   const normalized = normalizeKey(key)
-  return SECRET_CODE_KEYS.has(normalized) || SECRET_KEY_WORDS.some((word) => normalized.includes(word))
+  return SECRET_EXACT_KEYS.has(normalized) || SECRET_KEY_WORDS.some((word) => normalized.includes(word))
 }
 
 function describeFunction(value: { name: string }): { type: string } {

@@ -40,6 +40,11 @@ describe('isSecretKey', () => {
     'js_code',
     'loginCode',
     'wxCode',
+    'phoneNumber',
+    'purePhoneNumber',
+    'phone_number',
+    'encryptedData',
+    'iv',
   ])('treats %s as secret', (key) => expect(isSecretKey(key)).toBe(true))
 
   it.each([
@@ -56,6 +61,9 @@ describe('isSecretKey', () => {
     'event',
     'output',
     'session',
+    'countryCode',
+    'privacy',
+    'archive',
   ])('leaves %s alone', (key) => expect(isSecretKey(key)).toBe(false))
 })
 
