@@ -161,4 +161,15 @@ describe('the login rate limit with the Redis store', () => {
     for (const [i, app] of [a, b, a, b].entries()) perUser.push((await loginAs(app, wechat, user, `192.0.2.${60 + i}`)).statusCode)
     expect(perUser).toEqual([200, 200, 200, 429])
   })
+
+  it('counts a forwarded address that is no IP, braces and all, instead of failing the request', async () => {
+    const wechat = await fakeWechat()
+    const store = createRedisStore({ url: redis.url, keyPrefix: redis.prefix('rl-odd-peer') })
+    const app = await server(wechat, { store, trustProxy: '10.0.0.1', rateLimit: { max: 1, timeWindow: 60_000 } })
+    // A proxy that forwards the client's own header unchecked passes text such as this; braces are a Redis Cluster hash tag.
+    const odd = `{u:${'o'.repeat(28)}}:${'x'.repeat(300)}`
+    expect((await loginAs(app, wechat, newUser(), '10.0.0.1', { 'x-forwarded-for': odd })).statusCode).toBe(200)
+    expect((await loginAs(app, wechat, newUser(), '10.0.0.1', { 'x-forwarded-for': odd })).statusCode).toBe(429)
+    expect((await loginAs(app, wechat, newUser(), '10.0.0.1', { 'x-forwarded-for': 'not-an-ip' })).statusCode).toBe(200)
+  })
 })

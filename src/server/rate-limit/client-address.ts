@@ -6,7 +6,12 @@
  * An address with a port (`192.0.2.1:50000`, `[2001:db8::1]:50000`, as some
  * proxies write X-Forwarded-For) counts as the address alone: the client
  * picks a new port with every connection.
+ *
+ * Anything else (a Unix socket, or whatever a proxy forwarded that is no IP
+ * address) counts under a digest of its text: a fixed-length key without the
+ * braces a Redis Cluster reads as a hash tag, however long or odd the text.
  */
+import { createHash } from 'node:crypto'
 import { isIPv4, isIPv6 } from 'node:net'
 
 /** The eight 16-bit groups of an IPv6 address (zone and embedded IPv4 handled), or `undefined`. */
@@ -52,6 +57,6 @@ export function addressKey(peer: string): string {
         .join(':')}::/64`
     }
   }
-  // Not an IP address (a Unix socket, a test's made-up peer): counted as given.
-  return `peer:${address}`
+  // Not an IP address: counted, as one client, under its digest.
+  return `peer:${createHash('sha256').update(address).digest('base64url')}`
 }
