@@ -26,6 +26,7 @@ export type {
   Session,
   SessionServer,
   SessionServerPaths,
+  SessionServerRoute,
 } from './client/http-session-server/index.ts'
 export { wechatPlatform } from './platform/wechat.ts'
 export type { Platform, PlatformRequestOptions, PlatformResponse, PlatformStorage } from './platform/index.ts'

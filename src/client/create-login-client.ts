@@ -175,11 +175,18 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
   const storageKey = options.storageKey ?? DEFAULT_STORAGE_KEY
   const clock = createServerClock(options.now ?? Date.now)
   const scheduler = options.requestScheduler ?? createRequestScheduler({ maxConcurrent: options.maxConcurrentRequests })
+  const flowRequests = {}
   const serverConfig = isSessionServer(options.server) ? undefined : options.server
   const server = serverConfig
     ? httpSessionServer({
         ...serverConfig,
-        request: (opts) => scheduler.schedule(() => platform.request(opts), { priority: 'login' }),
+        // The flow's own login and check are this client's: stop() drops them while they wait for a slot.
+        // A logout (and an account call the app awaits) goes out whenever a slot frees.
+        request: (opts, route) =>
+          scheduler.schedule(() => platform.request(opts), {
+            priority: 'login',
+            owner: route === 'login' || route === 'check' ? flowRequests : undefined,
+          }),
         onServerTime: (serverNow) => clock.observe(serverNow),
       })
     : (options.server as SessionServer)
@@ -285,7 +292,10 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
       // Requests waiting for a slot wait on this client too: they must not go out, token and all, once it stopped.
       const ended = hold.era
       hold.era = { owner: {} }
-      scheduler.cancelQueued(ended.owner, new LoginError('aborted', 'request(): the login client was stopped'))
+      const stopped = new LoginError('aborted', 'request(): the login client was stopped')
+      scheduler.cancelQueued(ended.owner, stopped)
+      // A server login still waiting would spend the code and make a session nobody keeps (the stopped machine hears no answer).
+      scheduler.cancelQueued(flowRequests, stopped)
       flight.dispose()
       actor.stop()
     },

@@ -8,8 +8,7 @@ import { errorFromResponse } from './http-errors.ts'
 import type { PhoneNumber, Session, SessionServer } from './types.ts'
 
 export interface AccountCallsDeps {
-  paths: { phone: string; sessionKey: string }
-  post(path: string, init: { data?: unknown; header?: Record<string, string> }): Promise<PlatformResponse>
+  post(route: 'phone' | 'sessionKey', init: { data?: unknown; header?: Record<string, string> }): Promise<PlatformResponse>
   authHeader(session: Session): Record<string, string>
 }
 
@@ -22,13 +21,13 @@ function toPhoneNumber(data: unknown): PhoneNumber {
 export function accountCalls(deps: AccountCallsDeps): Required<Pick<SessionServer, 'bindPhoneNumber' | 'refreshSessionKey'>> {
   return {
     async bindPhoneNumber(session, code) {
-      const response = await deps.post(deps.paths.phone, { data: { code }, header: deps.authHeader(session) })
+      const response = await deps.post('phone', { data: { code }, header: deps.authHeader(session) })
       if (response.statusCode !== 200) throw errorFromResponse(response, 'phone number')
       return toPhoneNumber(response.data)
     },
 
     async refreshSessionKey(session, code) {
-      const response = await deps.post(deps.paths.sessionKey, { data: { code }, header: deps.authHeader(session) })
+      const response = await deps.post('sessionKey', { data: { code }, header: deps.authHeader(session) })
       if (response.statusCode < 200 || response.statusCode >= 300) throw errorFromResponse(response, 'session_key refresh')
     },
   }

@@ -1,5 +1,5 @@
 import { AUTH_ROUTES, isEpochMs, toLoginError, toSession, type AuthRoutes } from '../../contract/index.ts'
-import type { Platform, PlatformResponse } from '../../platform/types.ts'
+import type { PlatformRequestOptions, PlatformResponse } from '../../platform/types.ts'
 import { accountCalls } from './account-calls.ts'
 import { dateHeaderMs, errorFromResponse } from './http-errors.ts'
 import type { Session, SessionServer } from './types.ts'
@@ -23,8 +23,16 @@ export interface HttpSessionServerConfig {
   timeoutMs?: number
 }
 
+/** Which of the developer server's routes a request is for. */
+export type SessionServerRoute = keyof SessionServerPaths
+
 export interface HttpSessionServerOptions extends HttpSessionServerConfig {
-  request: Platform['request']
+  /**
+   * Sends one request (the platform's `request`, or a wrapper around it).
+   * `route` says which call it is for, so a wrapper can treat the login's own
+   * calls apart from a logout that must still reach the server.
+   */
+  request: (options: PlatformRequestOptions, route: SessionServerRoute) => Promise<PlatformResponse>
   /**
    * Called with the server's time (ms since the epoch) whenever a session check
    * answer says it: `expiresAt - expiresIn`, else the `Date` header. The login
@@ -72,15 +80,18 @@ export function httpSessionServer(options: HttpSessionServerOptions): SessionSer
   const paths = { ...DEFAULT_SESSION_SERVER_PATHS, ...options.paths }
   const tokenHeaderName = options.tokenHeader ?? 'Authorization'
 
-  async function post(path: string, init: { data?: unknown; header?: Record<string, string> }): Promise<PlatformResponse> {
+  async function post(route: SessionServerRoute, init: { data?: unknown; header?: Record<string, string> }): Promise<PlatformResponse> {
     try {
-      return await options.request({
-        url: resolveUrl(options.baseUrl, path),
-        method: 'POST',
-        data: init.data ?? {},
-        header: { 'content-type': 'application/json', ...init.header },
-        ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
-      })
+      return await options.request(
+        {
+          url: resolveUrl(options.baseUrl, paths[route]),
+          method: 'POST',
+          data: init.data ?? {},
+          header: { 'content-type': 'application/json', ...init.header },
+          ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+        },
+        route,
+      )
     } catch (error) {
       // No answer at all: the platform says timeout or network; anything else is a network failure too.
       throw toLoginError(error, 'network')
@@ -89,7 +100,7 @@ export function httpSessionServer(options: HttpSessionServerOptions): SessionSer
 
   return {
     async login(code: string): Promise<Session> {
-      const response = await post(paths.login, { data: { code } })
+      const response = await post('login', { data: { code } })
       if (response.statusCode !== 200) throw errorFromResponse(response, 'login')
       const session = toSession(response.data)
       if (session.expiresIn !== undefined) return session
@@ -99,7 +110,7 @@ export function httpSessionServer(options: HttpSessionServerOptions): SessionSer
     },
 
     async check(session: Session): Promise<boolean> {
-      const response = await post(paths.check, { header: tokenHeaderFor(session.token, tokenHeaderName) })
+      const response = await post('check', { header: tokenHeaderFor(session.token, tokenHeaderName) })
       if (response.statusCode === 200) {
         const serverNow = serverTimeOfAnswer(response)
         if (serverNow !== undefined) options.onServerTime?.(serverNow)
@@ -110,13 +121,13 @@ export function httpSessionServer(options: HttpSessionServerOptions): SessionSer
     },
 
     async logout(session: Session): Promise<void> {
-      const response = await post(paths.logout, { header: tokenHeaderFor(session.token, tokenHeaderName) })
+      const response = await post('logout', { header: tokenHeaderFor(session.token, tokenHeaderName) })
       // 401: the server has already forgotten the session, which is what logout wants.
       if ((response.statusCode >= 200 && response.statusCode < 300) || response.statusCode === 401) return
       throw errorFromResponse(response, 'logout')
     },
 
-    ...accountCalls({ paths, post, authHeader: (session) => tokenHeaderFor(session.token, tokenHeaderName) }),
+    ...accountCalls({ post, authHeader: (session) => tokenHeaderFor(session.token, tokenHeaderName) }),
   }
 }
 

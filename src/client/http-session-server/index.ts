@@ -1,5 +1,5 @@
 export { DEFAULT_SESSION_SERVER_PATHS, httpSessionServer, isSessionServer, resolveUrl, tokenHeaderFor } from './http-session-server.ts'
-export type { HttpSessionServerConfig, HttpSessionServerOptions, SessionServerPaths } from './http-session-server.ts'
+export type { HttpSessionServerConfig, HttpSessionServerOptions, SessionServerPaths, SessionServerRoute } from './http-session-server.ts'
 export { errorFromResponse, retryAfterMs } from './http-errors.ts'
 export { isSessionShape, toSession } from '../../contract/index.ts'
 export type { PhoneNumber, PhoneNumberButtonDetail, Session, SessionServer } from './types.ts'
