@@ -9,6 +9,7 @@
  * breaks is not sent again.
  */
 import { LoginError } from '../contract/index.ts'
+import { MAX_FRAME_BYTES, oversizedFrameBytes } from './frame-limit.ts'
 
 /** `wx.connectSocket`, e.g. `wx.connectSocket.bind(wx)`. */
 export type ConnectSocket = (option: WechatMiniprogram.ConnectSocketOption) => WechatMiniprogram.SocketTask
@@ -79,6 +80,7 @@ export class SocketTransport {
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private failures = 0
   private overflowReported = false
+  private oversizeReported = false
 
   constructor(private readonly options: SocketTransportOptions) {}
 
@@ -100,9 +102,23 @@ export class SocketTransport {
     closeQuietly(attempt?.task, 'inspector stopped')
   }
 
-  /** Queues or sends one frame. Never throws. */
+  /** Queues or sends one frame; one the relay would refuse is left out and reported (once). Never throws. */
   send(frame: string): void {
     if (this.state === 'stopped') return
+    const oversized = oversizedFrameBytes(frame)
+    if (oversized !== undefined) {
+      // Sent, it would make the relay close the connection, and the events behind it would wait for a reconnect.
+      if (!this.oversizeReported) {
+        this.oversizeReported = true
+        this.report(
+          new LoginError(
+            'invalid_request',
+            `inspector: an event of ${oversized} bytes is bigger than the relay takes (${MAX_FRAME_BYTES}); such events are left out`,
+          ),
+        )
+      }
+      return
+    }
     if (this.state === 'open' && this.attempt?.task) {
       this.sendNow(this.attempt, frame)
       return

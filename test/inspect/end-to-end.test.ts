@@ -6,7 +6,8 @@
  */
 import { createWebSocketReceiver, type StatelyInspectionEvent } from '@statelyai/inspect'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createActor, waitFor } from 'xstate'
+import { createActor, createMachine, waitFor } from 'xstate'
+import { LoginError } from '../../src/contract/index.ts'
 import { REDACTED, createMiniprogramInspector } from '../../src/inspect/index.ts'
 import { startInspectRelay } from '../../src/inspect/relay/index.ts'
 import { SECRET_CODE, SECRET_TOKEN, assertNoSecrets, collectFrames, fakeLoginMachine } from './helpers.ts'
@@ -79,5 +80,36 @@ describe('mini-program inspector → relay → receivers', () => {
     expect(frames.some((f) => f.type === '@xstate.event' && f.event?.type === 'START')).toBe(true)
 
     expect(onError).not.toHaveBeenCalled()
+  })
+
+  it('leaves out an event too big for the relay, says so, and keeps the connection for the next ones', async () => {
+    const relay = await startInspectRelay({ port: 0 })
+    deferCleanup(() => relay.close())
+    const raw = collectFrames(relay.socketUrl)
+    deferCleanup(() => raw.close())
+    await raw.opened
+
+    const sockets = createWsConnectSocket()
+    deferCleanup(() => sockets.closeAll())
+    const onError = vi.fn()
+    const inspector = createMiniprogramInspector({ url: relay.socketUrl, connectSocket: sockets.connectSocket, onError })
+    deferCleanup(() => inspector.stop())
+    await vi.waitFor(() => expect(inspector.status).toBe('open'))
+
+    // An app that keeps a large list in its context: its snapshot is over the relay's 1 MiB per frame.
+    const heavy = createActor(createMachine({ id: 'heavy', context: { rows: 'é'.repeat(600_000) } }), { inspect: inspector.inspect })
+    heavy.start()
+    heavy.stop()
+    const light = createActor(createMachine({ id: 'light', context: { rows: 'small' } }), { inspect: inspector.inspect })
+    light.start()
+
+    await vi.waitFor(() => expect(raw.frames.some((frame) => frame.includes('"small"'))).toBe(true))
+    expect(raw.frames.some((frame) => frame.includes('éééé'))).toBe(false)
+    expect(sockets.connectCount).toBe(1)
+    expect(inspector.status).toBe('open')
+    const reported = onError.mock.calls.map(([error]) => error as LoginError)
+    expect(reported.length).toBeGreaterThan(0)
+    expect(reported.every((error) => error instanceof LoginError && /bigger than|too big/.test(error.message))).toBe(true)
+    light.stop()
   })
 })

@@ -33,13 +33,13 @@ import { createRequestGuard, hostName, isAnyAddress, type RequestGuard } from '.
 import { checkSecret, generateSecret, secretsMatch } from './secret.ts'
 import { frameMessage, helloMessage, sourceMessage, type SourceInfo } from './viewer-protocol.ts'
 import { parseJsonObject } from '../../contract/index.ts'
+// A bigger frame closes that client; the mini-program inspector leaves such frames out before they get here.
+import { MAX_FRAME_BYTES } from '../frame-limit.ts'
 
 export const DEFAULT_INSPECT_HOST = '127.0.0.1'
 export const DEFAULT_INSPECT_PORT = 8080
 export const DEFAULT_STATELY_INSPECTOR_URL = 'https://stately.ai/inspect'
 export const DEFAULT_REPLAY = 200
-/** Far above any real inspection event; a bigger frame closes that client. */
-const MAX_FRAME_BYTES = 1024 * 1024
 const MAX_LABEL_LENGTH = 64
 /** Sources remembered after they disconnect, so a late page can still name the app of old frames. */
 const MAX_SOURCES = 200
