@@ -2,8 +2,8 @@
  * Session tokens: 256 random bits handed to the client once, and a SHA-256
  * digest of each that is all the store ever keeps.
  */
-import * as nodeCrypto from 'node:crypto'
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { sha256Hex } from './sha256-hex.ts'
 
 export const SESSION_TOKEN_BYTES = 32
 
@@ -14,17 +14,6 @@ export const SESSION_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/
 export function generateSessionToken(): string {
   return randomBytes(SESSION_TOKEN_BYTES).toString('base64url')
 }
-
-/**
- * Every session check hashes its token, so the one-shot `crypto.hash` (Node
- * 20.12+) is used where there is one: it makes no `Hash` object (a native
- * handle and a stream the collector must then reclaim) per call. Earlier
- * Node 20 releases get the same digest from `createHash`.
- */
-const sha256Hex: (text: string) => string =
-  typeof nodeCrypto.hash === 'function'
-    ? (text) => nodeCrypto.hash('sha256', text, 'hex')
-    : (text) => createHash('sha256').update(text, 'utf8').digest('hex')
 
 /** The lowercase hex SHA-256 of a token, the only form a store keeps. */
 export function hashSessionToken(token: string): string {

@@ -11,8 +11,8 @@
  * address) counts under a digest of its text: a fixed-length key without the
  * braces a Redis Cluster reads as a hash tag, however long or odd the text.
  */
-import { createHash } from 'node:crypto'
 import { isIPv4, isIPv6 } from 'node:net'
+import { sha256Hex } from '../sha256-hex.ts'
 
 /** The eight 16-bit groups of an IPv6 address (zone and embedded IPv4 handled), or `undefined`. */
 function ipv6Groups(address: string): number[] | undefined {
@@ -58,5 +58,5 @@ export function addressKey(peer: string): string {
     }
   }
   // Not an IP address: counted, as one client, under its digest.
-  return `peer:${createHash('sha256').update(address).digest('base64url')}`
+  return `peer:${sha256Hex(address)}`
 }

@@ -11,11 +11,11 @@
  * remembered: WeChat may replace the key the next moment (its data
  * pre-fetch), while a stale key never becomes current again.
  */
-import { createHash } from 'node:crypto'
 import type { UserStore } from '../store/index.ts'
 import { asHttpError } from '../wechat/index.ts'
 import type { WechatServerApi } from '../wechat/index.ts'
 import { HttpError } from '../http-errors.ts'
+import { sha256Hex } from '../sha256-hex.ts'
 
 export const SESSION_KEY_VERDICT_TTL_MS = 60_000
 const MAX_REMEMBERED = 10_000
@@ -31,7 +31,7 @@ export interface SessionKeyService {
   forget(openid: string): void
 }
 
-const fingerprint = (sessionKey: string): string => createHash('sha256').update(sessionKey).digest('hex')
+const fingerprint = (sessionKey: string): string => sha256Hex(sessionKey)
 
 export function createSessionKeyService(users: UserStore, api: WechatServerApi, now: () => number = Date.now): SessionKeyService {
   const verdicts = new Map<string, { key: string; current: boolean; until: number }>()

@@ -3,10 +3,10 @@
  * compare-and-set works on a sealed token (whose sealed text differs at every
  * seal) and nothing readable is kept in the clear.
  */
-import { createHash } from 'node:crypto'
+import { sha256Hex } from '../sha256-hex.ts'
 
 export function tokenFingerprint(accessToken: string): string {
-  return createHash('sha256').update(accessToken, 'utf8').digest('hex')
+  return sha256Hex(accessToken)
 }
 
 /** Names a token cache entry (an AppID); one slot per name in Redis, so no braces. */
