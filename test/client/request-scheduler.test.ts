@@ -206,26 +206,51 @@ describe('stop() with requests waiting for a slot', () => {
   })
 })
 
+/**
+ * A client over the HTTP server, sharing a one-slot scheduler that the app's
+ * own upload holds until `releaseUpload()`; `sent` lists the paths that went out.
+ */
+function clientBehindAnUpload() {
+  const scheduler = createRequestScheduler({ maxConcurrent: 1 })
+  const services = createFakeServices()
+  const sent: string[] = []
+  services.answers.request = async (options: PlatformRequestOptions): Promise<PlatformResponse> => {
+    sent.push(options.url.replace(API, ''))
+    if (options.url.endsWith('/auth/logout')) return { statusCode: 204, data: '' }
+    return { statusCode: 200, data: { token: 'tok', expiresAt: Date.now() + HOUR, expiresIn: HOUR } }
+  }
+  const client = createLoginClient({ platform: services.platform, server: { baseUrl: API }, requestScheduler: scheduler })
+  const upload = deferred<void>()
+  let uploading: Promise<void> | undefined
+  return {
+    scheduler,
+    services,
+    sent,
+    client,
+    holdTheSlot: () => {
+      uploading = scheduler.schedule(() => upload.promise)
+    },
+    releaseUpload: async () => {
+      upload.resolve()
+      await uploading
+    },
+    /** Waits until something of the client's is queued behind the upload. */
+    queuedBehind: async () => {
+      for (let i = 0; i < 50 && scheduler.queued === 0; i += 1) await ticks()
+      expect(scheduler.queued).toBe(1)
+    },
+  }
+}
+
 describe('stop() with the login itself waiting for a slot', () => {
   it('never sends the queued server login: no code spent, no session made that nobody keeps', async () => {
-    const scheduler = createRequestScheduler({ maxConcurrent: 1 })
-    const services = createFakeServices()
-    const sent: string[] = []
-    services.answers.request = async (options: PlatformRequestOptions): Promise<PlatformResponse> => {
-      sent.push(options.url.replace(API, ''))
-      return { statusCode: 200, data: { token: 'tok', expiresAt: Date.now() + HOUR, expiresIn: HOUR } }
-    }
-    const client = createLoginClient({ platform: services.platform, server: { baseUrl: API }, requestScheduler: scheduler })
-    // The app's own upload holds the only slot.
-    const upload = deferred<void>()
-    const uploading = scheduler.schedule(() => upload.promise)
+    const { scheduler, services, sent, client, holdTheSlot, releaseUpload, queuedBehind } = clientBehindAnUpload()
+    holdTheSlot()
     const login = client.ensureLogin().catch((e: unknown) => e)
-    for (let i = 0; i < 50 && scheduler.queued === 0; i += 1) await ticks()
-    expect(scheduler.queued).toBe(1)
+    await queuedBehind()
     client.stop()
     expect(scheduler.queued).toBe(0)
-    upload.resolve()
-    await uploading
+    await releaseUpload()
     await expect(login).resolves.toMatchObject({ code: 'aborted' })
     await ticks()
     expect(sent).toEqual([])
@@ -233,24 +258,13 @@ describe('stop() with the login itself waiting for a slot', () => {
   })
 
   it('still sends a logout that waits for a slot when stop() comes, so the server session ends', async () => {
-    const scheduler = createRequestScheduler({ maxConcurrent: 1 })
-    const services = createFakeServices()
-    const sent: string[] = []
-    services.answers.request = async (options: PlatformRequestOptions): Promise<PlatformResponse> => {
-      sent.push(options.url.replace(API, ''))
-      if (options.url.endsWith('/auth/logout')) return { statusCode: 204, data: '' }
-      return { statusCode: 200, data: { token: 'tok', expiresAt: Date.now() + HOUR, expiresIn: HOUR } }
-    }
-    const client = createLoginClient({ platform: services.platform, server: { baseUrl: API }, requestScheduler: scheduler })
+    const { sent, client, holdTheSlot, releaseUpload, queuedBehind } = clientBehindAnUpload()
     await client.ensureLogin()
-    const upload = deferred<void>()
-    const uploading = scheduler.schedule(() => upload.promise)
+    holdTheSlot()
     const logout = client.logout()
-    for (let i = 0; i < 50 && scheduler.queued === 0; i += 1) await ticks()
-    expect(scheduler.queued).toBe(1)
+    await queuedBehind()
     client.stop()
-    upload.resolve()
-    await uploading
+    await releaseUpload()
     await logout
     expect(sent).toEqual(['/auth/login', '/auth/logout'])
   })
