@@ -24,23 +24,27 @@ interface Frame {
   snapshot?: { value?: unknown; context?: { session: { token: unknown; expiresAt: unknown } | null; code: unknown } }
 }
 
+/** A relay on a free port, a raw receiver already connected to it, and a mini-program inspector feeding it over `ws`. */
+async function inspectorOnRelay() {
+  const relay = await startInspectRelay({ port: 0 })
+  deferCleanup(() => relay.close())
+  const raw = collectFrames(relay.socketUrl)
+  deferCleanup(() => raw.close())
+  await raw.opened
+  const sockets = createWsConnectSocket()
+  deferCleanup(() => sockets.closeAll())
+  const onError = vi.fn()
+  const inspector = createMiniprogramInspector({ url: relay.socketUrl, connectSocket: sockets.connectSocket, onError })
+  deferCleanup(() => inspector.stop())
+  return { relay, raw, sockets, onError, inspector }
+}
+
 describe('mini-program inspector → relay → receivers', () => {
   it('delivers the login flow in order, with no token or code in any frame', async () => {
-    const relay = await startInspectRelay({ port: 0 })
-    deferCleanup(() => relay.close())
-
-    const raw = collectFrames(relay.socketUrl)
-    deferCleanup(() => raw.close())
-    await raw.opened
+    const { relay, raw, sockets, onError, inspector } = await inspectorOnRelay()
     // @statelyai/inspect's receiver has no "opened" signal; the relay's replay covers a late start.
     const received: StatelyInspectionEvent[] = []
     createWebSocketReceiver({ server: relay.socketUrl }).subscribe((event) => received.push(event))
-
-    const sockets = createWsConnectSocket()
-    deferCleanup(() => sockets.closeAll())
-    const onError = vi.fn()
-    const inspector = createMiniprogramInspector({ url: relay.socketUrl, connectSocket: sockets.connectSocket, onError })
-    deferCleanup(() => inspector.stop())
 
     const actor = createActor(fakeLoginMachine(), { input: {}, inspect: inspector.inspect })
     actor.start()
@@ -83,17 +87,7 @@ describe('mini-program inspector → relay → receivers', () => {
   })
 
   it('leaves out an event too big for the relay, says so, and keeps the connection for the next ones', async () => {
-    const relay = await startInspectRelay({ port: 0 })
-    deferCleanup(() => relay.close())
-    const raw = collectFrames(relay.socketUrl)
-    deferCleanup(() => raw.close())
-    await raw.opened
-
-    const sockets = createWsConnectSocket()
-    deferCleanup(() => sockets.closeAll())
-    const onError = vi.fn()
-    const inspector = createMiniprogramInspector({ url: relay.socketUrl, connectSocket: sockets.connectSocket, onError })
-    deferCleanup(() => inspector.stop())
+    const { raw, sockets, onError, inspector } = await inspectorOnRelay()
     await vi.waitFor(() => expect(inspector.status).toBe('open'))
 
     // An app that keeps a large list in its context: its snapshot is over the relay's 1 MiB per frame.
