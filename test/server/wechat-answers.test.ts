@@ -11,6 +11,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Code2SessionError, createCode2SessionClient } from '../../src/server/wechat/index.ts'
+import { callWechatApi } from '../../src/server/wechat/wechat-api-call.ts'
+import { WechatApiError } from '../../src/server/wechat/wechat-api-error.ts'
 
 const servers: Server[] = []
 
@@ -103,6 +105,55 @@ describe('code2Session answers', () => {
     const wechat = await upstream(answerJson(body))
     const error = await failureOf(wechat.base)
     expect(error.failure).toBe('invalid_response')
+  })
+
+  // Number() reads "", null, [] and false as 0: these once passed as a success.
+  const NOT_AN_ERRCODE: Array<[string, unknown]> = [
+    ['an empty string', ''],
+    ['null', null],
+    ['an empty array', []],
+    ['false', false],
+    ['a fraction', 1.5],
+    ['an exponent in a string', '4e4'],
+  ]
+
+  it.each(NOT_AN_ERRCODE)('code2Session: an errcode that is %s is a malformed answer, even beside an identity', async (_label, errcode) => {
+    const wechat = await upstream(answerJson({ errcode, openid: 'oErrcodeShape000000000000001', session_key: GOOD_SESSION_KEY }))
+    const error = await failureOf(wechat.base)
+    expect(error.failure).toBe('invalid_response')
+    expect(error.errcode).toBeUndefined()
+  })
+
+  it('code2Session: an errcode written as a string of digits is that errcode', async () => {
+    const wechat = await upstream(answerJson({ errcode: '40029', errmsg: 'invalid code' }))
+    const error = await failureOf(wechat.base)
+    expect(error.failure).toBe('wechat_error')
+    expect(error.errcode).toBe(40029)
+  })
+
+  async function callOutcome(body: unknown): Promise<Record<string, unknown> | WechatApiError> {
+    const wechat = await upstream(answerJson(body))
+    const call = callWechatApi({ api: 'checkSessionKey', url: new URL('/wxa/checksession', wechat.base), timeoutMs: 5_000, fetch })
+    return call.catch((error: unknown) => {
+      expect(error).toBeInstanceOf(WechatApiError)
+      return error as WechatApiError
+    })
+  }
+
+  it.each(NOT_AN_ERRCODE)('the other server APIs: an errcode that is %s is a malformed answer', async (_label, errcode) => {
+    const outcome = await callOutcome({ errcode, errmsg: 'ok' })
+    expect(outcome).toBeInstanceOf(WechatApiError)
+    expect((outcome as WechatApiError).failure).toBe('invalid_response')
+  })
+
+  it('the other server APIs: errcode 0, "0" or none is a success; "87009" is that errcode', async () => {
+    for (const body of [{ errcode: 0, errmsg: 'ok' }, { errcode: '0', errmsg: 'ok' }, { errmsg: 'ok' }]) {
+      expect(await callOutcome(body)).toEqual(body)
+    }
+    const refused = await callOutcome({ errcode: '87009', errmsg: 'invalid signature' })
+    expect(refused).toBeInstanceOf(WechatApiError)
+    expect((refused as WechatApiError).failure).toBe('wechat_error')
+    expect((refused as WechatApiError).errcode).toBe(87009)
   })
 
   it('accepts what WeChat really sends', async () => {

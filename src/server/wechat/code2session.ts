@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DEFAULT_WECHAT_API_BASE, wechatEndpoint } from './api-base.ts'
 import { fetchBounded, WECHAT_ANSWER_MAX_BYTES } from './bounded-fetch.ts'
+import { readErrcode } from './errcode-field.ts'
 import { isSessionKeyShape, isWechatId } from './identity-shape.ts'
 import type { WechatCallFailure } from './wechat-api-error.ts'
 import { timerDelay } from '../timer-delay.ts'
@@ -96,12 +97,9 @@ function interpret(status: number, text: string): AttemptResult {
     return { kind: 'invalid_response', reason: 'the answer is not a JSON object' }
   }
   const fields = body as Record<string, unknown>
-  const errcode = fields['errcode']
-  if (errcode !== undefined && errcode !== 0) {
-    const code = typeof errcode === 'number' ? errcode : Number(errcode)
-    if (!Number.isInteger(code)) return { kind: 'invalid_response', reason: 'errcode is not an integer' }
-    if (code !== 0) return { kind: 'errcode', errcode: code }
-  }
+  const errcode = readErrcode(fields['errcode'])
+  if (errcode === undefined) return { kind: 'invalid_response', reason: 'errcode is not an integer' }
+  if (errcode !== 0) return { kind: 'errcode', errcode }
   const { openid, session_key: sessionKey, unionid } = fields
   if (openid === undefined || sessionKey === undefined) {
     return { kind: 'invalid_response', reason: 'openid or session_key is missing' }

@@ -5,6 +5,7 @@
  * anything else comes back as the parsed object for the API to check.
  */
 import { fetchBounded } from './bounded-fetch.ts'
+import { readErrcode } from './errcode-field.ts'
 import { WechatApiError, type WechatServerApiName } from './wechat-api-error.ts'
 
 export interface WechatApiCall {
@@ -48,10 +49,8 @@ export async function callWechatApi(call: WechatApiCall): Promise<Record<string,
   }
   if (answer.kind === 'too_large') throw new WechatApiError(api, 'invalid_response', `${api} answered more than 64 KB`)
   const body = parseAnswer(api, answer.text)
-  const errcode = body['errcode']
-  if (errcode === undefined || errcode === 0) return body
-  const code = typeof errcode === 'number' ? errcode : Number(errcode)
-  if (!Number.isInteger(code)) throw new WechatApiError(api, 'invalid_response', `${api} answered an errcode that is not an integer`)
-  if (code === 0) return body
-  throw new WechatApiError(api, 'wechat_error', `${api} answered errcode ${code}`, { errcode: code })
+  const errcode = readErrcode(body['errcode'])
+  if (errcode === undefined) throw new WechatApiError(api, 'invalid_response', `${api} answered an errcode that is not an integer`)
+  if (errcode === 0) return body
+  throw new WechatApiError(api, 'wechat_error', `${api} answered errcode ${errcode}`, { errcode })
 }
