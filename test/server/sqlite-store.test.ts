@@ -17,6 +17,12 @@ afterAll(() => {
 const record = (overrides: Partial<SessionRecord> = {}): SessionRecord =>
   sessionRecord({ openid: `o-sqlite-${randomBytes(4).toString('hex')}`, ...overrides })
 
+/** Resolves once every record's `expiresAt` has passed. */
+async function pastExpiry(records: SessionRecord[]): Promise<void> {
+  const until = Math.max(...records.map((r) => r.expiresAt))
+  while (Date.now() <= until) await new Promise((resolve) => setTimeout(resolve, 10))
+}
+
 describe('createSqliteStore', () => {
   it('defaults to ./data/sessions.db', () => {
     expect(DEFAULT_SQLITE_PATH).toBe('./data/sessions.db')
@@ -59,11 +65,16 @@ describe('createSqliteStore', () => {
     const store = createSqliteStore({ path, sweepIntervalMs: false })
     const live = record()
     await store.create(live)
-    await store.create(record({ expiresAt: Date.now() - 1, createdAt: Date.now() - 10 }))
-    await store.create(record({ expiresAt: Date.now() - 1, createdAt: Date.now() - 10 }))
+    // Created live, expired a moment later (a record created already expired is never written).
+    const shortLived = (): SessionRecord => record({ expiresAt: Date.now() + 20 })
+    const soon = [shortLived(), shortLived()]
+    for (const r of soon) await store.create(r)
+    await pastExpiry(soon)
     expect(await store.sweepExpired()).toBe(2)
     expect(await store.sweepExpired()).toBe(0)
-    await store.create(record({ expiresAt: Date.now() - 1, createdAt: Date.now() - 10 }))
+    const last = shortLived()
+    await store.create(last)
+    await pastExpiry([last])
     await store.close()
 
     const reopened = createSqliteStore({ path, sweepIntervalMs: false })

@@ -328,6 +328,32 @@ describe.each(implementations)('SessionStore contract: $name', (implementation) 
     expect(await store.get(past.tokenHash)).toBeUndefined()
   })
 
+  it('keeps nothing of a session created already expired: no live session is evicted for it, no login recorded', async () => {
+    const live = Array.from({ length: 10 }, () => record())
+    const openid = live[0]?.openid ?? ''
+    for (const r of live.slice(1)) Object.assign(r, { openid })
+    for (const r of live) await store.create(r)
+    const newestKey = live[live.length - 1]?.sessionKey
+    const before = await store.users.get(openid)
+    await store.create(record({ openid, expiresAt: Date.now() - 1000, createdAt: Date.now() + 5000, userId: 'never-kept' }))
+    const found = await Promise.all(live.map((r) => store.get(r.tokenHash)))
+    expect(found).toEqual(live.map((r) => ({ ...r, sessionKey: newestKey })))
+    expect(await store.users.get(openid)).toEqual(before)
+    expect(await store.users.sessionKeyOf(openid)).toBe(newestKey)
+  })
+
+  it("a session_key stored for a user who never logged in makes no user, and a unionid of another shape is refused", async () => {
+    const openid = record().openid
+    const key = randomBytes(16).toString('base64')
+    await store.users.setSessionKey(openid, key)
+    expect(await store.users.sessionKeyOf(openid)).toBe(key)
+    expect(await store.users.get(openid)).toBeUndefined()
+    await expect(store.users.setSessionKey(openid, key, 'u{slot}:../x')).rejects.toBeInstanceOf(TypeError)
+    await expect(store.users.setSessionKey(openid, key, '')).rejects.toBeInstanceOf(TypeError)
+    await store.users.setSessionKey(openid, key, 'u-contract-union')
+    expect(await store.users.get(openid)).toEqual({ openid, unionid: 'u-contract-union' })
+  })
+
   it('rejects a malformed record with a TypeError', async () => {
     await expect(store.create(record({ tokenHash: 'plain-token' }))).rejects.toBeInstanceOf(TypeError)
     await expect(store.create(record({ openid: '' }))).rejects.toBeInstanceOf(TypeError)

@@ -261,6 +261,11 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
       assertSessionRecord(record)
       const deadline = Date.now() + timeoutMs
       const replace = createOptions.replaceOpenidSessions === true
+      if (record.expiresAt <= Date.now()) {
+        // Already expired: nothing to keep, and no live session evicted for it (as with Redis); the replacement still happens.
+        if (replace) await run("delete a user's sessions", () => deleteUserTx.immediate(record.openid))
+        return
+      }
       const sealedKey = codec.seal(record.sessionKey, SEALING_CONTEXTS.userSessionKey(record.openid))
       await run('create a session', () => createTx.immediate(record, sealedKey, replace, deadline))
     },

@@ -5,6 +5,7 @@ import { assertOpenid, isUserId, parsePhone } from './record.ts'
 import { SEALING_CONTEXTS, sealPhoneNumber, type SecretCodec } from './session-key-codec.ts'
 import { assertBeforeDeadline, type SqliteRunner } from './sqlite-runner.ts'
 import type { LoginStart, UserStore, WechatUser } from './types.ts'
+import { isWechatId } from '../wechat/identity-shape.ts'
 
 interface UserRow {
   openid: string
@@ -85,7 +86,10 @@ export function createSqliteUsers(db: Database.Database, codec: SecretCodec, run
     async get(openid: string): Promise<WechatUser | undefined> {
       assertOpenid(openid, 'users.get')
       const row = await runner.run('read a user', () => statements.get.get(openid))
-      return row === undefined ? undefined : toUser(row)
+      if (row === undefined) return undefined
+      const user = toUser(row)
+      // A row that holds only a session_key (stored before any login) is no user yet, as with Redis.
+      return Object.keys(user).length === 1 ? undefined : user
     },
 
     async sessionKeyOf(openid: string): Promise<string | undefined> {
@@ -99,6 +103,7 @@ export function createSqliteUsers(db: Database.Database, codec: SecretCodec, run
       assertOpenid(openid, 'users.setSessionKey')
       if (typeof sessionKey !== 'string' || sessionKey.length === 0)
         throw new TypeError('users.setSessionKey: sessionKey must be a non-empty string')
+      if (unionid !== undefined && !isWechatId(unionid)) throw new TypeError('users.setSessionKey: unionid must be WeChat-shaped')
       const sealed = codec.seal(sessionKey, SEALING_CONTEXTS.userSessionKey(openid))
       const deadline = runner.deadline()
       await runner.run("store a user's session_key", () => setKeyTx.immediate(openid, sealed, Date.now(), unionid ?? null, deadline))
