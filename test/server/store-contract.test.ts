@@ -342,7 +342,7 @@ describe.each(implementations)('SessionStore contract: $name', (implementation) 
     expect(await store.users.sessionKeyOf(openid)).toBe(newestKey)
   })
 
-  it("a session_key stored for a user who never logged in makes no user, and a unionid of another shape is refused", async () => {
+  it('a session_key stored for a user who never logged in makes no user, and a unionid of another shape is refused', async () => {
     const openid = record().openid
     const key = randomBytes(16).toString('base64')
     await store.users.setSessionKey(openid, key)
