@@ -70,6 +70,24 @@ describe('POST /auth/phone', () => {
     expect((await bindPhone(f, token, code)).statusCode).toBe(200)
   })
 
+  it('answers 503 when stable_token answers a lifetime past a day (9e12 s once made the token cache throw, a 500)', async () => {
+    const f = await fixture()
+    const { token, openid } = await f.login()
+    const code = await f.wechat.issuePhoneCode(openid, '13800138000')
+    for (const expiresIn of [9_007_199_254_740, 86_401]) {
+      f.wechat.faultsOf('stableToken').answerNextRaw(1, JSON.stringify({ access_token: 'T'.repeat(40), expires_in: expiresIn }))
+      const refused = await bindPhone(f, token, code)
+      expect(refused.statusCode).toBe(503)
+      expect(refused.json()).toMatchObject({ error: 'upstream_unavailable' })
+    }
+    // A day is still a lifetime to accept (WeChat then refuses this made-up token and the manager fetches a real one),
+    // and the failures did not use the code up.
+    f.wechat.faultsOf('stableToken').answerNextRaw(1, JSON.stringify({ access_token: 'T'.repeat(40), expires_in: 86_400 }))
+    const accepted = await bindPhone(f, token, code)
+    expect(accepted.statusCode).toBe(200)
+    expect(accepted.json()).toMatchObject({ purePhoneNumber: '13800138000' })
+  })
+
   it('still binds when the access_token expired meanwhile: one refresh, one retry', async () => {
     const f = await fixture()
     const { token, openid } = await f.login()

@@ -141,6 +141,10 @@ describe.each(implementations)('SessionStore contract: $name', (implementation) 
     await expect(store.create(record({ userId: 'x'.repeat(129) }))).rejects.toBeInstanceOf(TypeError)
     await expect(store.create(record({ claims: { big: 'x'.repeat(5000) } }))).rejects.toBeInstanceOf(TypeError)
     await expect(store.create(record({ claims: [] as unknown as Record<string, unknown> }))).rejects.toBeInstanceOf(TypeError)
+    // Objects whose JSON is no object: SQLite once kept them as no claims, Redis as a corrupt session (503 on every check).
+    for (const toJSON of [() => 'admin', () => 5, () => undefined]) {
+      await expect(store.create(record({ claims: { role: 'admin', toJSON } }))).rejects.toBeInstanceOf(TypeError)
+    }
   })
 
   it("reads the user's newest session_key in every session of the user", async () => {
@@ -201,6 +205,11 @@ describe.each(implementations)('SessionStore contract: $name', (implementation) 
     await store.users.bindPhoneNumber(r.openid, phone, 1_700_000_000_000)
     expect(await store.users.get(r.openid)).toMatchObject({ phone, phoneBoundAt: 1_700_000_000_000 })
     await expect(store.users.bindPhoneNumber(r.openid, { phoneNumber: 'x' } as never, 1)).rejects.toBeInstanceOf(TypeError)
+    // A time either store would keep differently (Redis dropped a fraction, SQLite kept it).
+    for (const at of [1.5, Number.NaN, '1700000000000' as unknown as number]) {
+      await expect(store.users.bindPhoneNumber(r.openid, phone, at)).rejects.toBeInstanceOf(TypeError)
+    }
+    expect(await store.users.get(r.openid)).toMatchObject({ phone, phoneBoundAt: 1_700_000_000_000 })
     expect(await store.deleteByOpenid(r.openid)).toBe(1)
     expect((await store.users.get(r.openid))?.phone).toEqual(phone)
   })
@@ -267,6 +276,14 @@ describe.each(implementations)('SessionStore contract: $name', (implementation) 
     expect(await store.get(user.tokenHash)).toBeUndefined()
     expect(await store.get(other.tokenHash)).toEqual(other)
     expect(await store.delete(user.tokenHash)).toBe(false)
+  })
+
+  it('does not count an expired session as deleted, swept or not', async () => {
+    const soon = record({ expiresAt: Date.now() + 40 })
+    await store.create(soon)
+    while (Date.now() <= soon.expiresAt + 10) await sleep(10)
+    expect(await store.get(soon.tokenHash)).toBeUndefined()
+    expect(await store.delete(soon.tokenHash)).toBe(false)
   })
 
   it('deletes every session of one openid, and only those', async () => {

@@ -21,18 +21,23 @@ function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0
 }
 
-/** A plain JSON object (what `JSON.parse` gives back the same) of at most `CLAIMS_MAX_BYTES`. */
+/**
+ * A plain JSON object (what `JSON.parse` gives back the same) of at most
+ * `CLAIMS_MAX_BYTES`. Its JSON must be an object too: a `toJSON` that answers
+ * a string or a number would be stored as one, which SQLite then read as no
+ * claims and Redis as a corrupt session.
+ */
 export function isClaims(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
   const prototype: unknown = Object.getPrototypeOf(value)
   if (prototype !== Object.prototype && prototype !== null) return false
-  let text: string
+  let text: string | undefined
   try {
-    text = JSON.stringify(value)
+    text = JSON.stringify(value) as string | undefined
   } catch {
     return false
   }
-  return Buffer.byteLength(text, 'utf8') <= CLAIMS_MAX_BYTES
+  return typeof text === 'string' && text.startsWith('{') && Buffer.byteLength(text, 'utf8') <= CLAIMS_MAX_BYTES
 }
 
 /** Throws a `TypeError` naming the first field that is not what a `SessionRecord` needs. */
@@ -52,6 +57,11 @@ export function assertSessionRecord(record: SessionRecord): void {
   }
   if (!Number.isSafeInteger(record.expiresAt)) throw new TypeError('session record: expiresAt must be an integer (ms since epoch)')
   if (!Number.isSafeInteger(record.createdAt)) throw new TypeError('session record: createdAt must be an integer (ms since epoch)')
+}
+
+/** Throws a `TypeError` unless `at` is a time both stores keep exactly: an integer of ms since the epoch. */
+export function assertTimestamp(at: unknown, caller: string): asserts at is number {
+  if (typeof at !== 'number' || !Number.isSafeInteger(at)) throw new TypeError(`${caller}: the time must be an integer (ms since epoch)`)
 }
 
 /** Throws a `TypeError` unless `openid` is WeChat-shaped (and so safe as a key and a Redis hash tag). */

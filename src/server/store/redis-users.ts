@@ -3,7 +3,7 @@ import type { PhoneNumber } from '../wechat/phone-number.ts'
 import { START_LOGIN, SET_FIELDS } from './redis-account-scripts.ts'
 import { integerField, WriteTooLate, type RedisStoreContext } from './redis-context.ts'
 import { TOO_LATE } from './redis-scripts.ts'
-import { assertOpenid, isUserId, parsePhone } from './record.ts'
+import { assertOpenid, assertTimestamp, isUserId, parsePhone } from './record.ts'
 import { SEALING_CONTEXTS, sealPhoneNumber } from './session-key-codec.ts'
 import type { LoginStart, UserStore, WechatUser } from './types.ts'
 import { isWechatId } from '../wechat/identity-shape.ts'
@@ -75,6 +75,7 @@ export function createRedisUsers(context: RedisStoreContext): UserStore {
 
     async bindPhoneNumber(openid: string, phone: PhoneNumber, boundAt: number): Promise<void> {
       assertOpenid(openid, 'users.bindPhoneNumber')
+      assertTimestamp(boundAt, 'users.bindPhoneNumber')
       const sealed = sealPhoneNumber(codec, openid, phone, 'users.bindPhoneNumber')
       await setFields(openid, 'bind a phone number', ['phone', sealed, 'phoneBoundAt', boundAt])
     },

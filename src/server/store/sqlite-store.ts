@@ -143,7 +143,8 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
          WHERE s.token_hash = ? AND s.expires_at > ?`,
       )
       .raw(true),
-    delete: db.prepare<[string]>('DELETE FROM sessions WHERE token_hash = ?'),
+    // An expired row the sweep has not reached yet goes too, but is no session deleted (Redis forgot it already).
+    delete: db.prepare<[string], { expires_at: number }>('DELETE FROM sessions WHERE token_hash = ? RETURNING expires_at'),
     deleteByOpenid: db.prepare<[string]>('DELETE FROM sessions WHERE openid = ?'),
     countLiveOfUser: db.prepare<[string, number], { live: number }>(
       'SELECT COUNT(*) AS live FROM sessions WHERE openid = ? AND expires_at > ?',
@@ -291,7 +292,10 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
 
     async delete(tokenHash: string): Promise<boolean> {
       if (!isTokenHash(tokenHash)) return false
-      return run('delete a session', () => statements.delete.run(tokenHash).changes > 0)
+      return run('delete a session', () => {
+        const deleted = statements.delete.get(tokenHash)
+        return deleted !== undefined && deleted.expires_at > Date.now()
+      })
     },
 
     async deleteByOpenid(openid: string): Promise<number> {

@@ -1,7 +1,7 @@
 /** The SQLite store's `users` table: one row per openid (see sqlite-schema.ts). */
 import type Database from 'better-sqlite3'
 import type { PhoneNumber } from '../wechat/phone-number.ts'
-import { assertOpenid, isUserId, parsePhone } from './record.ts'
+import { assertOpenid, assertTimestamp, isUserId, parsePhone } from './record.ts'
 import { SEALING_CONTEXTS, sealPhoneNumber, type SecretCodec } from './session-key-codec.ts'
 import { assertBeforeDeadline, type SqliteRunner } from './sqlite-runner.ts'
 import type { LoginStart, UserStore, WechatUser } from './types.ts'
@@ -111,6 +111,7 @@ export function createSqliteUsers(db: Database.Database, codec: SecretCodec, run
 
     async bindPhoneNumber(openid: string, phone: PhoneNumber, boundAt: number): Promise<void> {
       assertOpenid(openid, 'users.bindPhoneNumber')
+      assertTimestamp(boundAt, 'users.bindPhoneNumber')
       const sealed = sealPhoneNumber(codec, openid, phone, 'users.bindPhoneNumber')
       const deadline = runner.deadline()
       await runner.run('bind a phone number', () => bindTx.immediate(openid, sealed, boundAt, deadline))

@@ -10,6 +10,12 @@ import { WechatApiError } from '../wechat-api-error.ts'
 
 /** WeChat asks for 512 characters of storage; today's tokens are about 130 printable ASCII characters. */
 const ACCESS_TOKEN_PATTERN = /^[\x21-\x7E]{16,512}$/
+/**
+ * WeChat documents a token's life as 7200 s. A day is far above that and far
+ * below where the expiry in milliseconds stops being an exact integer (an
+ * `expires_in` of 9e12 once made the token cache refuse the write, a 500).
+ */
+const MAX_EXPIRES_IN_SECONDS = 86_400
 
 export interface StableTokenRequest {
   endpoint: URL
@@ -43,8 +49,12 @@ export async function fetchStableToken(request: StableTokenRequest): Promise<Fet
   if (typeof accessToken !== 'string' || !ACCESS_TOKEN_PATTERN.test(accessToken)) {
     throw new WechatApiError('stableToken', 'invalid_response', 'stable_token answered no access_token of the documented shape')
   }
-  if (typeof expiresIn !== 'number' || !Number.isSafeInteger(expiresIn) || expiresIn <= 0) {
-    throw new WechatApiError('stableToken', 'invalid_response', 'stable_token answered an expires_in that is not a positive integer')
+  if (typeof expiresIn !== 'number' || !Number.isSafeInteger(expiresIn) || expiresIn <= 0 || expiresIn > MAX_EXPIRES_IN_SECONDS) {
+    throw new WechatApiError(
+      'stableToken',
+      'invalid_response',
+      `stable_token answered an expires_in that is not a whole number of seconds from 1 to ${MAX_EXPIRES_IN_SECONDS}`,
+    )
   }
   return { accessToken, expiresInSeconds: expiresIn }
 }
