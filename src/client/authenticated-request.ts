@@ -64,6 +64,8 @@ function describeRequest(options: PlatformRequestOptions): string {
 
 /** The absolute URL to send to, or a typed refusal: the token goes only to the developer server and trusted origins. */
 function targetOf(deps: AuthenticatedRequestDeps, allowed: ReadonlySet<string>, options: PlatformRequestOptions): string {
+  // Plain-JS apps have no type check: a call without options or a string url is refused here, typed.
+  if (typeof (options || {}).url !== 'string') throw new LoginError('invalid_request', 'request(): options.url must be a string')
   const absolute = /^[a-z][a-z\d+.-]*:|^\/\//i.test(options.url.trim())
   if (!absolute && deps.apiBaseUrl === undefined) {
     throw new LoginError('invalid_request', `request(): '${urlForMessage(options.url)}' is relative and the client has no apiBaseUrl`)

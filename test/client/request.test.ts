@@ -132,6 +132,19 @@ describe('request(): authenticated requests', () => {
     expect(services.count('wxLogin')).toBe(0)
     client.stop()
   })
+  it('refuses a call without options or without a string url (plain JS) with invalid_request, before any login', async () => {
+    const services = createFakeServices()
+    const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })
+    const request = client.request as (options: unknown) => Promise<unknown>
+    for (const options of [undefined, null, {}, { url: 5 }]) {
+      const error = await request(options).catch((caught: unknown) => caught)
+      expect(error).toBeInstanceOf(LoginError)
+      expect(error).toMatchObject({ code: 'invalid_request' })
+    }
+    expect(services.count('wxLogin')).toBe(0)
+    client.stop()
+  })
+
   it('a refusal names the origin as trustedOrigins must list it: the port kept unless it is the default one', async () => {
     const services = createFakeServices()
     const client = createLoginClient({ platform: services.platform, server: services.server, apiBaseUrl: API })

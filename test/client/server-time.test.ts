@@ -256,6 +256,54 @@ describe('httpSessionServer: the server time in its answers', () => {
     relaunch.stop()
   })
 
+  it('an expiresIn in seconds beside an expiresAt in milliseconds: the Date header decides, login and check alike', async () => {
+    const date = { Date: new Date(SERVER_NOW).toUTCString() }
+    const seconds = { expiresAt: SERVER_NOW + 2 * HOUR, expiresIn: 7_200 }
+    const login = answering(() => ({ statusCode: 200, data: { token: 't', ...seconds }, header: date }))
+    // Read as milliseconds, the server's time would be 7.2 s short of the expiry; the header says two hours.
+    expect((await login.server.login('c')).expiresIn).toBe(2 * HOUR)
+    const check = answering(() => ({ statusCode: 200, data: seconds, header: date }))
+    await expect(check.server.check({ token: 't', expiresAt: SERVER_NOW + 2 * HOUR })).resolves.toBe(true)
+    expect(check.seen).toEqual([SERVER_NOW])
+    // Without a header, or with one that agrees with neither reading, the body is taken as the contract says.
+    const bare = answering(() => ({ statusCode: 200, data: { token: 't', ...seconds } }))
+    expect((await bare.server.login('c')).expiresIn).toBe(7_200)
+    const odd = answering(() => ({ statusCode: 200, data: { token: 't', ...seconds }, header: { Date: new Date(0).toUTCString() } }))
+    expect((await odd.server.login('c')).expiresIn).toBe(7_200)
+  })
+
+  it('a client whose server answers expiresIn in seconds keeps its session instead of logging in every few seconds', async () => {
+    let serverLogins = 0
+    const platform = {
+      ...createFakeServices().platform,
+      request: async (options: PlatformRequestOptions): Promise<PlatformResponse> => {
+        const header = { Date: new Date(Date.now()).toUTCString() }
+        if (options.url.endsWith('/auth/login')) {
+          serverLogins += 1
+          return { statusCode: 200, data: { token: `tok-${serverLogins}`, expiresAt: Date.now() + 2 * HOUR, expiresIn: 7_200 }, header }
+        }
+        return { statusCode: 200, data: {}, header }
+      },
+    }
+    const client = createLoginClient({ platform, server: { baseUrl: 'https://api.example.com' } })
+    const first = await client.ensureLogin()
+    vi.setSystemTime(Date.now() + 60_000)
+    await expect(client.ensureLogin()).resolves.toBe(first)
+    expect(serverLogins).toBe(1)
+    client.stop()
+  })
+
+  it('a check answered 200 with an error body is no "valid": session_expired logs in again, another error fails typed', async () => {
+    const expired = answering(() => ({ statusCode: 200, data: { error: 'session_expired', message: 'gone' } }))
+    await expect(expired.server.check({ token: 't', expiresAt: SERVER_NOW + HOUR })).resolves.toBe(false)
+    const broken = answering(() => ({ statusCode: 200, data: { error: 'internal_error', message: 'the server failed' } }))
+    await expect(broken.server.check({ token: 't', expiresAt: SERVER_NOW + HOUR })).rejects.toMatchObject({
+      name: 'LoginError',
+      code: 'invalid_response',
+    })
+    expect(broken.seen).toEqual([])
+  })
+
   it('a client over HTTP learns the server time from the check and corrects a clock changed between launches', async () => {
     let serverLogins = 0
     const storage = new Map<string, unknown>()

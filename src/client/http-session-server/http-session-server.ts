@@ -1,4 +1,4 @@
-import { AUTH_ROUTES, isEpochMs, toLoginError, toSession, type AuthRoutes } from '../../contract/index.ts'
+import { AUTH_ROUTES, isEpochMs, LoginError, toLoginError, toSession, type AuthRoutes } from '../../contract/index.ts'
 import type { PlatformRequestOptions, PlatformResponse } from '../../platform/types.ts'
 import { accountCalls } from './account-calls.ts'
 import { dateHeaderMs, errorFromResponse } from './http-errors.ts'
@@ -52,15 +52,23 @@ function numberField(data: unknown, name: string): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined
 }
 
+/** Within this of the `Date` header, a time agrees with it (the header has whole seconds; the answer took time to arrive). */
+const DATE_HEADER_TOLERANCE_MS = 60_000
+
 /**
  * The server's time an answer states: `expiresAt - expiresIn` of its body, else its `Date` header.
- * A body whose difference is no time in milliseconds (a server that answers seconds) states none.
+ * A body whose difference is no time in milliseconds states none. The body wins over the header,
+ * except for the slip an OAuth habit makes, `expiresIn` in seconds beside `expiresAt` in
+ * milliseconds: when only the seconds reading agrees with the header, it is the one taken (the
+ * milliseconds one is off by almost the session's life, and re-logged in every few seconds).
  */
 function serverTimeOfAnswer(response: PlatformResponse): number | undefined {
   const expiresAt = numberField(response.data, 'expiresAt')
   const expiresIn = numberField(response.data, 'expiresIn')
-  const fromBody = expiresAt !== undefined && expiresIn !== undefined ? expiresAt - expiresIn : undefined
-  return fromBody !== undefined && isEpochMs(fromBody) ? fromBody : dateHeaderTime(response)
+  const header = dateHeaderTime(response)
+  if (expiresAt === undefined || expiresIn === undefined || !isEpochMs(expiresAt - expiresIn)) return header
+  const agrees = (time: number) => header !== undefined && Math.abs(time - header) <= DATE_HEADER_TOLERANCE_MS
+  return !agrees(expiresAt - expiresIn) && agrees(expiresAt - expiresIn * 1000) ? expiresAt - expiresIn * 1000 : expiresAt - expiresIn
 }
 
 /** Joins a base URL and a path without doubling or dropping the slash; absolute URLs pass through. */
@@ -103,15 +111,18 @@ export function httpSessionServer(options: HttpSessionServerOptions): SessionSer
       const response = await post('login', { data: { code } })
       if (response.statusCode !== 200) throw errorFromResponse(response, 'login')
       const session = toSession(response.data)
-      if (session.expiresIn !== undefined) return session
-      // A server without expiresIn: its Date header says the same, to the second.
-      const serverNow = dateHeaderTime(response)
+      // The session's life in the server's time, from the body or, without expiresIn or against it, the Date header.
+      const serverNow = serverTimeOfAnswer(response)
       return serverNow === undefined ? session : { ...session, expiresIn: session.expiresAt - serverNow }
     },
 
     async check(session: Session): Promise<boolean> {
       const response = await post('check', { header: tokenHeaderFor(session.token, tokenHeaderName) })
       if (response.statusCode === 200) {
+        // An error body under a 200 (a gateway that answers every error so) says no "valid".
+        const error = (response.data as { error?: unknown } | null)?.error
+        if (error === 'session_expired') return false
+        if (typeof error === 'string') throw new LoginError('invalid_response', `session check: 200 with error ${error}`)
         const serverNow = serverTimeOfAnswer(response)
         if (serverNow !== undefined) options.onServerTime?.(serverNow)
         return true
