@@ -45,15 +45,15 @@ export const NODE_DIR = 'dist/node'
  * XState; the other runtimes' adapters live in `platforms` so a WeChat
  * mini-program does not carry them (docs/miniprogram.md).
  *
- * `index` is 22.6 KiB, not the 18 KiB issue 12 asks for (22.0 KiB after it, minified
+ * `index` is 22.7 KiB, not the 18 KiB issue 12 asks for (22.0 KiB after it, minified
  * by Terser): XState alone is about 12 KiB of it, even with only the parts the
  * machine uses; the client features of issue 9 (server-time expiry, the request
  * scheduler, final logout, checked answers) added about 2 KiB to the client's 8,
  * and the account methods (phone number, session_key refresh) about 1 more
  * (docs/performance.md, "Issue 12", says where the bytes are and what was tried).
- * It went from 22.5 to 22.6 KiB for three fixes of odd server answers (2026-12-04).
+ * It went from 22.5 to 22.7 KiB for three fixes of odd server answers and one of a refresh (2026-12-04).
  */
-export const GZIP_BUDGET_BYTES: Record<ClientEntry, number> = { index: 22.6 * 1024, inspect: 8 * 1024, platforms: 8 * 1024 }
+export const GZIP_BUDGET_BYTES: Record<ClientEntry, number> = { index: 22.7 * 1024, inspect: 8 * 1024, platforms: 8 * 1024 }
 
 /** Sources that run only in Node: none of them may reach a client bundle. */
 export const NODE_ONLY_SOURCES = ['src/server/', 'src/emulator/', 'src/local-dev/', 'src/inspect/relay/', 'src/diagram/'] as const

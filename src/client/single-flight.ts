@@ -101,9 +101,13 @@ class SingleFlight {
     const { session, error } = snapshot.context
     const resting = restingStateOf(snapshot)
     if (resting === 'authenticated' && session) {
-      this.take('login')?.resolve(session)
       if (error) this.take('refresh')?.reject(error)
-      else this.take('refresh')?.resolve(session)
+      // A refresh that failed keeps the session, which may have run out while it tried: whoever
+      // still waits for a session waits for a fresh login instead of being handed an expired one.
+      if (!this.clock.hasPassed(session.expiresAt)) {
+        this.take('login')?.resolve(session)
+        this.take('refresh')?.resolve(session)
+      } else if (this.waiters.login || this.waiters.refresh) this.actor.send({ type: 'SESSION_EXPIRED' })
     } else if (resting === 'failed') {
       // The machine records an error on every way into `failed`.
       this.rejectAll(error as LoginError)

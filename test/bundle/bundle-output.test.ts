@@ -52,8 +52,8 @@ describe('miniprogram_dist (what WeChat copies, and require())', () => {
     expect(miniprogram['index.js']).toContain('wx.login')
   })
 
-  it('is within the gzip budgets, index.js within 22.6 KiB', () => {
-    expect(GZIP_BUDGET_BYTES.index).toBe(22.6 * 1024)
+  it('is within the gzip budgets, index.js within 22.7 KiB', () => {
+    expect(GZIP_BUDGET_BYTES.index).toBe(22.7 * 1024)
     for (const size of pkg.sizes) {
       expect(size.gzipBytes, size.entry).toBeGreaterThan(1024)
       expect(size.gzipBytes, size.entry).toBeLessThanOrEqual(size.budgetBytes)

@@ -103,6 +103,27 @@ describe('refresh()', () => {
     client.stop()
   })
 
+  it('a refresh that fails after the session ran out: whoever waits for a session gets a fresh login, not the expired one', async () => {
+    // Found by the property test: a 1 ms session, a refresh whose wx.checkSession never answers, an ensureLogin() beside it.
+    vi.useFakeTimers()
+    const services = createFakeServices()
+    services.answers.serverLogin = () => services.issueSession(1_000)
+    const client = createLoginClient({ platform: services.platform, server: services.server, retry: RETRY })
+    const first = await client.ensureLogin()
+    services.answers.checkWxSession = () => never()
+    const refreshed = client.refresh().catch((error: unknown) => error)
+    const meanwhile = client.ensureLogin()
+    services.answers.serverLogin = () => services.issueSession(HOUR)
+    await vi.runAllTimersAsync()
+    await expect(refreshed).resolves.toMatchObject({ code: 'timeout' })
+    const fresh = await meanwhile
+    expect(fresh.token).not.toBe(first.token)
+    expect(fresh.expiresAt).toBeGreaterThan(Date.now())
+    expect(services.count('wxLogin')).toBe(2)
+    expect(client.getSnapshot().value).toBe('authenticated')
+    client.stop()
+  })
+
   it('a later refresh that succeeds clears the error of the failed one', async () => {
     const services = createFakeServices()
     const client = createLoginClient({ platform: services.platform, server: services.server, retry: { attempts: 1 } })
