@@ -1,7 +1,7 @@
 /// <reference types="@mini-types/my" />
 import { LoginError } from '../contract/index.ts'
 import { callWithTimeout } from './call-with-timeout.ts'
-import { failureText, redact, saysTimeout } from './failure-text.ts'
+import { failureText, saysTimeout } from './failure-text.ts'
 import { guardedStorage } from './guarded-storage.ts'
 import { checkRequest, readHttpAnswer, unreadableAnswerError } from './http-answer.ts'
 import { callTimeout, resolveTimeouts, type PlatformOptions } from './timeouts.ts'
@@ -88,7 +88,7 @@ export function alipayPlatform(my: AlipayApi, options?: AlipayPlatformOptions): 
       const { url, method, data, header } = checkRequest('my.request', opts)
       const timeoutMs = callTimeout('my.request', opts.timeout, timeouts.request)
       const requestFailure = (cause: unknown): LoginError => {
-        const text = redact(failureText(cause), data, header)
+        const text = failureText(cause, data, header)
         const code = errorCodeOf(cause)
         if (code === ALIPAY_TIMEOUT || saysTimeout(text)) return new LoginError('timeout', `my.request failed: ${text}`, { cause })
         if (code === ALIPAY_DECODE_FAILED)

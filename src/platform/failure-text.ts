@@ -1,7 +1,10 @@
 /**
  * Turns whatever a platform hands to `fail` (or throws) into a short text fit
  * for an error message: WeChat-style `errMsg`, Alipay-style `error` and
- * `errorMessage`, Baidu's `errCode`, or an `Error`'s message.
+ * `errorMessage`, Baidu's `errCode`, or an `Error`'s message. What we handed
+ * to the platform is redacted from it before it is shortened: a secret cut
+ * in half by the shortening would no longer be found whole, and its first
+ * half would be left in the message.
  */
 const MAX_LENGTH = 200
 
@@ -9,7 +12,7 @@ function field(value: unknown, name: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined
 }
 
-export function failureText(value: unknown): string {
+export function failureText(value: unknown, ...handedOver: unknown[]): string {
   let text: string
   if (typeof value === 'string') {
     text = value
@@ -25,13 +28,14 @@ export function failureText(value: unknown): string {
     if (typeof code === 'number' || (typeof code === 'string' && code)) parts.push(`code ${String(code)}`)
     text = parts.length > 0 ? parts.join(', ') : 'no details'
   }
-  text = text.trim() || 'no details'
+  text = redact(text.trim() || 'no details', ...handedOver)
   return text.length > MAX_LENGTH ? `${text.slice(0, MAX_LENGTH)}…` : text
 }
 
 /** Whether a failure text says the platform gave up waiting. */
 export function saysTimeout(text: string): boolean {
-  return /time\s?out|timed out/i.test(text)
+  // Also Chromium's net::ERR_TIMED_OUT and ERR_CONNECTION_TIMED_OUT (WeChat on Android), and 超时 ("timed out").
+  return /time[\s_]?out|timed[\s_]out|超时/i.test(text)
 }
 
 const MIN_SECRET_LENGTH = 6

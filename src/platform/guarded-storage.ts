@@ -1,5 +1,5 @@
 import { LoginError } from '../contract/index.ts'
-import { failureText, redact } from './failure-text.ts'
+import { failureText } from './failure-text.ts'
 import type { PlatformStorage } from './types.ts'
 
 /** A platform's synchronous storage calls, with its own calling convention hidden. */
@@ -28,7 +28,7 @@ function checkKey(api: string, call: string, key: unknown): string {
 export function guardedStorage(raw: RawStorage): PlatformStorage {
   const { api } = raw
   const fail = (call: string, key: string, cause: unknown, value?: unknown): LoginError =>
-    new LoginError('storage_error', `${api}.${call}('${key}') failed: ${redact(failureText(cause), value)}`, { cause })
+    new LoginError('storage_error', `${api}.${call}('${key}') failed: ${failureText(cause, value)}`, { cause })
   return {
     get(key) {
       const checked = checkKey(api, 'getStorageSync', key)

@@ -1,6 +1,6 @@
 import { LoginError } from '../contract/index.ts'
 import { callWithTimeout } from './call-with-timeout.ts'
-import { failureText, redact, saysTimeout } from './failure-text.ts'
+import { failureText, saysTimeout } from './failure-text.ts'
 import { guardedStorage } from './guarded-storage.ts'
 import { syncStorage } from './wx-style-platform.ts'
 import { checkRequest, readHttpAnswer, unreadableAnswerError, type HttpMethod } from './http-answer.ts'
@@ -101,7 +101,7 @@ export function taroPlatform(taro: TaroApi, options?: PlatformOptions): Platform
       const checked = checkRequest('Taro.request', opts)
       const timeoutMs = callTimeout('Taro.request', opts.timeout, timeouts.request)
       const requestFailure = (cause: unknown): LoginError => {
-        const text = redact(failureText(cause), checked.data, checked.header)
+        const text = failureText(cause, checked.data, checked.header)
         return new LoginError(saysTimeout(text) ? 'timeout' : 'network', `Taro.request failed: ${text}`, { cause })
       }
       return callWithTimeout<PlatformResponse>(

@@ -1,6 +1,6 @@
 import { LoginError } from '../contract/index.ts'
 import { callWithTimeout } from './call-with-timeout.ts'
-import { failureText, redact, saysTimeout } from './failure-text.ts'
+import { failureText, saysTimeout } from './failure-text.ts'
 import { guardedStorage, type RawStorage } from './guarded-storage.ts'
 import { checkRequest, readHttpAnswer, unreadableAnswerError, type CheckedRequest, type HttpMethod } from './http-answer.ts'
 import { callTimeout, resolveTimeouts, type PlatformOptions } from './timeouts.ts'
@@ -119,7 +119,7 @@ export function wxStylePlatform(source: WxStyleApi, options?: PlatformOptions): 
       const checked = checkRequest(`${api}.request`, opts)
       const timeoutMs = callTimeout(`${api}.request`, opts.timeout, timeouts.request)
       const requestFailure = (cause: unknown): LoginError => {
-        const text = redact(failureText(cause), checked.data, checked.header)
+        const text = failureText(cause, checked.data, checked.header)
         return new LoginError(saysTimeout(text) ? 'timeout' : 'network', `${api}.request failed: ${text}`, { cause })
       }
       return callWithTimeout<PlatformResponse>(

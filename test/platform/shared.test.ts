@@ -90,6 +90,14 @@ describe('failureText', () => {
     expect(failureText('x'.repeat(500)).length).toBeLessThanOrEqual(201)
   })
 
+  it('redacts what was handed over before it cuts, so no half of a secret is left at the cut', () => {
+    const secret = 'tok_' + 'S'.repeat(40)
+    const text = failureText({ errMsg: `${'y'.repeat(180)} ${secret}` }, { header: { 'X-Session': secret } })
+    expect(text).not.toContain('tok_')
+    expect(text).toContain('[redacted]')
+    expect(text.length).toBeLessThanOrEqual(201)
+  })
+
   it('recognises the ways runtimes say timeout', () => {
     expect(saysTimeout('request:fail timeout')).toBe(true)
     expect(saysTimeout('login:fail time out')).toBe(true)

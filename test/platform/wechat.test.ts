@@ -278,6 +278,31 @@ describe('wechatPlatform: request', () => {
     expect(error.message).not.toContain('login-code-123456')
     expect(JSON.stringify(error)).not.toContain(TOKEN)
   })
+
+  it('leaves no part of a secret that the echo puts where the message is cut short', async () => {
+    const code = '0a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P'
+    const fake = fakeWx({ respond: () => ({ kind: 'hang' }) })
+    const call = watch(wechatPlatform(fake.wx).request({ url: 'https://api.example.com/auth/login', method: 'POST', data: { code } }))
+    // The code starts at character 185 of the echo: a cut at 200 before redaction left its first 15 characters.
+    const echo = `request:fail parameter error: ${'y'.repeat(140)} data={"code":"${code}"}`
+    fake.requests[0]?.options.fail?.({ errMsg: echo, errno: 1 } as WechatMiniprogram.RequestFailCallbackErr)
+    await vi.advanceTimersByTimeAsync(0)
+    const error = rejectionOf(call)
+    expect(error.code).toBe('network')
+    expect(error.message).toContain('[redacted]')
+    expect(error.message).not.toContain(code.slice(0, 8))
+  })
+
+  it.each(['request:fail -7:net::ERR_TIMED_OUT', 'request:fail net::ERR_CONNECTION_TIMED_OUT', 'request:fail 请求超时。'])(
+    'reads %s as a timeout',
+    async (errMsg) => {
+      const fake = fakeWx({ respond: () => ({ kind: 'hang' }) })
+      const call = watch(wechatPlatform(fake.wx).request({ url: 'https://api.example.com/x' }))
+      fake.requests[0]?.options.fail?.({ errMsg, errno: 1 } as WechatMiniprogram.RequestFailCallbackErr)
+      await vi.advanceTimersByTimeAsync(0)
+      expect(rejectionOf(call)).toMatchObject({ code: 'timeout', transient: true })
+    },
+  )
 })
 
 describe('wechatPlatform: storage', () => {
