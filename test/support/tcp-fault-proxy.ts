@@ -13,6 +13,14 @@ export interface TcpFaultProxy {
   readonly port: number
   /** Drops every open connection and stops listening. */
   cut(): Promise<void>
+  /**
+   * The next request that contains `marker` reaches the service, but the
+   * connection drops as its reply comes back: the service did the work and the
+   * client never heard, as when a link fails at the wrong moment.
+   */
+  loseNextReplyTo(marker: string): void
+  /** How many requests containing a marker have gone through (resends included). */
+  sentWith(marker: string): number
   /** Listens again on the same port (nothing happens when it already listens). */
   restore(): Promise<void>
   close(): Promise<void>
@@ -22,6 +30,8 @@ export async function startTcpFaultProxy(targetPort: number, targetHost = '127.0
   const open = new Set<Socket>()
   let listener: Server | undefined
   let port = 0
+  let lossArmedFor: string | undefined
+  const markers = new Map<string, number>()
 
   function track(socket: Socket): void {
     open.add(socket)
@@ -43,8 +53,19 @@ export async function startTcpFaultProxy(targetPort: number, targetHost = '127.0
         socket.on('error', drop)
         socket.on('close', drop)
       }
-      inbound.pipe(outbound)
-      outbound.pipe(inbound)
+      let loseReply = false
+      inbound.on('data', (chunk: Buffer) => {
+        for (const [marker, count] of markers) if (chunk.includes(marker)) markers.set(marker, count + 1)
+        if (lossArmedFor !== undefined && chunk.includes(lossArmedFor)) {
+          lossArmedFor = undefined
+          loseReply = true
+        }
+        outbound.write(chunk)
+      })
+      outbound.on('data', (chunk: Buffer) => {
+        if (loseReply) drop()
+        else inbound.write(chunk)
+      })
     })
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -72,5 +93,12 @@ export async function startTcpFaultProxy(targetPort: number, targetHost = '127.0
     cut,
     restore,
     close: cut,
+    loseNextReplyTo(marker: string): void {
+      lossArmedFor = marker
+      markers.set(marker, markers.get(marker) ?? 0)
+    },
+    sentWith(marker: string): number {
+      return markers.get(marker) ?? 0
+    },
   }
 }

@@ -66,8 +66,15 @@ return 1
  * oldest sessions beyond the cap: O(log n) in the user's sessions, never a
  * walk over them. With the session, the user's hash takes the newest
  * session_key and the login. Answers { 1, evicted hashes... } or { TOO_LATE }.
+ *
+ * Idempotent: ioredis sends a command again when the connection dropped
+ * before its reply came, so the script may run twice for one login. A session
+ * already written means the first run did it all, in time; a second run would
+ * evict one more of the user's sessions (and, replacing them, list the new
+ * session itself, whose pointer the caller would then delete).
  */
 export const CREATE_SESSION = script(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return { 1 } end
 local now = now_ms()
 if now > tonumber(ARGV[3]) then return { ${TOO_LATE} } end
 local expires_at = tonumber(ARGV[2])

@@ -279,7 +279,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
       dropPointers([record.tokenHash])
       throw new WriteTooLate()
     }
-    dropPointers(hashesAfterFirst(answer))
+    // Never this session's own pointer, whatever a script answered.
+    dropPointers(hashesAfterFirst(answer).filter((hash) => hash !== record.tokenHash))
     owners.remember(record.tokenHash, record.openid)
   }
 
