@@ -33,6 +33,39 @@ describe("the user's newest session_key", () => {
   })
 })
 
+describe('a login slow to write, and a refresh meanwhile', () => {
+  it("keeps the refresh's key: the later of the two at WeChat, though the login writes last", async () => {
+    let slow = false
+    let entered: () => void = () => {}
+    const inOnLogin = new Promise<void>((resolve) => (entered = resolve))
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const f = await fixture({
+      onLogin: async ({ openid }) => {
+        if (slow) {
+          entered()
+          await gate
+        }
+        return { userId: `app-${openid}` }
+      },
+    })
+    const { token, openid } = await f.login()
+    slow = true
+    // code2Session answers this login with a new key, then onLogin takes its time.
+    const slowLogin = f.app.inject({ method: 'POST', url: '/auth/login', payload: { code: await f.wechat.issueCode(openid) } })
+    await inOnLogin
+    slow = false
+    // A later millisecond for certain: keys handed out in the same one are told apart by the write order only.
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    // Meanwhile the app refreshes the key with a newer wx.login: WeChat's current key is now this one.
+    expect((await refresh(f, token, await f.wechat.issueCode(openid))).statusCode).toBe(204)
+    release()
+    expect((await slowLogin).statusCode).toBe(200)
+    expect(await f.store.users.sessionKeyOf(openid)).toBe(f.wechat.sessionKeyOf(openid))
+    expect((await decrypt(f, token, openid)).statusCode).toBe(200)
+  })
+})
+
 describe('a stale session_key', () => {
   it('is detected with checksession and answered 409 session_key_stale; a refresh makes decryption work again', async () => {
     const f = await fixture()

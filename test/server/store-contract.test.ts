@@ -163,6 +163,27 @@ describe.each(implementations)('SessionStore contract: $name', (implementation) 
     expect(await store.get(laptop.tokenHash)).toEqual({ ...laptop, sessionKey: refreshed })
   })
 
+  it('keeps the session_key WeChat handed out last, whichever write comes last', async () => {
+    const at = Date.now()
+    const first = record({ sessionKeyAt: at })
+    await store.create(first)
+    const refreshed = randomBytes(16).toString('base64')
+    await store.users.setSessionKey(first.openid, refreshed, undefined, at + 20)
+    // A login whose code2Session answered before that refresh, and which writes only now (a slow onLogin).
+    const slow = record({ openid: first.openid, sessionKeyAt: at + 10, createdAt: at + 30 })
+    await store.create(slow)
+    expect(await store.users.sessionKeyOf(first.openid)).toBe(refreshed)
+    expect((await store.get(slow.tokenHash))?.sessionKey).toBe(refreshed)
+    // A refresh that answered before the stored key does not replace it either; a later one does.
+    await store.users.setSessionKey(first.openid, randomBytes(16).toString('base64'), undefined, at + 15)
+    expect(await store.users.sessionKeyOf(first.openid)).toBe(refreshed)
+    const later = record({ openid: first.openid, sessionKeyAt: at + 40, createdAt: at + 40 })
+    await store.create(later)
+    expect(await store.users.sessionKeyOf(first.openid)).toBe(later.sessionKey)
+    await expect(store.users.setSessionKey(first.openid, refreshed, undefined, 1.5)).rejects.toBeInstanceOf(TypeError)
+    await expect(store.create(record({ sessionKeyAt: Number.NaN }))).rejects.toBeInstanceOf(TypeError)
+  })
+
   it('gives a new user one id, kept across logins and racing first logins, and knows when the first login completed', async () => {
     const openid = record().openid
     expect(await store.users.get(openid)).toBeUndefined()

@@ -24,9 +24,10 @@ export interface LoginSessions {
   /**
    * Creates a session for a WeChat identity (fixed expiry `now + sessionTtlMs`),
    * with the app user when given; the identity's session_key becomes the
-   * user's newest.
+   * user's newest, unless one handed out after `sessionKeyAt` (ms, when
+   * code2Session answered; default now) is stored already.
    */
-  issue(identity: WechatIdentity, appUser?: AppUser): Promise<IssuedSession>
+  issue(identity: WechatIdentity, appUser?: AppUser, sessionKeyAt?: number): Promise<IssuedSession>
   /** The live session behind a token, or `undefined`. */
   find(token: string): Promise<SessionRecord | undefined>
   /** Deletes the session behind a token; `true` when there was one. */
@@ -75,7 +76,7 @@ export function installSessionAuth(fastify: FastifyInstance, options: SessionAut
   const { store, sessionTtlMs, singleSessionPerUser } = options
 
   const loginSessions: LoginSessions = {
-    async issue(identity, appUser) {
+    async issue(identity, appUser, sessionKeyAt) {
       const token = generateSessionToken()
       const createdAt = Date.now()
       const expiresAt = createdAt + sessionTtlMs
@@ -89,6 +90,7 @@ export function installSessionAuth(fastify: FastifyInstance, options: SessionAut
           ...(appUser?.claims === undefined ? {} : { claims: appUser.claims }),
           expiresAt,
           createdAt,
+          ...(sessionKeyAt === undefined ? {} : { sessionKeyAt }),
         },
         { replaceOpenidSessions: singleSessionPerUser },
       )

@@ -43,9 +43,11 @@ export async function authRoutes(fastify: FastifyInstance, options: AuthRoutesOp
     },
     async (request) => {
       const identity = await fastify.code2Session.exchange(request.body.code)
+      // When WeChat handed out this session_key: a slow onLogin must not make it win over a refresh made meanwhile.
+      const sessionKeyAt = Date.now()
       if (options.rateLimit !== false) await options.rateLimit.countOpenid(identity.openid)
       const appUser = await options.appUsers.forLogin(identity)
-      const session = await fastify.loginSessions.issue(identity, appUser)
+      const session = await fastify.loginSessions.issue(identity, appUser, sessionKeyAt)
       request.log.info('login succeeded')
       return withExpiresIn(session)
     },

@@ -31,11 +31,12 @@ export async function sessionKeyRoute(fastify: FastifyInstance, options: Session
     async (request, reply) => {
       const session = loginSessionOf(request)
       const identity = await fastify.code2Session.exchange(request.body.code)
+      const obtainedAt = Date.now()
       if (identity.openid !== session.openid) {
         throw new HttpError(403, 'user_mismatch', 'the code belongs to another WeChat user than the session; log in again')
       }
       if (options.rateLimit !== false) await options.rateLimit.countOpenid(identity.openid)
-      await fastify.sessionStore.users.setSessionKey(identity.openid, identity.sessionKey, identity.unionid)
+      await fastify.sessionStore.users.setSessionKey(identity.openid, identity.sessionKey, identity.unionid, obtainedAt)
       options.sessionKeys.forget(identity.openid)
       request.log.info('session_key refreshed')
       return reply.code(204).send()

@@ -57,6 +57,9 @@ export function assertSessionRecord(record: SessionRecord): void {
   }
   if (!Number.isSafeInteger(record.expiresAt)) throw new TypeError('session record: expiresAt must be an integer (ms since epoch)')
   if (!Number.isSafeInteger(record.createdAt)) throw new TypeError('session record: createdAt must be an integer (ms since epoch)')
+  if (record.sessionKeyAt !== undefined && !Number.isSafeInteger(record.sessionKeyAt)) {
+    throw new TypeError('session record: sessionKeyAt, when present, must be an integer (ms since epoch)')
+  }
 }
 
 /** Throws a `TypeError` unless `at` is a time both stores keep exactly: an integer of ms since the epoch. */

@@ -28,6 +28,20 @@ return 1
 `)
 
 /**
+ * KEYS[1] the user's hash. ARGV[1] deadline, ARGV[2] the sealed session_key, ARGV[3] when WeChat
+ * handed it out (ms), ARGV[4] the unionid or ''. The key replaces the stored one only when it was
+ * handed out as late or later. Answers 1, or TOO_LATE without writing.
+ */
+export const SET_SESSION_KEY = script(`
+if now_ms() > tonumber(ARGV[1]) then return ${TOO_LATE} end
+if tonumber(ARGV[3]) >= (tonumber(redis.call('HGET', KEYS[1], 'sessionKeyAt')) or 0) then
+  redis.call('HSET', KEYS[1], 'sessionKey', ARGV[2], 'sessionKeyAt', ARGV[3])
+end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'unionid', ARGV[4]) end
+return 1
+`)
+
+/**
  * KEYS[1] the token hash. ARGV[1] the expected fingerprint ('' for none), ARGV[2] deadline,
  * ARGV[3] the new fingerprint, ARGV[4] the sealed token, ARGV[5] expiresAt, ARGV[6] its TTL in ms,
  * then optional field, value pairs (lastForcedAt, forceDay, forceCount).

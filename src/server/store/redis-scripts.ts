@@ -60,7 +60,8 @@ return 1
  * ARGV[5] '1' to replace the user's other sessions, ARGV[6] the user's session key prefix
  * (the client's own key prefix included), ARGV[7] the token hash,
  * ARGV[8] the login's session_key (sealed), ARGV[9] the login's time (ms),
- * ARGV[10] the unionid or '', ARGV[11] the app user id or ''.
+ * ARGV[10] the unionid or '', ARGV[11] the app user id or '', ARGV[12] when WeChat handed out
+ * the session_key (ms): it replaces the user's stored key only when handed out as late or later.
  *
  * Prunes the index's expired entries (ZREMRANGEBYSCORE), then evicts the
  * oldest sessions beyond the cap: O(log n) in the user's sessions, never a
@@ -100,7 +101,9 @@ if ttl > 0 then
   if redis.call('PTTL', KEYS[2]) < ttl then
     redis.call('PEXPIRE', KEYS[2], ttl)
   end
-  redis.call('HSET', KEYS[3], 'sessionKey', ARGV[8], 'sessionKeyAt', ARGV[9])
+  if tonumber(ARGV[12]) >= (tonumber(redis.call('HGET', KEYS[3], 'sessionKeyAt')) or 0) then
+    redis.call('HSET', KEYS[3], 'sessionKey', ARGV[8], 'sessionKeyAt', ARGV[12])
+  end
   redis.call('HSETNX', KEYS[3], 'firstLoginAt', ARGV[9])
   local last = tonumber(redis.call('HGET', KEYS[3], 'lastLoginAt') or '0')
   redis.call('HSET', KEYS[3], 'lastLoginAt', math.max(last, tonumber(ARGV[9])))

@@ -273,6 +273,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
         record.createdAt,
         record.unionid ?? '',
         record.userId ?? '',
+        record.sessionKeyAt ?? record.createdAt,
       ],
     )
     if (numberAt(answer, 0) === TOO_LATE) {
@@ -280,7 +281,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
       throw new WriteTooLate()
     }
     // Never this session's own pointer, whatever a script answered.
-    dropPointers(hashesAfterFirst(answer).filter((hash) => hash !== record.tokenHash))
+    dropPointers(hashesAfterFirst(answer).filter((hash) => !safeEqual(hash, record.tokenHash)))
     owners.remember(record.tokenHash, record.openid)
   }
 

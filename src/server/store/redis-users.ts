@@ -1,6 +1,6 @@
 /** The Redis store's users: one hash per openid, `<prefix>{u:<openid>}:user`, in the user's slot (redis-keys.ts). */
 import type { PhoneNumber } from '../wechat/phone-number.ts'
-import { START_LOGIN, SET_FIELDS } from './redis-account-scripts.ts'
+import { START_LOGIN, SET_FIELDS, SET_SESSION_KEY } from './redis-account-scripts.ts'
 import { integerField, WriteTooLate, type RedisStoreContext } from './redis-context.ts'
 import { TOO_LATE } from './redis-scripts.ts'
 import { assertOpenid, assertTimestamp, isUserId, parsePhone } from './record.ts'
@@ -62,15 +62,18 @@ export function createRedisUsers(context: RedisStoreContext): UserStore {
       return sealed === null ? undefined : codec.open(sealed, SEALING_CONTEXTS.userSessionKey(openid))
     },
 
-    async setSessionKey(openid: string, sessionKey: string, unionid?: string): Promise<void> {
+    async setSessionKey(openid: string, sessionKey: string, unionid?: string, obtainedAt = Date.now()): Promise<void> {
       assertOpenid(openid, 'users.setSessionKey')
+      assertTimestamp(obtainedAt, 'users.setSessionKey')
       if (typeof sessionKey !== 'string' || sessionKey.length === 0)
         throw new TypeError('users.setSessionKey: sessionKey must be a non-empty string')
       if (unionid !== undefined && !isWechatId(unionid)) throw new TypeError('users.setSessionKey: unionid must be WeChat-shaped')
       const sealed = codec.seal(sessionKey, SEALING_CONTEXTS.userSessionKey(openid))
-      const fields: Array<string | number> = ['sessionKey', sealed, 'sessionKeyAt', Date.now()]
-      if (unionid !== undefined) fields.push('unionid', unionid)
-      await setFields(openid, "store a user's session_key", fields)
+      const deadline = Date.now() + context.timeoutMs
+      await run("store a user's session_key", async () => {
+        const answer = await evalScript(SET_SESSION_KEY, [keys.user(openid)], [deadline, sealed, obtainedAt, unionid ?? ''])
+        if (answer === TOO_LATE) throw new WriteTooLate()
+      })
     },
 
     async bindPhoneNumber(openid: string, phone: PhoneNumber, boundAt: number): Promise<void> {

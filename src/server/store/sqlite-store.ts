@@ -130,8 +130,9 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
        ON CONFLICT (openid) DO UPDATE SET
          user_id = COALESCE(excluded.user_id, users.user_id),
          unionid = COALESCE(excluded.unionid, users.unionid),
-         session_key = excluded.session_key,
-         session_key_at = excluded.session_key_at,
+         -- Only a key handed out as late or later replaces the stored one (the right side reads the old row).
+         session_key = CASE WHEN excluded.session_key_at >= COALESCE(users.session_key_at, 0) THEN excluded.session_key ELSE users.session_key END,
+         session_key_at = MAX(COALESCE(users.session_key_at, 0), excluded.session_key_at),
          first_login_at = COALESCE(users.first_login_at, excluded.first_login_at),
          last_login_at = MAX(COALESCE(users.last_login_at, 0), excluded.last_login_at)`,
     ),
@@ -183,7 +184,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
       record.userId ?? null,
       record.unionid ?? null,
       sealedKey,
-      record.createdAt,
+      record.sessionKeyAt ?? record.createdAt,
       record.createdAt,
       record.createdAt,
     )

@@ -30,8 +30,8 @@ export function createSqliteUsers(db: Database.Database, codec: SecretCodec, run
     setSessionKey: db.prepare<[string, string, number, string | null]>(
       `INSERT INTO users (openid, session_key, session_key_at, unionid) VALUES (?, ?, ?, ?)
        ON CONFLICT (openid) DO UPDATE SET
-         session_key = excluded.session_key,
-         session_key_at = excluded.session_key_at,
+         session_key = CASE WHEN excluded.session_key_at >= COALESCE(users.session_key_at, 0) THEN excluded.session_key ELSE users.session_key END,
+         session_key_at = MAX(COALESCE(users.session_key_at, 0), excluded.session_key_at),
          unionid = COALESCE(excluded.unionid, users.unionid)`,
     ),
     bindPhone: db.prepare<[string, string, number]>(
@@ -99,14 +99,15 @@ export function createSqliteUsers(db: Database.Database, codec: SecretCodec, run
       return codec.open(row.session_key, SEALING_CONTEXTS.userSessionKey(openid))
     },
 
-    async setSessionKey(openid: string, sessionKey: string, unionid?: string): Promise<void> {
+    async setSessionKey(openid: string, sessionKey: string, unionid?: string, obtainedAt = Date.now()): Promise<void> {
       assertOpenid(openid, 'users.setSessionKey')
+      assertTimestamp(obtainedAt, 'users.setSessionKey')
       if (typeof sessionKey !== 'string' || sessionKey.length === 0)
         throw new TypeError('users.setSessionKey: sessionKey must be a non-empty string')
       if (unionid !== undefined && !isWechatId(unionid)) throw new TypeError('users.setSessionKey: unionid must be WeChat-shaped')
       const sealed = codec.seal(sessionKey, SEALING_CONTEXTS.userSessionKey(openid))
       const deadline = runner.deadline()
-      await runner.run("store a user's session_key", () => setKeyTx.immediate(openid, sealed, Date.now(), unionid ?? null, deadline))
+      await runner.run("store a user's session_key", () => setKeyTx.immediate(openid, sealed, obtainedAt, unionid ?? null, deadline))
     },
 
     async bindPhoneNumber(openid: string, phone: PhoneNumber, boundAt: number): Promise<void> {

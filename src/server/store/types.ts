@@ -22,6 +22,13 @@ export interface SessionRecord {
   expiresAt: number
   /** Milliseconds since the epoch. */
   createdAt: number
+  /**
+   * When WeChat handed out `sessionKey` (ms since the epoch; default
+   * `createdAt`). The user's stored key is replaced only by one handed out as
+   * late or later: a login that was slow to write (a long `onLogin`) does not
+   * put back the key that a session_key refresh meanwhile made stale.
+   */
+  sessionKeyAt?: number
 }
 
 export interface CreateSessionOptions {
@@ -68,8 +75,12 @@ export interface UserStore {
   get(openid: string): Promise<WechatUser | undefined>
   /** The user's newest session_key, or `undefined`. */
   sessionKeyOf(openid: string): Promise<string | undefined>
-  /** Makes `sessionKey` the user's newest (a refresh or a reset); `unionid` is updated when given. Every session of the user reads it from now on. */
-  setSessionKey(openid: string, sessionKey: string, unionid?: string): Promise<void>
+  /**
+   * Makes `sessionKey` the user's newest (a refresh or a reset) unless the
+   * stored one was handed out later than `obtainedAt` (ms; default now);
+   * `unionid` is updated when given. Every session of the user reads it from now on.
+   */
+  setSessionKey(openid: string, sessionKey: string, unionid?: string, obtainedAt?: number): Promise<void>
   /** Keeps `phone` with the user (sealed at rest). */
   bindPhoneNumber(openid: string, phone: PhoneNumber, boundAt: number): Promise<void>
 }
