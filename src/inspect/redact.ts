@@ -62,9 +62,11 @@ const SECRET_KEY_WORDS = [
  * Keys secret only under exactly these names. The one-time login codes:
  * `statusCode`, `errCode` and a `LoginError`'s `code` are diagnostics, not
  * secrets. And `iv`, the vector that goes with `encryptedData`: as a word it
- * would hit any key that happens to contain the two letters.
+ * would hit any key that happens to contain the two letters. `phone` and
+ * `mobile` (an app's own name for the number, or the server's user record's
+ * `phone`) likewise: as words they would hit `phoneModel` or `mobileNetwork`.
  */
-const SECRET_EXACT_KEYS = new Set(['code', 'jscode', 'wxcode', 'logincode', 'authcode', 'oauthcode', 'iv'])
+const SECRET_EXACT_KEYS = new Set(['code', 'jscode', 'wxcode', 'logincode', 'authcode', 'oauthcode', 'iv', 'phone', 'mobile'])
 
 /** Known secrets shorter than this are not scrubbed from free text (they would hit ordinary words). */
 const MIN_SCRUBBED_SECRET_LENGTH = 6

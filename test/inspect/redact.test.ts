@@ -45,6 +45,8 @@ describe('isSecretKey', () => {
     'phone_number',
     'encryptedData',
     'iv',
+    'phone',
+    'mobile',
   ])('treats %s as secret', (key) => expect(isSecretKey(key)).toBe(true))
 
   it.each([
@@ -64,6 +66,8 @@ describe('isSecretKey', () => {
     'countryCode',
     'privacy',
     'archive',
+    'phoneModel',
+    'mobileNetwork',
   ])('leaves %s alone', (key) => expect(isSecretKey(key)).toBe(false))
 })
 
