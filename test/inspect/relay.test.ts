@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { connect } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { startInspectRelay, type InspectRelayOptions } from '../../src/inspect/relay/index.ts'
+import { MAX_UNSENT_BYTES } from '../../src/inspect/relay/relay-server.ts'
 import { collectFrames, startTestRelay, type FrameCollector } from './helpers.ts'
 import { deferCleanup, runCleanups } from '../support/cleanup.ts'
 
@@ -175,6 +177,34 @@ describe('inspect relay', () => {
     await a.close()
     await vi.waitFor(() => expect(counts).toEqual([1, 2, 1]))
     expect(started.clientCount).toBe(1)
+  })
+
+  it('drops a client that stopped reading once too much waits unsent for it; the others keep every frame', async () => {
+    const counts: number[] = []
+    const started = await relay({ replay: 0, onClientCountChange: (count) => counts.push(count) })
+    const reader = await client(started.socketUrl)
+    // A client that completes the handshake and then reads nothing more (a frozen page).
+    const url = new URL(started.socketUrl)
+    const stalled = connect(Number(url.port), '127.0.0.1')
+    deferCleanup(() => stalled.destroy())
+    await new Promise((resolve) => stalled.once('connect', resolve))
+    stalled.write(
+      `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    )
+    await new Promise((resolve) => stalled.once('data', resolve))
+    stalled.pause()
+    await vi.waitFor(() => expect(started.clientCount).toBe(2))
+    const source = await sender(started.socketUrl)
+    const big = JSON.stringify({ type: '@xstate.event', sessionId: 'x:0', pad: 'a'.repeat(900_000) })
+    const frames = Math.ceil((2 * MAX_UNSENT_BYTES) / big.length)
+    for (let n = 0; n < frames; n++) {
+      source.send(big)
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+    await vi.waitFor(() => expect(started.clientCount).toBe(2), { timeout: 10_000 })
+    await vi.waitFor(() => expect(reader.frames.length).toBe(frames), { timeout: 10_000 })
+    expect(counts).toContain(3)
   })
 
   it('close() disconnects every client, frees the port, and can be called twice', async () => {

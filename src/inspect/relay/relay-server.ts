@@ -41,6 +41,12 @@ export const DEFAULT_INSPECT_PORT = 8080
 export const DEFAULT_STATELY_INSPECTOR_URL = 'https://stately.ai/inspect'
 export const DEFAULT_REPLAY = 200
 const MAX_LABEL_LENGTH = 64
+/**
+ * A client that stops reading (a page frozen in a background tab, a stuck
+ * device) would have every frame buffered for it without end: past this much
+ * unsent it is dropped, and can reconnect for the replay.
+ */
+export const MAX_UNSENT_BYTES = 32 * 1024 * 1024
 /** Sources remembered after they disconnect, so a late page can still name the app of old frames. */
 const MAX_SOURCES = 200
 
@@ -269,8 +275,12 @@ export async function startInspectRelay(options: InspectRelayOptions = {}): Prom
       // A reporting hook must not take the relay down.
     }
   }
+  const sendOrDrop = (client: WebSocket, message: string): void => {
+    if (client.bufferedAmount > MAX_UNSENT_BYTES) client.terminate()
+    else client.send(message)
+  }
   const toViewers = (message: string): void => {
-    for (const [client, role] of roles) if (role.kind === 'viewer' && client.readyState === WebSocket.OPEN) client.send(message)
+    for (const [client, role] of roles) if (role.kind === 'viewer' && client.readyState === WebSocket.OPEN) sendOrDrop(client, message)
   }
 
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -331,7 +341,7 @@ export async function startInspectRelay(options: InspectRelayOptions = {}): Prom
     })
     for (const [other, otherRole] of roles) {
       if (other === client || other.readyState !== WebSocket.OPEN) continue
-      other.send(otherRole.kind === 'viewer' ? entry.envelope : text)
+      sendOrDrop(other, otherRole.kind === 'viewer' ? entry.envelope : text)
     }
   }
 
