@@ -300,8 +300,14 @@ describe('httpSessionServer: the server time in its answers', () => {
     await expect(broken.server.check({ token: 't', expiresAt: SERVER_NOW + HOUR })).rejects.toMatchObject({
       name: 'LoginError',
       code: 'invalid_response',
+      message: 'session check answered HTTP 200 (internal_error)',
     })
     expect(broken.seen).toEqual([])
+    // An error the contract does not know is not quoted: it is the server's text and may hold personal data.
+    const odd = answering(() => ({ statusCode: 200, data: { error: 'phone 13800138000 already bound' } }))
+    const refused = await odd.server.check({ token: 't', expiresAt: SERVER_NOW + HOUR }).catch((error: unknown) => error)
+    expect(refused).toMatchObject({ name: 'LoginError', code: 'invalid_response' })
+    expect((refused as Error).message).not.toContain('13800138000')
   })
 
   it('a client over HTTP learns the server time from the check and corrects a clock changed between launches', async () => {

@@ -40,14 +40,16 @@ function contractErrorOf(data: unknown): string | undefined {
  * Turns a non-success answer of the developer server into a `LoginError`.
  * The contract's `error` field decides when it is known; otherwise the status
  * does: 429 rate limited, 5xx a transient server error, anything else a
- * response the client cannot use.
+ * response the client cannot use. Only the contract's own codes are quoted
+ * in the message: any other `error` text is the server's and may hold
+ * personal data (a phone number, a user id).
  */
 export function errorFromResponse(response: PlatformResponse, action: string): LoginError {
   const contractError = contractErrorOf(response.data)
   const mapped = isServerErrorCode(contractError) ? CLIENT_CODE_OF_SERVER_ERROR[contractError] : undefined
   const retryAfter = retryAfterMs(response.header)
   const options = retryAfter === undefined ? {} : { retryAfterMs: retryAfter }
-  const message = `${action} answered HTTP ${response.statusCode}${contractError ? ` (${contractError})` : ''}`
+  const message = `${action} answered HTTP ${response.statusCode}${isServerErrorCode(contractError) ? ` (${contractError})` : ''}`
   if (mapped) return new LoginError(mapped, message, options)
   if (response.statusCode === 429) return new LoginError('rate_limited', message, options)
   if (response.statusCode >= 500) return new LoginError('server_error', message, options)

@@ -1,4 +1,4 @@
-import { AUTH_ROUTES, isEpochMs, LoginError, toLoginError, toSession, type AuthRoutes } from '../../contract/index.ts'
+import { AUTH_ROUTES, isEpochMs, toLoginError, toSession, type AuthRoutes } from '../../contract/index.ts'
 import type { PlatformRequestOptions, PlatformResponse } from '../../platform/types.ts'
 import { accountCalls } from './account-calls.ts'
 import { dateHeaderMs, errorFromResponse } from './http-errors.ts'
@@ -122,7 +122,8 @@ export function httpSessionServer(options: HttpSessionServerOptions): SessionSer
         // An error body under a 200 (a gateway that answers every error so) says no "valid".
         const error = (response.data as { error?: unknown } | null)?.error
         if (error === 'session_expired') return false
-        if (typeof error === 'string') throw new LoginError('invalid_response', `session check: 200 with error ${error}`)
+        // Read as the same error under its own status would be; an unknown one is invalid_response.
+        if (typeof error === 'string') throw errorFromResponse(response, 'session check')
         const serverNow = serverTimeOfAnswer(response)
         if (serverNow !== undefined) options.onServerTime?.(serverNow)
         return true

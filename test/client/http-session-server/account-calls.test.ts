@@ -89,6 +89,13 @@ describe('httpSessionServer: the account calls', () => {
     })
   })
 
+  it("quotes only the contract's own error codes: any other error text is the server's and may hold a number", async () => {
+    const phone = serverAnswering({ statusCode: 400, data: { error: 'phone 13800138000 already bound to user 42' } })
+    const error = await phone.server.bindPhoneNumber?.(SESSION, 'c').catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(LoginError)
+    expect(error).toMatchObject({ code: 'invalid_response', message: 'phone number answered HTTP 400' })
+  })
+
   it('takes any 2xx from /auth/session-key as done, and anything outside 2xx as a failure', async () => {
     for (const statusCode of [200, 204, 299]) {
       await expect(
