@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createRedisStore } from '../../src/server/redis/index.ts'
 import type { SessionRecord, SessionStore } from '../../src/server/index.ts'
 import { CREATE_SESSION } from '../../src/server/store/redis-scripts.ts'
-import { hashSessionToken } from '../../src/server/tokens.ts'
+import { sessionRecord } from '../server/helpers/session-record.ts'
 import { useStandaloneRedis } from '../support/redis/index.ts'
 import { startTcpFaultProxy, type TcpFaultProxy } from '../support/tcp-fault-proxy.ts'
 
@@ -38,16 +38,11 @@ async function twoInstances(maxSessionsPerUser: number): Promise<{ proxy: TcpFau
 }
 
 let logins = 0
+/** The user's next session: later ones expire later, so the cap evicts in login order. */
 function session(openid: string): SessionRecord {
   logins += 1
-  const now = Date.now()
-  return {
-    tokenHash: hashSessionToken(randomBytes(32).toString('base64url')),
-    openid,
-    sessionKey: randomBytes(16).toString('base64'),
-    expiresAt: now + 60_000 + logins,
-    createdAt: now,
-  }
+  const record = sessionRecord({ openid })
+  return { ...record, expiresAt: record.expiresAt + logins }
 }
 
 describe('a login whose Redis reply is lost and whose script is sent again', () => {

@@ -4,7 +4,7 @@
  * `{at:<appid>}` (redis-keys.ts). Writes carry their deadline, as the session
  * scripts do.
  */
-import { script, TOO_LATE } from './redis-scripts.ts'
+import { script, storeNewerSessionKey, TOO_LATE } from './redis-scripts.ts'
 
 /**
  * KEYS[1] the user's hash. ARGV[1] deadline, ARGV[2] the candidate user id or ''.
@@ -34,9 +34,7 @@ return 1
  */
 export const SET_SESSION_KEY = script(`
 if now_ms() > tonumber(ARGV[1]) then return ${TOO_LATE} end
-if tonumber(ARGV[3]) >= (tonumber(redis.call('HGET', KEYS[1], 'sessionKeyAt')) or 0) then
-  redis.call('HSET', KEYS[1], 'sessionKey', ARGV[2], 'sessionKeyAt', ARGV[3])
-end
+${storeNewerSessionKey('KEYS[1]', 'ARGV[2]', 'ARGV[3]')}
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'unionid', ARGV[4]) end
 return 1
 `)

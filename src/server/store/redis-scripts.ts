@@ -24,6 +24,17 @@ ${body}`
   return { source, sha: createHash('sha1').update(source).digest('hex') }
 }
 
+/**
+ * Lua that makes `sealed` the user's session_key (in the hash `userKey`) only
+ * when handed out (`at`, ms) as late as the stored one or later; shared by the
+ * login's script and the refresh's, so the rule is written once.
+ */
+export function storeNewerSessionKey(userKey: string, sealed: string, at: string): string {
+  return `if tonumber(${at}) >= (tonumber(redis.call('HGET', ${userKey}, 'sessionKeyAt')) or 0) then
+  redis.call('HSET', ${userKey}, 'sessionKey', ${sealed}, 'sessionKeyAt', ${at})
+end`
+}
+
 /** What a write script answers when the deadline had passed: it wrote nothing. */
 export const TOO_LATE = -1
 
@@ -101,9 +112,7 @@ if ttl > 0 then
   if redis.call('PTTL', KEYS[2]) < ttl then
     redis.call('PEXPIRE', KEYS[2], ttl)
   end
-  if tonumber(ARGV[12]) >= (tonumber(redis.call('HGET', KEYS[3], 'sessionKeyAt')) or 0) then
-    redis.call('HSET', KEYS[3], 'sessionKey', ARGV[8], 'sessionKeyAt', ARGV[12])
-  end
+  ${storeNewerSessionKey('KEYS[3]', 'ARGV[8]', 'ARGV[12]')}
   redis.call('HSETNX', KEYS[3], 'firstLoginAt', ARGV[9])
   local last = tonumber(redis.call('HGET', KEYS[3], 'lastLoginAt') or '0')
   redis.call('HSET', KEYS[3], 'lastLoginAt', math.max(last, tonumber(ARGV[9])))

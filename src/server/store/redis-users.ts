@@ -2,7 +2,7 @@
 import type { PhoneNumber } from '../wechat/phone-number.ts'
 import { START_LOGIN, SET_FIELDS, SET_SESSION_KEY } from './redis-account-scripts.ts'
 import { integerField, WriteTooLate, type RedisStoreContext } from './redis-context.ts'
-import { TOO_LATE } from './redis-scripts.ts'
+import { TOO_LATE, type Script } from './redis-scripts.ts'
 import { assertOpenid, assertTimestamp, isUserId, parsePhone } from './record.ts'
 import { SEALING_CONTEXTS, sealPhoneNumber } from './session-key-codec.ts'
 import type { LoginStart, UserStore, WechatUser } from './types.ts'
@@ -13,10 +13,11 @@ const USER_FIELDS = ['userId', 'unionid', 'firstLoginAt', 'lastLoginAt', 'phone'
 export function createRedisUsers(context: RedisStoreContext): UserStore {
   const { client, keys, codec, run, evalScript } = context
 
-  async function setFields(openid: string, what: string, fields: Array<string | number>): Promise<void> {
+  /** Runs a write script on the user's hash with its deadline first; TOO_LATE is a failed write. */
+  async function writeUser(openid: string, what: string, writer: Script, args: Array<string | number>): Promise<void> {
     const deadline = Date.now() + context.timeoutMs
     await run(what, async () => {
-      if ((await evalScript(SET_FIELDS, [keys.user(openid)], [deadline, ...fields])) === TOO_LATE) throw new WriteTooLate()
+      if ((await evalScript(writer, [keys.user(openid)], [deadline, ...args])) === TOO_LATE) throw new WriteTooLate()
     })
   }
 
@@ -69,18 +70,14 @@ export function createRedisUsers(context: RedisStoreContext): UserStore {
         throw new TypeError('users.setSessionKey: sessionKey must be a non-empty string')
       if (unionid !== undefined && !isWechatId(unionid)) throw new TypeError('users.setSessionKey: unionid must be WeChat-shaped')
       const sealed = codec.seal(sessionKey, SEALING_CONTEXTS.userSessionKey(openid))
-      const deadline = Date.now() + context.timeoutMs
-      await run("store a user's session_key", async () => {
-        const answer = await evalScript(SET_SESSION_KEY, [keys.user(openid)], [deadline, sealed, obtainedAt, unionid ?? ''])
-        if (answer === TOO_LATE) throw new WriteTooLate()
-      })
+      await writeUser(openid, "store a user's session_key", SET_SESSION_KEY, [sealed, obtainedAt, unionid ?? ''])
     },
 
     async bindPhoneNumber(openid: string, phone: PhoneNumber, boundAt: number): Promise<void> {
       assertOpenid(openid, 'users.bindPhoneNumber')
       assertTimestamp(boundAt, 'users.bindPhoneNumber')
       const sealed = sealPhoneNumber(codec, openid, phone, 'users.bindPhoneNumber')
-      await setFields(openid, 'bind a phone number', ['phone', sealed, 'phoneBoundAt', boundAt])
+      await writeUser(openid, 'bind a phone number', SET_FIELDS, ['phone', sealed, 'phoneBoundAt', boundAt])
     },
   }
 }

@@ -21,7 +21,7 @@ import { prepareDatabaseFiles } from './sqlite-files.ts'
 import { assertBeforeDeadline, createSqliteRunner } from './sqlite-runner.ts'
 import { applySchema } from './sqlite-schema.ts'
 import { createSqliteTokenCache } from './sqlite-token-cache.ts'
-import { createSqliteUsers } from './sqlite-users.ts'
+import { createSqliteUsers, SET_NEWER_SESSION_KEY } from './sqlite-users.ts'
 import { SessionStoreError } from './store-error.ts'
 import type { CreateSessionOptions, SessionRecord, SessionStore, UserStore } from './types.ts'
 import { safeEqual } from '../tokens.ts'
@@ -130,9 +130,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): SqliteSessi
        ON CONFLICT (openid) DO UPDATE SET
          user_id = COALESCE(excluded.user_id, users.user_id),
          unionid = COALESCE(excluded.unionid, users.unionid),
-         -- Only a key handed out as late or later replaces the stored one (the right side reads the old row).
-         session_key = CASE WHEN excluded.session_key_at >= COALESCE(users.session_key_at, 0) THEN excluded.session_key ELSE users.session_key END,
-         session_key_at = MAX(COALESCE(users.session_key_at, 0), excluded.session_key_at),
+         ${SET_NEWER_SESSION_KEY},
          first_login_at = COALESCE(users.first_login_at, excluded.first_login_at),
          last_login_at = MAX(COALESCE(users.last_login_at, 0), excluded.last_login_at)`,
     ),

@@ -7,6 +7,14 @@ import { assertBeforeDeadline, type SqliteRunner } from './sqlite-runner.ts'
 import type { LoginStart, UserStore, WechatUser } from './types.ts'
 import { isWechatId } from '../wechat/identity-shape.ts'
 
+/**
+ * The SET of an upsert into `users` that takes `excluded`'s session_key only
+ * when it was handed out as late as the stored one or later (the right side
+ * reads the old row); the login's write and the refresh's share it.
+ */
+export const SET_NEWER_SESSION_KEY = `session_key = CASE WHEN excluded.session_key_at >= COALESCE(users.session_key_at, 0) THEN excluded.session_key ELSE users.session_key END,
+         session_key_at = MAX(COALESCE(users.session_key_at, 0), excluded.session_key_at)`
+
 interface UserRow {
   openid: string
   user_id: string | null
@@ -30,8 +38,7 @@ export function createSqliteUsers(db: Database.Database, codec: SecretCodec, run
     setSessionKey: db.prepare<[string, string, number, string | null]>(
       `INSERT INTO users (openid, session_key, session_key_at, unionid) VALUES (?, ?, ?, ?)
        ON CONFLICT (openid) DO UPDATE SET
-         session_key = CASE WHEN excluded.session_key_at >= COALESCE(users.session_key_at, 0) THEN excluded.session_key ELSE users.session_key END,
-         session_key_at = MAX(COALESCE(users.session_key_at, 0), excluded.session_key_at),
+         ${SET_NEWER_SESSION_KEY},
          unionid = COALESCE(excluded.unionid, users.unionid)`,
     ),
     bindPhone: db.prepare<[string, string, number]>(
