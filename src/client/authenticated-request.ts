@@ -5,6 +5,7 @@ import type { RequestScheduler } from '../platform/request-scheduler.ts'
 import type { Platform, PlatformRequestOptions, PlatformResponse } from '../platform/types.ts'
 import { resolveUrl, tokenHeaderFor } from './http-session-server/http-session-server.ts'
 import type { Session } from './http-session-server/types.ts'
+import { expireSession } from './session-expiry.ts'
 
 /**
  * Which stretch of logged-in life a request belongs to: `logout()` starts a
@@ -19,6 +20,15 @@ export interface LoginHold {
   readonly era: LoginEra
   /** The session; rejects with `aborted`, naming `what`, while a `logout()` holds logins off. */
   ensureLogin(what: string): Promise<Session>
+}
+
+/**
+ * Throws `aborted` when a `logout()` or `stop()` began a new era since `era`:
+ * a call of the old one must not send the token it held (the session may be
+ * ended), nor go on in a client that stopped.
+ */
+export function assertSameEra(hold: LoginHold, era: LoginEra, what: string): void {
+  if (hold.era !== era) throw new LoginError('aborted', `${what}: logged out or stopped before it was sent`)
 }
 
 export interface AuthenticatedRequestDeps {
@@ -108,14 +118,6 @@ async function send(
   }
 }
 
-/** Tells the machine the session expired, unless a re-login already started or finished. */
-function expire(actor: Actor<LoginMachine>, session: Session): void {
-  const snapshot = actor.getSnapshot()
-  if (snapshot.matches('authenticated') && snapshot.context.session?.token === session.token) {
-    actor.send({ type: 'SESSION_EXPIRED' })
-  }
-}
-
 /**
  * `request()` of the client: waits for a session, adds its token, and on a 401
  * re-logs in once for all concurrent 401s and replays each request once. A
@@ -133,15 +135,15 @@ export function createAuthenticatedRequest(deps: AuthenticatedRequestDeps) {
     const session = await deps.hold.ensureLogin('request()')
     // A logout() may come between the session's arrival and this line (the session was at hand, so that
     // is one microtask): the token it ended must not go out after it.
-    if (deps.hold.era !== era) throw new LoginError('aborted', `${describeRequest(options)}: logged out before it was sent`)
+    assertSameEra(deps.hold, era, describeRequest(options))
     const first = await send(deps, allowed, { options, session, era })
     if (first.statusCode !== 401) return first
     if (deps.hold.era !== era) {
       throw new LoginError('aborted', `${describeRequest(options)} was refused (401) after a logout; no login is started for it`)
     }
-    expire(deps.actor, session)
+    expireSession(deps.actor, session)
     const fresh = await deps.hold.ensureLogin('request()')
-    if (deps.hold.era !== era) throw new LoginError('aborted', `${describeRequest(options)}: logged out before the replay`)
+    assertSameEra(deps.hold, era, `${describeRequest(options)} (the replay)`)
     const replay = await send(deps, allowed, { options, session: fresh, era })
     if (replay.statusCode === 401) {
       throw new LoginError('unauthorized', `${describeRequest(options)} was refused (401) even after a fresh login`)

@@ -181,11 +181,12 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
     ? httpSessionServer({
         ...serverConfig,
         // The flow's own login and check are this client's: stop() drops them while they wait for a slot.
-        // A logout (and an account call the app awaits) goes out whenever a slot frees.
+        // An account call belongs to the era it was sent in, as a request() does: a logout() or stop() drops it
+        // while it waits. A logout goes out whenever a slot frees.
         request: (opts, route) =>
           scheduler.schedule(() => platform.request(opts), {
             priority: 'login',
-            owner: route === 'login' || route === 'check' ? flowRequests : undefined,
+            owner: route === 'login' || route === 'check' ? flowRequests : route === 'logout' ? undefined : hold.era.owner,
           }),
         onServerTime: (serverNow) => clock.observe(serverNow),
       })
@@ -224,22 +225,14 @@ export function createLoginClient(options: LoginClientOptions): LoginClient {
     tokenHeader: options.tokenHeader ?? serverConfig?.tokenHeader ?? 'Authorization',
   })
 
-  // After a logout these wait for a login the app asked for, like request(). Methods, so that
-  // tsx's and esbuild's name-keeping wraps nothing per client.
-  const bindPhoneNumber = createBindPhoneNumber({
-    actor,
-    server,
-    ensureLogin() {
-      return hold.ensureLogin('the account call')
-    },
-  })
+  // After a logout these wait for a login the app asked for, like request(), and a logout() or stop() ends them.
+  const bindPhoneNumber = createBindPhoneNumber({ actor, server, hold })
   const refreshSessionKey = createRefreshSessionKey({
     actor,
     server,
     platform,
-    ensureLogin() {
-      return hold.ensureLogin('the account call')
-    },
+    hold,
+    // A method, so that tsx's and esbuild's name-keeping wraps nothing per client.
     wxLoginTimeoutMs() {
       return actor.getSnapshot().context.timeouts.wxLogin
     },

@@ -11,7 +11,8 @@
  */
 import type { Actor, AnyStateMachine } from 'xstate'
 import { LoginError, toLoginError } from '../contract/index.ts'
-import type { PhoneNumber, PhoneNumberButtonDetail, Session, SessionServer } from './http-session-server/types.ts'
+import { assertSameEra, type LoginHold } from './authenticated-request.ts'
+import type { PhoneNumber, PhoneNumberButtonDetail, SessionServer } from './http-session-server/types.ts'
 import { expireSession } from './session-expiry.ts'
 
 export type { PhoneNumber, PhoneNumberButtonDetail } from './http-session-server/types.ts'
@@ -44,16 +45,23 @@ export function phoneCodeOf(input: string | PhoneNumberButtonDetail): string {
 export interface PhoneNumberDeps {
   actor: Actor<AnyStateMachine>
   server: SessionServer
-  /** The session, logging in first if needed. */
-  ensureLogin: () => Promise<Session>
+  /** The era the call runs in, and the session (logging in first if needed) unless a `logout()` holds logins off. */
+  hold: LoginHold
 }
+
+const WHAT = 'bindPhoneNumber()'
 
 export function createBindPhoneNumber(deps: PhoneNumberDeps): (input: string | PhoneNumberButtonDetail) => Promise<PhoneNumber> {
   return async function bindPhoneNumber(input) {
     const code = phoneCodeOf(input)
     const bind = deps.server.bindPhoneNumber?.bind(deps.server)
     if (!bind) throw new LoginError('invalid_request', 'bindPhoneNumber(): the SessionServer has no bindPhoneNumber()')
-    const session = await deps.ensureLogin()
+    const { hold } = deps
+    // A logout() or stop() while the session is on its way (even in the same turn as this call) ends the call: the
+    // token it ended must not go out. Sent, it is scheduled under the era, so one while it waits for a slot ends it too.
+    const era = hold.era
+    const session = await hold.ensureLogin(WHAT)
+    assertSameEra(hold, era, WHAT)
     try {
       return await bind(session, code)
     } catch (error) {
@@ -61,7 +69,8 @@ export function createBindPhoneNumber(deps: PhoneNumberDeps): (input: string | P
       if (failure.code !== 'session_expired') throw failure
       // The server refused the session before it traded the code: log in again and send the same code once more.
       expireSession(deps.actor, session)
-      const fresh = await deps.ensureLogin()
+      const fresh = await hold.ensureLogin(WHAT)
+      assertSameEra(hold, era, WHAT)
       try {
         return await bind(fresh, code)
       } catch (again) {

@@ -10,7 +10,8 @@
 import type { Actor, AnyStateMachine } from 'xstate'
 import { LoginError, toLoginError } from '../contract/index.ts'
 import type { Platform } from '../platform/types.ts'
-import type { Session, SessionServer } from './http-session-server/types.ts'
+import { assertSameEra, type LoginEra, type LoginHold } from './authenticated-request.ts'
+import type { SessionServer } from './http-session-server/types.ts'
 import { expireSession } from './session-expiry.ts'
 
 export interface SessionKeyRefreshDeps {
@@ -18,13 +19,18 @@ export interface SessionKeyRefreshDeps {
   server: SessionServer
   /** The platform whose `login` is gated (`withOneWxLogin`). */
   platform: Platform
-  ensureLogin: () => Promise<Session>
+  /** The era the call runs in, and the session (logging in first if needed) unless a `logout()` holds logins off. */
+  hold: LoginHold
   /** The machine's `wxLogin` timeout, read at each call. */
   wxLoginTimeoutMs: () => number
 }
 
+const WHAT = 'refreshSessionKey()'
+
 export function createRefreshSessionKey(deps: SessionKeyRefreshDeps): () => Promise<void> {
-  let running: Promise<void> | null = null
+  const { hold } = deps
+  /** The refresh under way, and the era it runs in: a call of a later era does not join one a logout ended. */
+  let running: { era: LoginEra; done: Promise<void> } | null = null
 
   async function wxLoginCode(): Promise<string> {
     let answer: { code?: unknown }
@@ -37,11 +43,13 @@ export function createRefreshSessionKey(deps: SessionKeyRefreshDeps): () => Prom
     return answer.code
   }
 
-  async function refresh(): Promise<void> {
+  async function refresh(era: LoginEra): Promise<void> {
     const send = deps.server.refreshSessionKey?.bind(deps.server)
     if (!send) throw new LoginError('invalid_request', 'refreshSessionKey(): the SessionServer has no refreshSessionKey()')
-    const session = await deps.ensureLogin()
+    const session = await hold.ensureLogin(WHAT)
     const code = await wxLoginCode()
+    // A logout() or stop() during the wx.login ended the session this would send.
+    assertSameEra(hold, era, WHAT)
     try {
       await send(session, code)
     } catch (error) {
@@ -49,14 +57,21 @@ export function createRefreshSessionKey(deps: SessionKeyRefreshDeps): () => Prom
       if (failure.code !== 'session_expired' && failure.code !== 'user_mismatch') throw failure
       // The session is gone, or belongs to another WeChat user than this device's: a fresh login stores the newest key itself.
       expireSession(deps.actor, session)
-      await deps.ensureLogin()
+      await hold.ensureLogin(WHAT)
     }
   }
 
   return function refreshSessionKey(): Promise<void> {
-    running ??= refresh().finally(() => {
-      running = null
-    })
-    return running
+    const era = hold.era
+    if (running?.era !== era) {
+      const current: { era: LoginEra; done: Promise<void> } = {
+        era,
+        done: refresh(era).finally(() => {
+          if (running === current) running = null
+        }),
+      }
+      running = current
+    }
+    return running.done
   }
 }

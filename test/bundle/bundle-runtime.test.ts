@@ -188,6 +188,11 @@ describe('miniprogram_dist/inspect.js in a mini-program runtime', () => {
     await expect.poll(() => frames.some((frame) => frame.includes('"authenticated"')), { timeout: 10_000 }).toBe(true)
     const types = new Set(frames.map((frame) => (JSON.parse(frame) as { type: string }).type))
     expect([...types].sort()).toEqual(['@xstate.actor', '@xstate.event', '@xstate.snapshot'])
+    // The steps' actors name the login actor as their parent: index.js keeps the XState members an inspector reads.
+    const actors = frames.map((frame) => JSON.parse(frame) as { type: string; sessionId: string; parentId?: string })
+    const root = actors.find((frame) => frame.type === '@xstate.actor' && frame.parentId === undefined)
+    expect(root).toBeDefined()
+    expect(actors.some((frame) => frame.type === '@xstate.actor' && frame.parentId === root?.sessionId)).toBe(true)
     expectNoSecretIn(frames, [session.token, stack.emulator.sessionKeyOf(device.sim.openid) ?? '', APP_SECRET])
     expect(sandbox.unknownGlobals).toEqual([])
   })

@@ -286,6 +286,102 @@ describe('refreshSessionKey', () => {
   })
 })
 
+describe('account calls overtaken by logout() or stop()', () => {
+  it('bindPhoneNumber called in the same turn as logout() never sends the ended token, and rejects aborted', async () => {
+    const services = createFakeServices()
+    const sent: string[] = []
+    services.server.bindPhoneNumber = async (session) => {
+      sent.push(session.token)
+      return PHONE
+    }
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    await client.ensureLogin()
+    const bind = loginRejection(client.bindPhoneNumber('phone-code'))
+    await client.logout()
+    const error = await bind
+    expect(error.code).toBe('aborted')
+    expect(error.message).toBe('bindPhoneNumber(): logged out or stopped before it was sent')
+    expect(sent).toEqual([])
+    // Logged in again, the call goes out with the new session.
+    const fresh = await client.ensureLogin()
+    expect(await client.bindPhoneNumber('phone-code')).toEqual(PHONE)
+    expect(sent).toEqual([fresh.token])
+    client.stop()
+  })
+
+  it('bindPhoneNumber whose replay login is still running when logout() comes does not send the code again', async () => {
+    const services = createFakeServices()
+    const sent: string[] = []
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    services.server.bindPhoneNumber = async (session) => {
+      sent.push(session.token)
+      throw new LoginError('session_expired')
+    }
+    await client.ensureLogin()
+    const relogin = deferred<Session>()
+    services.answers.serverLogin = () => relogin.promise
+    const bind = loginRejection(client.bindPhoneNumber('phone-code'))
+    for (let i = 0; i < 50 && services.pending('serverLogin').length === 0; i += 1) await Promise.resolve()
+    expect(services.pending('serverLogin')).toHaveLength(1)
+    await client.logout()
+    relogin.resolve(services.issueSession())
+    expect((await bind).code).toBe('aborted')
+    expect(sent).toEqual(['token-1'])
+    client.stop()
+  })
+
+  it('refreshSessionKey whose wx.login is still pending when logout() or stop() comes never sends the code with the old token', async () => {
+    for (const end of ['logout', 'stop'] as const) {
+      const services = createFakeServices()
+      const sent: string[] = []
+      services.server.refreshSessionKey = async (session, code) => {
+        sent.push(`${session.token} ${code}`)
+      }
+      const client = createLoginClient({ platform: services.platform, server: services.server })
+      await client.ensureLogin()
+      const code = deferred<{ code: string }>()
+      services.answers.wxLogin = () => code.promise
+      const refresh = loginRejection(client.refreshSessionKey())
+      for (let i = 0; i < 50 && services.count('wxLogin') < 2; i += 1) await Promise.resolve()
+      expect(services.count('wxLogin'), end).toBe(2)
+      if (end === 'logout') await client.logout()
+      else client.stop()
+      code.resolve({ code: 'code-late' })
+      const error = await refresh
+      expect(error.code, end).toBe('aborted')
+      expect(error.message, end).toBe('refreshSessionKey(): logged out or stopped before it was sent')
+      expect(sent, end).toEqual([])
+      client.stop()
+    }
+  })
+
+  it('a refreshSessionKey after logout() and a new login does not join the one the logout ended', async () => {
+    const services = createFakeServices()
+    const sent: string[] = []
+    services.server.refreshSessionKey = async (session, code) => {
+      sent.push(`${session.token} ${code}`)
+    }
+    const client = createLoginClient({ platform: services.platform, server: services.server })
+    await client.ensureLogin()
+    const late = deferred<{ code: string }>()
+    services.answers.wxLogin = () => late.promise
+    const ended = loginRejection(client.refreshSessionKey())
+    for (let i = 0; i < 50 && services.count('wxLogin') < 2; i += 1) await Promise.resolve()
+    await client.logout()
+    let codes = 0
+    services.answers.wxLogin = async () => ({ code: `fresh-${(codes += 1)}` })
+    // The new login waits for the late wx.login to settle (one at a time); the new refresh is of the new era.
+    const login = client.ensureLogin()
+    const current = client.refreshSessionKey()
+    late.resolve({ code: 'code-late' })
+    const session = await login
+    await current
+    expect((await ended).code).toBe('aborted')
+    expect(sent).toEqual([`${session.token} fresh-2`])
+    client.stop()
+  })
+})
+
 describe('one wx.login at a time', () => {
   it('does not start a wx.login while another is running, and starts it as soon as that one settles', async () => {
     const services = createFakeServices()

@@ -269,3 +269,29 @@ describe('stop() with the login itself waiting for a slot', () => {
     expect(sent).toEqual(['/auth/login', '/auth/logout'])
   })
 })
+
+describe('logout() or stop() with an account call waiting for a slot', () => {
+  it('drops the queued call: the token never goes out with it, and the call rejects aborted', async () => {
+    for (const end of ['logout', 'stop'] as const) {
+      for (const method of ['bindPhoneNumber', 'refreshSessionKey'] as const) {
+        const label = `${method} ${end}`
+        const { scheduler, sent, client, holdTheSlot, releaseUpload, queuedBehind } = clientBehindAnUpload()
+        await client.ensureLogin()
+        holdTheSlot()
+        const call = (method === 'bindPhoneNumber' ? client.bindPhoneNumber('phone-code') : client.refreshSessionKey()).catch(
+          (e: unknown) => e,
+        )
+        await queuedBehind()
+        const ending = end === 'logout' ? client.logout() : Promise.resolve(client.stop())
+        await ticks()
+        // The logout's own request waits for the slot in its place: only the account call left the queue.
+        expect(scheduler.queued, label).toBe(end === 'logout' ? 1 : 0)
+        await releaseUpload()
+        await ending
+        await expect(call, label).resolves.toMatchObject({ code: 'aborted' })
+        expect(sent, label).toEqual(end === 'logout' ? ['/auth/login', '/auth/logout'] : ['/auth/login'])
+        client.stop()
+      }
+    }
+  })
+})

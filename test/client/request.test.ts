@@ -172,7 +172,7 @@ describe('request(): authenticated requests', () => {
       void client.logout()
     })
     const error = await loginRejection(client.request({ url: `${API}/orders` }))
-    expect([error.code, error.message]).toEqual(['aborted', `GET ${API}/orders: logged out before the replay`])
+    expect([error.code, error.message]).toEqual(['aborted', `GET ${API}/orders (the replay): logged out or stopped before it was sent`])
     expect(services.count('serverLogin')).toBe(2)
     expect(services.requests).toHaveLength(1)
     client.stop()
