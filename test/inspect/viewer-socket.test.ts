@@ -12,7 +12,7 @@ import { WebSocket } from 'ws'
 import { loginMachine } from '../../machines/index.ts'
 import { DIAGRAM_BEGIN, toMermaid } from '../../src/diagram/index.ts'
 import { createInspectionEventRedactor, createMiniprogramInspector } from '../../src/inspect/index.ts'
-import { chartOf } from '../../src/inspect/relay/chart.ts'
+import { chartOf, MAX_CHART_DEPTH, MAX_CHART_STATES } from '../../src/inspect/relay/chart.ts'
 import type { InspectRelay, ViewerMessage } from '../../src/inspect/relay/index.ts'
 import { collectFrames, fakeLoginMachine, startTestRelay } from './helpers.ts'
 import { createWsConnectSocket } from './ws-connect-socket.ts'
@@ -187,5 +187,32 @@ describe('chartOf', () => {
     expect(chartOf('not json')).toBeUndefined()
     expect(chartOf('[1]')).toBeUndefined()
     expect(chartOf(JSON.stringify({ id: 'x', initial: 'nowhere', states: { a: {} } }))).toBeUndefined()
+  })
+
+  it('draws machines up to MAX_CHART_STATES states and MAX_CHART_DEPTH levels, and nothing past either', () => {
+    // n states at the top; n with one child each (2n in all); one state in another, `depth` levels.
+    const flat = (n: number) => ({
+      id: 'wide',
+      initial: 's0',
+      states: Object.fromEntries(Array.from({ length: n }, (_, i) => [`s${i}`, {}])),
+    })
+    const nestedPairs = (n: number) => ({
+      id: 'pairs',
+      initial: 's0',
+      states: Object.fromEntries(Array.from({ length: n }, (_, i) => [`s${i}`, { initial: 'inner', states: { inner: {} } }])),
+    })
+    const deep = (depth: number) => {
+      let node: Record<string, unknown> = {}
+      for (let i = 0; i < depth; i += 1) node = { initial: `d${i}`, states: { [`d${i}`]: node } }
+      return { id: 'deep', ...node }
+    }
+    expect(Object.keys(chartOf(JSON.stringify(flat(MAX_CHART_STATES)))?.states ?? {})).toHaveLength(MAX_CHART_STATES)
+    expect(chartOf(JSON.stringify(flat(MAX_CHART_STATES + 1)))).toBeUndefined()
+    expect(Object.keys(chartOf(JSON.stringify(nestedPairs(MAX_CHART_STATES / 2)))?.states ?? {})).toHaveLength(MAX_CHART_STATES)
+    expect(chartOf(JSON.stringify(nestedPairs(MAX_CHART_STATES / 2 + 1)))).toBeUndefined()
+    expect(chartOf(JSON.stringify(deep(MAX_CHART_DEPTH)))).toBeDefined()
+    expect(chartOf(JSON.stringify(deep(MAX_CHART_DEPTH + 1)))).toBeUndefined()
+    // The frame that blocked the relay for seconds: answered at once, with no chart.
+    expect(chartOf(JSON.stringify(flat(30_000)))).toBeUndefined()
   })
 })

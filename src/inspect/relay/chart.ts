@@ -46,12 +46,44 @@ function fingerprint(mermaid: string): string {
     .join('\n')
 }
 
-/** The chart of a definition (JSON text), or `undefined` for actors that have no states (promises, callbacks). */
+/**
+ * The most states (at every depth) and the deepest nesting a chart is drawn for. A frame of 1 MiB
+ * can announce some 30,000 states, and reading that many into a machine and a drawing took the
+ * relay's only thread 7.7 s, during which no frame of any app was relayed; no page could show such
+ * a drawing anyway. The login machine has 15 states, 2 deep.
+ */
+export const MAX_CHART_STATES = 500
+export const MAX_CHART_DEPTH = 32
+
+function objectOrUndefined(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined
+}
+
+/** Whether a definition's states stay within the caps; walked with a stack of its own, so no nesting overflows ours. */
+function withinChartCaps(states: Record<string, unknown>): boolean {
+  let count = 0
+  const pending: Array<{ states: Record<string, unknown>; depth: number }> = [{ states, depth: 1 }]
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if (next.depth > MAX_CHART_DEPTH) return false
+    for (const child of Object.values(next.states)) {
+      count += 1
+      if (count > MAX_CHART_STATES) return false
+      const nested = objectOrUndefined(objectOrUndefined(child)?.['states'])
+      if (nested) pending.push({ states: nested, depth: next.depth + 1 })
+    }
+  }
+  return true
+}
+
+/**
+ * The chart of a definition (JSON text), or `undefined` for actors that have no states (promises,
+ * callbacks) and for definitions past the caps (their events are still relayed and logged).
+ */
 export function chartOf(definition: string): Chart | undefined {
   const config = parseJsonObject(definition)
   if (config === undefined) return undefined
-  const states = config['states']
-  if (typeof states !== 'object' || states === null || Object.keys(states).length === 0) return undefined
+  const states = objectOrUndefined(config['states'])
+  if (!states || Object.keys(states).length === 0 || !withinChartCaps(states)) return undefined
   try {
     // The definition went through JSON: guards, actions and actors are names
     // or `{ type }` objects, which is all a drawing needs.
