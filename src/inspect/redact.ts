@@ -179,6 +179,9 @@ class RedactionWalk {
       return this.copy(json, '', depth)
     }
     if (Array.isArray(object)) {
+      // `[name, value]`, as headers go into `new Headers()` or come out of `Object.entries()`:
+      // the value is judged by the name beside it.
+      if (object.length === 2 && typeof object[0] === 'string') return [object[0], this.copy(object[1], object[0], depth + 1) ?? null]
       return object.map((item) => this.copy(item, '', depth + 1) ?? null)
     }
     if (object instanceof Map) {
@@ -217,7 +220,8 @@ class RedactionWalk {
     if (this.ancestors.has(value)) return
     this.ancestors.add(value)
     try {
-      const items = value instanceof Map ? Array.from(value.values()) : Object.values(value)
+      // A Map's or a Set's items are not own properties.
+      const items = value instanceof Map || value instanceof Set ? Array.from(value.values()) : Object.values(value)
       for (const item of items) this.collect(item, depth + 1)
     } finally {
       this.ancestors.delete(value)

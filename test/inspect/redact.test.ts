@@ -211,6 +211,35 @@ describe('redact', () => {
     })
   })
 
+  it('judges the value of a [name, value] pair by its name, as headers given as pairs', () => {
+    const header = [
+      ['Authorization', 'Bearer st_abcdef123456'],
+      ['content-type', 'application/json'],
+    ]
+    expect(redact({ header, note: 'sent Bearer st_abcdef123456' })).toEqual({
+      header: [
+        ['Authorization', REDACTED],
+        ['content-type', 'application/json'],
+      ],
+      note: `sent ${REDACTED}`,
+    })
+    // A pair whose name is no secret, and lists that are not pairs, are copied as they are.
+    expect(redact({ states: ['idle', 'authenticated'], list: ['token', 'a', 'b'], ids: [1, 'token'] })).toEqual({
+      states: ['idle', 'authenticated'],
+      list: ['token', 'a', 'b'],
+      ids: [1, 'token'],
+    })
+  })
+
+  it('remembers the secrets inside a Set or a Map held under a secret key, and scrubs them from other strings', () => {
+    const value = {
+      tokens: new Set(['st_abcdef123456']),
+      secrets: new Map([['current', 'sk_zyxwvu987654']]),
+      message: 'st_abcdef123456 and sk_zyxwvu987654 expired',
+    }
+    expect(redact(value)).toEqual({ tokens: REDACTED, secrets: REDACTED, message: `${REDACTED} and ${REDACTED} expired` })
+  })
+
   it('takes extra keys and extra known secrets, without turning the built-in rules off', () => {
     const value = { openid: 'o-123456', note: 'hello sk-extra-value', token: 'st_abcdef123456' }
     expect(redact(value, { keys: ['open_id'], secrets: ['sk-extra-value'] })).toEqual({
