@@ -80,4 +80,11 @@ export interface CreateServerOptions extends LoginPluginOptions {
    * own address, and with it a fresh rate-limit counter per attempt. Default off.
    */
   trustProxy?: TrustProxyOption
+  /**
+   * How long a client may take to send its whole request, headers and body, in ms; then it is
+   * answered `408 invalid_request` and its connection closed. Default 30 s. Without a limit (Node's
+   * and Fastify's default), a client that sends part of a body and stops holds its socket, and
+   * `close()` with it, forever.
+   */
+  requestTimeoutMs?: number
 }

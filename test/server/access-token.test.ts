@@ -221,6 +221,35 @@ describe('the access_token manager', () => {
     expect(wechat.accessTokenStats()).toMatchObject({ calls: 1, issued: 1 })
   })
 
+  it('a call refused with 42001 while a background refresh of its own runs waits for the token another instance is fetching', async () => {
+    const clock = manualClock()
+    const wechat = await emulator({ now: clock.now })
+    const shared = createMemoryTokenCache(clock.now)
+    // Instance A reaches the shared cache a little slowly (a Redis round trip under load), so B takes the lock first.
+    const slowLock: WechatTokenCache = {
+      ...shared,
+      tryLock: async (name, owner, ttlMs) => {
+        await new Promise((resolve) => setTimeout(resolve, 150))
+        return shared.tryLock(name, owner, ttlMs)
+      },
+    }
+    const a = manager(wechat, slowLock, { now: clock.now })
+    const b = manager(wechat, shared, { now: clock.now })
+    const old = await b.tokens.get()
+    // Two minutes left: each instance starts a background refresh; B's takes the lock, and WeChat holds its answer.
+    clock.advance(2 * HOUR - 2 * MINUTE)
+    const held = wechat.faultsOf('stableToken').holdNext(1)
+    await b.tokens.get()
+    await held.reached(1)
+    wechat.expireAccessToken()
+    const call = phoneCall(wechat, a.api)
+    setTimeout(() => held.release(), 400)
+    expect(await call).toBe('13800138000')
+    expect((await shared.get(APP_ID))?.accessToken).not.toBe(old)
+    // A never fetched a token itself: it waited for B's.
+    expect(wechat.accessTokenStats()).toMatchObject({ calls: 2, forceRefreshCalls: 0 })
+  })
+
   it('takes over once the lock of an instance that died runs out', async () => {
     const wechat = await emulator()
     const cache = sqliteStore().wechatTokenCache

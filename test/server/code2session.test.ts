@@ -203,4 +203,33 @@ describe('wechatEndpoint', () => {
     )
     expect(wechatEndpoint('http://127.0.0.1:9/', '/wxa/checksession', 'test').href).toBe('http://127.0.0.1:9/wxa/checksession')
   })
+
+  it('refuses an apiBase with a user name or password, quoting none of it (fetch would refuse every call, quoting the URL and its query)', () => {
+    for (const base of [
+      'https://relay:s3cret-pass@gateway.example.com/weixin',
+      'https://relay@gateway.example.com',
+      'https://:s3cret-pass@gateway.example.com',
+    ]) {
+      const error = (() => {
+        try {
+          wechatEndpoint(base, '/sns/jscode2session', 'code2Session')
+        } catch (caught) {
+          return caught
+        }
+        return undefined
+      })()
+      expect(error, base).toBeInstanceOf(TypeError)
+      expect((error as TypeError).message).toBe(
+        'code2Session: apiBase must not carry a user name or password; give a relay its credentials another way',
+      )
+    }
+    // Through the clients' options too, at creation.
+    expect(() =>
+      createCode2SessionClient({
+        appId: 'wx7a0c1e2d3b4f5a6b',
+        secret: 'a-secret-of-32-characters-0123456',
+        apiBase: 'https://u:p@gateway.example.com',
+      }),
+    ).toThrow(TypeError)
+  })
 })

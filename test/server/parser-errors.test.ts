@@ -66,3 +66,48 @@ describe('requests refused by the HTTP parser', () => {
     expectContractShape(answer.body)
   })
 })
+
+describe('a request that never finishes arriving', () => {
+  it('is answered 408 invalid_request once requestTimeoutMs has passed, and does not hold close() open', async () => {
+    const slow = await createServer({
+      wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
+      store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
+      requestTimeoutMs: 300,
+    })
+    await slow.listen({ port: 0, host: '127.0.0.1' })
+    const slowPort = (slow.server.address() as { port: number }).port
+    // The headers and part of the body, then nothing: the socket would stay open for ever without a limit.
+    const answer = await sendRaw(
+      slowPort,
+      'POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"code":',
+    )
+    expect(answer.status).toBe(408)
+    expectContractShape(answer.body)
+    expect(JSON.parse(answer.body)).toMatchObject({ error: 'invalid_request', message: 'the request did not arrive in time' })
+    // A second one still arriving when close() begins (Node checks no request timeout from then on):
+    // close() cuts its connection once one more request time has passed, rather than wait for ever.
+    const stalled = sendRaw(
+      slowPort,
+      'POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{',
+    )
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await slow.close()
+    expect((await stalled).status).toBe(0)
+  })
+
+  it('gives the default of 30 s to a server created without requestTimeoutMs, takes a longer one, and refuses a limit no timer can keep', async () => {
+    expect(app.server.requestTimeout).toBe(30_000)
+    const base = {
+      wechat: { appId: wechat.appId, secret: wechat.secret, apiBase: wechat.apiBase },
+      store: createSqliteStore({ path: ':memory:', sweepIntervalMs: false }),
+    }
+    const patient = await createServer({ ...base, requestTimeoutMs: 600_000 })
+    expect([patient.server.requestTimeout, patient.server.headersTimeout]).toEqual([600_000, 600_000])
+    await patient.close()
+    for (const requestTimeoutMs of [0, -1, 1.5, Number.NaN, Infinity, 2 ** 31]) {
+      await expect(createServer({ ...base, requestTimeoutMs }), String(requestTimeoutMs)).rejects.toThrow(
+        new RangeError('createServer: requestTimeoutMs must be a positive whole number of ms'),
+      )
+    }
+  })
+})

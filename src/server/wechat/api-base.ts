@@ -29,5 +29,10 @@ export function wechatEndpoint(apiBase: string, path: string, caller: string): U
   if (endpoint.protocol === 'http:' && !isLoopbackHost(endpoint.hostname)) {
     throw new TypeError(`${caller}: apiBase must be https unless it is on this machine (loopback)`)
   }
+  // fetch refuses such a URL on every call, with an error that quotes it whole, query (AppSecret,
+  // access_token) included. Refused here, once, without quoting it: it holds a password.
+  if (endpoint.username !== '' || endpoint.password !== '') {
+    throw new TypeError(`${caller}: apiBase must not carry a user name or password; give a relay its credentials another way`)
+  }
   return endpoint
 }

@@ -262,10 +262,13 @@ export function createAccessTokenManager(options: AccessTokenManagerOptions): Ac
   async function replacementFor(refused: string, rejection: WechatApiError): Promise<string> {
     const request: RefreshRequest = { replacing: refused, wait: true, mayForce: rejection.errcode !== 42001 }
     let token: string
+    // A refresh already running is someone else's (a background one, say): it may neither wait for
+    // another instance's token nor force, and so hand back the refused token.
+    const joined = inflight !== undefined
     try {
       token = await refresh(request)
-      // We joined a refresh that was not allowed to force (a background one): one more, ours.
-      if (sameToken(token, refused) && request.mayForce) token = await refresh(request)
+      // Then one more, ours: it waits for the instance holding the lock, and forces if it may.
+      if (sameToken(token, refused) && (joined || request.mayForce)) token = await refresh(request)
     } catch (error) {
       emit({ type: 'refresh_failed', background: false, error })
       throw error
