@@ -104,6 +104,27 @@ describe('createRedisStore', () => {
     }
   })
 
+  it("answers no session, as SQLite does, for a session whose user's hash is gone (deleted by hand, or evicted)", async () => {
+    const keyPrefix = `${prefix}lost-user:`
+    const store = createRedisStore({ url: REDIS_URL, keyPrefix })
+    const probe = new Redis(REDIS_URL)
+    try {
+      const r = record()
+      await store.create(r)
+      expect(await store.get(r.tokenHash)).toEqual(r)
+      expect(await probe.del(`${keyPrefix}{u:${r.openid}}:user`)).toBe(1)
+      // Before: a SessionStoreError (503 at the routes) for the session's whole life.
+      expect(await store.get(r.tokenHash)).toBeUndefined()
+      // A fresh login writes the user anew.
+      const again = record({ openid: r.openid })
+      await store.create(again)
+      expect(await store.get(again.tokenHash)).toEqual(again)
+    } finally {
+      await store.close()
+      await probe.quit()
+    }
+  })
+
   it('works on a client you own (with its own ioredis keyPrefix) and leaves it open on close', async () => {
     const client = new Redis(REDIS_URL, { keyPrefix: `${prefix}client:`, maxRetriesPerRequest: 1 })
     const store = createRedisStore({ client, keyPrefix: 'app:' })

@@ -182,6 +182,9 @@ describe.each(implementations)('SessionStore contract: $name', (implementation) 
     expect(await store.users.sessionKeyOf(first.openid)).toBe(later.sessionKey)
     await expect(store.users.setSessionKey(first.openid, refreshed, undefined, 1.5)).rejects.toBeInstanceOf(TypeError)
     await expect(store.create(record({ sessionKeyAt: Number.NaN }))).rejects.toBeInstanceOf(TypeError)
+    // Before the epoch: Redis would compare it with "none stored" read as 0 and keep no key at all.
+    await expect(store.create(record({ sessionKeyAt: -10 }))).rejects.toBeInstanceOf(TypeError)
+    await expect(store.users.setSessionKey(first.openid, refreshed, undefined, -1)).rejects.toBeInstanceOf(TypeError)
   })
 
   it('gives a new user one id, kept across logins and racing first logins, and knows when the first login completed', async () => {

@@ -57,14 +57,15 @@ export function assertSessionRecord(record: SessionRecord): void {
   }
   if (!Number.isSafeInteger(record.expiresAt)) throw new TypeError('session record: expiresAt must be an integer (ms since epoch)')
   if (!Number.isSafeInteger(record.createdAt)) throw new TypeError('session record: createdAt must be an integer (ms since epoch)')
-  if (record.sessionKeyAt !== undefined && !Number.isSafeInteger(record.sessionKeyAt)) {
+  if (record.sessionKeyAt !== undefined && !(Number.isSafeInteger(record.sessionKeyAt) && record.sessionKeyAt >= 0)) {
     throw new TypeError('session record: sessionKeyAt, when present, must be an integer (ms since epoch)')
   }
 }
 
 /** Throws a `TypeError` unless `at` is a time both stores keep exactly: an integer of ms since the epoch. */
 export function assertTimestamp(at: unknown, caller: string): asserts at is number {
-  if (typeof at !== 'number' || !Number.isSafeInteger(at)) throw new TypeError(`${caller}: the time must be an integer (ms since epoch)`)
+  // Not before the epoch either: the stores compare these with "none stored yet" read as 0.
+  if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) throw new TypeError(`${caller}: the time must be an integer (ms since epoch)`)
 }
 
 /** Throws a `TypeError` unless `openid` is WeChat-shaped (and so safe as a key and a Redis hash tag). */

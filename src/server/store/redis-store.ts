@@ -368,6 +368,11 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
       if (typeof parsed !== 'object' || parsed === null) throw new SessionStoreError('the Redis session store holds a corrupt session')
       const fields = parsed as Record<string, unknown>
       const ownKey = fields['sessionKey']
+      // The user's hash is gone (deleted by hand, or evicted under a maxmemory-policy other than
+      // noeviction) and the session holds no key of its own: no session can be served without its
+      // session_key. No session, as SQLite answers, so the client logs in again and the login writes
+      // the user anew; a 503 would have kept the user retrying for the session's whole life.
+      if (found.userKey === undefined && ownKey === undefined) return undefined
       const record = toSessionRecord({
         tokenHash: fields['tokenHash'],
         openid: fields['openid'],
