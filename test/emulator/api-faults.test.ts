@@ -163,6 +163,7 @@ describe('faults on the new APIs (faultsOf)', () => {
     expect(() => emulator.faultsOf('stableToken').failNext(-1)).toThrow(RangeError)
     expect(() => emulator.faultsOf('stableToken').failNext(1, 1.5)).toThrow(TypeError)
     expect(() => emulator.faultsOf('stableToken').delayNext(1, -5)).toThrow(RangeError)
+    expect(() => emulator.faultsOf('stableToken').delayNext(1, 3e9)).toThrow(RangeError)
     expect(() => emulator.faultsOf('stableToken').failNextWithStatus(1, 700)).toThrow(RangeError)
   })
 })

@@ -223,6 +223,7 @@ describe('GET /sns/jscode2session', () => {
     await expect(emulators.start({ secret: undefined as unknown as string })).rejects.toThrow(TypeError)
     await expect(emulators.start({ port: 70_000 })).rejects.toThrow(RangeError)
     await expect(emulators.start({ latencyMs: -5 })).rejects.toThrow(RangeError)
+    await expect(emulators.start({ latencyMs: 2 ** 31 })).rejects.toThrow(RangeError)
     await expect(emulators.start({ codeTtlMs: 0 })).rejects.toThrow(RangeError)
   })
 

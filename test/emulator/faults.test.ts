@@ -125,5 +125,11 @@ describe('injected faults', () => {
     expect(() => emulator.dropNext(Number.POSITIVE_INFINITY)).toThrow(RangeError)
     expect(() => emulator.failNextWithStatus(1, 99)).toThrow(RangeError)
     expect(() => emulator.setLatency(-1)).toThrow(RangeError)
+    // Past what a Node timer keeps, the "hang" would answer after 1 ms.
+    expect(() => emulator.setLatency(2 ** 31)).toThrow(
+      new RangeError('setLatency must be at most 2147483647 ms (a longer timer fires at once)'),
+    )
+    expect(() => emulator.setLatency(2 ** 31 - 1)).not.toThrow()
+    emulator.setLatency(0)
   })
 })

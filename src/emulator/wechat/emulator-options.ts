@@ -50,6 +50,16 @@ export function requireDuration(value: unknown, name: string, { allowZero }: { a
   return value
 }
 
+/** The longest delay a Node timer keeps; a longer one fires after 1 ms. */
+const MAX_TIMER_DELAY_MS = 2_147_483_647
+
+/** A delay the emulator waits with a timer: a duration >= 0 that a Node timer keeps (not a "hang" that answers at once). */
+export function requireDelay(value: unknown, name: string): number {
+  const ms = requireDuration(value, name, { allowZero: true })
+  if (ms > MAX_TIMER_DELAY_MS) throw new RangeError(`${name} must be at most ${MAX_TIMER_DELAY_MS} ms (a longer timer fires at once)`)
+  return ms
+}
+
 export function requireOpenId(value: unknown, name: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name}: openid must be a non-empty string`)
   return value
@@ -130,7 +140,7 @@ export function resolveEmulatorOptions(options: WechatEmulatorOptions): Resolved
     host: options.host === undefined ? '127.0.0.1' : requireNonEmptyString(options.host, 'host'),
     port,
     now,
-    latencyMs: requireDuration(options.latencyMs ?? 0, 'latencyMs', { allowZero: true }),
+    latencyMs: requireDelay(options.latencyMs ?? 0, 'latencyMs'),
     codeTtlMs: requireDuration(options.codeTtlMs ?? WECHAT_DEFAULTS.codeTtlMs, 'codeTtlMs', { allowZero: false }),
     sessionTtlMs:
       options.sessionTtlMs === undefined ? undefined : requireDuration(options.sessionTtlMs, 'sessionTtlMs', { allowZero: false }),

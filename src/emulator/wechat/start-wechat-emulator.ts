@@ -17,6 +17,7 @@ import {
   DAY_WINDOW_MS,
   requireCount,
   requireCountOrInfinity,
+  requireDelay,
   requireDuration,
   requireOpenId,
   resolveEmulatorOptions,
@@ -328,7 +329,7 @@ export async function startWechatEmulator(options: WechatEmulatorOptions): Promi
       delayNext(count: number, ms: number): void {
         faults.add(
           api,
-          { kind: 'delay', ms: requireDuration(ms, 'delayNext: ms', { allowZero: true }) },
+          { kind: 'delay', ms: requireDelay(ms, 'delayNext: ms') },
           requireCount(count, 'delayNext: count'),
         )
       },
@@ -373,7 +374,7 @@ export async function startWechatEmulator(options: WechatEmulatorOptions): Promi
       faults.clear()
     },
     setLatency(ms: number): void {
-      latencyMs = requireDuration(ms, 'setLatency', { allowZero: true })
+      latencyMs = requireDelay(ms, 'setLatency')
     },
     setRateLimit(max: number, windowMs: number = WECHAT_DEFAULTS.code2SessionRateLimit.windowMs): void {
       code2SessionQuota.configure(
