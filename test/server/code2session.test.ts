@@ -133,6 +133,18 @@ describe('createCode2SessionClient', () => {
     expect(calls).toBe(1)
   })
 
+  it('times out at its deadline even with a fetch of its own that ignores the signal and never answers', async () => {
+    const code = await freshCode()
+    let calls = 0
+    const deaf = (() => {
+      calls += 1
+      return new Promise<Response>(() => {})
+    }) as typeof fetch
+    const error = await failure(client({ timeoutMs: 50, retries: 2, fetch: deaf }).exchange(code))
+    expect(error).toMatchObject({ failure: 'timeout', attempts: 1 })
+    expect(calls).toBe(1)
+  })
+
   it('stops when the caller aborts', async () => {
     const code = await freshCode()
     const held = wechat.faultsOf('code2Session').holdNext(1)

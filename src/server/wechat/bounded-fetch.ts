@@ -19,12 +19,36 @@ export interface BoundedPost {
  * GETs `url`, or POSTs `post.json` to it; the caller's `signal` bounds the
  * whole call. Rejects on network failures and aborts, as `fetch` does.
  */
-export async function fetchBounded(
+export function fetchBounded(
   doFetch: typeof fetch,
   url: URL,
   signal: AbortSignal,
   maxBytes = WECHAT_ANSWER_MAX_BYTES,
   post?: BoundedPost,
+): Promise<BoundedAnswer> {
+  return settledByAbort(readBounded(doFetch, url, signal, maxBytes, post), signal)
+}
+
+/**
+ * `work`, or the signal's reason as soon as it aborts. Node's fetch stops on the signal by itself,
+ * but a `fetch` given in the options (a proxy's, a test's) may ignore it, and the call must end at
+ * its deadline all the same.
+ */
+function settledByAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
+async function readBounded(
+  doFetch: typeof fetch,
+  url: URL,
+  signal: AbortSignal,
+  maxBytes: number,
+  post: BoundedPost | undefined,
 ): Promise<BoundedAnswer> {
   const reading = new AbortController()
   const stop = AbortSignal.any([signal, reading.signal])
