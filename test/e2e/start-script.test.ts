@@ -127,7 +127,12 @@ describe('npm start (scripts/start.ts)', { timeout: 60_000 }, () => {
     // The last word of the script is "stopped". (The access-log line of the login, written on the
     // response's 'finish', may land after it on a loaded machine: the client can read the answer, and
     // send SIGINT, before the server hears that its write completed.)
-    expect(run.lines().filter((line) => !line.startsWith('{')).at(-1)).toBe('[dev-server] stopped')
+    expect(
+      run
+        .lines()
+        .filter((line) => !line.startsWith('{'))
+        .at(-1),
+    ).toBe('[dev-server] stopped')
     expect(run.output()).not.toContain(token)
     expect(run.output()).not.toContain(String(issued['code']))
     await expect(fetch(`${serverUrl}/healthz`)).rejects.toThrow()

@@ -327,11 +327,7 @@ export async function startWechatEmulator(options: WechatEmulatorOptions): Promi
         faults.add(api, { kind: 'drop' }, requireCount(count, 'dropNext: count'))
       },
       delayNext(count: number, ms: number): void {
-        faults.add(
-          api,
-          { kind: 'delay', ms: requireDelay(ms, 'delayNext: ms') },
-          requireCount(count, 'delayNext: count'),
-        )
+        faults.add(api, { kind: 'delay', ms: requireDelay(ms, 'delayNext: ms') }, requireCount(count, 'delayNext: count'))
       },
       holdNext(count: number): HeldCalls {
         const calls = new HeldCalls()

@@ -65,7 +65,8 @@ export function assertSessionRecord(record: SessionRecord): void {
 /** Throws a `TypeError` unless `at` is a time both stores keep exactly: an integer of ms since the epoch. */
 export function assertTimestamp(at: unknown, caller: string): asserts at is number {
   // Not before the epoch either: the stores compare these with "none stored yet" read as 0.
-  if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) throw new TypeError(`${caller}: the time must be an integer (ms since epoch)`)
+  if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0)
+    throw new TypeError(`${caller}: the time must be an integer (ms since epoch)`)
 }
 
 /** Throws a `TypeError` unless `openid` is WeChat-shaped (and so safe as a key and a Redis hash tag). */
