@@ -50,7 +50,7 @@ const miniprogramFile = (name: keyof typeof CLIENT_ENTRIES): Options => ({
     ecma: 2017,
     compress: { passes: 2 },
     // index.js alone holds XState, whose private members are `_`-named: shorter names for them save
-    // about 140 bytes gzipped (docs/performance.md). Kept: the members inspectors read off an actor
+    // about 100 bytes gzipped (docs/performance.md). Kept: the members inspectors read off an actor
     // or a snapshot from outside this file (`_parent`, `_systemId`, `_snapshot`; inspect.js is a
     // file of its own), and `_nodes`, which XState names in a string to leave it out of `toJSON()`.
     ...(name === 'index' && { mangle: { properties: { regex: /^_/, reserved: [...UNMANGLED_XSTATE_MEMBERS] } } }),

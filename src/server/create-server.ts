@@ -12,7 +12,7 @@ import { errorHandlingPlugin } from './plugins/index.ts'
 import type { CreateServerOptions } from './types.ts'
 import { fastifyTrustProxy } from './trust-proxy.ts'
 import { answerClientError } from './client-errors.ts'
-import { MAX_TIMER_DELAY_MS } from './timer-delay.ts'
+import { timerDelay } from './timer-delay.ts'
 
 /** `requestTimeoutMs` unless given: a login is a few hundred bytes, and a phone on a weak network sends them in well under this. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
@@ -26,11 +26,9 @@ const NODE_CONNECTIONS_CHECKING_INTERVAL_MS = 30_000
  */
 export async function createServer(options: CreateServerOptions): Promise<FastifyInstance> {
   if (typeof options !== 'object' || options === null) throw new TypeError('createServer: options are required')
-  const { logger, trustProxy, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, ...pluginOptions } = options
+  const { logger, trustProxy, requestTimeoutMs: requested = DEFAULT_REQUEST_TIMEOUT_MS, ...pluginOptions } = options
   const trusted = fastifyTrustProxy(trustProxy, 'createServer')
-  if (!(Number.isSafeInteger(requestTimeoutMs) && requestTimeoutMs > 0 && requestTimeoutMs <= MAX_TIMER_DELAY_MS)) {
-    throw new RangeError('createServer: requestTimeoutMs must be a positive whole number of ms')
-  }
+  const requestTimeoutMs = timerDelay(requested, 'createServer: requestTimeoutMs')
   const app = Fastify({
     logger: withSecretRedaction(logger),
     ...(trusted === undefined ? {} : { trustProxy: trusted }),

@@ -286,6 +286,25 @@ describe('refreshSessionKey', () => {
   })
 })
 
+/**
+ * A logged-in client whose refreshSessionKey() waits for its wx.login (`code`, answered by the test);
+ * `sent` lists each `token code` the server was sent, `refresh` is the call's rejection.
+ */
+async function refreshWaitingForWxLogin() {
+  const services = createFakeServices()
+  const sent: string[] = []
+  services.server.refreshSessionKey = async (session, code) => {
+    sent.push(`${session.token} ${code}`)
+  }
+  const client = createLoginClient({ platform: services.platform, server: services.server })
+  await client.ensureLogin()
+  const code = deferred<{ code: string }>()
+  services.answers.wxLogin = () => code.promise
+  const refresh = loginRejection(client.refreshSessionKey())
+  for (let i = 0; i < 50 && services.count('wxLogin') < 2; i += 1) await Promise.resolve()
+  return { services, sent, client, code, refresh }
+}
+
 describe('account calls overtaken by logout() or stop()', () => {
   it('bindPhoneNumber called in the same turn as logout() never sends the ended token, and rejects aborted', async () => {
     const services = createFakeServices()
@@ -332,17 +351,7 @@ describe('account calls overtaken by logout() or stop()', () => {
 
   it('refreshSessionKey whose wx.login is still pending when logout() or stop() comes never sends the code with the old token', async () => {
     for (const end of ['logout', 'stop'] as const) {
-      const services = createFakeServices()
-      const sent: string[] = []
-      services.server.refreshSessionKey = async (session, code) => {
-        sent.push(`${session.token} ${code}`)
-      }
-      const client = createLoginClient({ platform: services.platform, server: services.server })
-      await client.ensureLogin()
-      const code = deferred<{ code: string }>()
-      services.answers.wxLogin = () => code.promise
-      const refresh = loginRejection(client.refreshSessionKey())
-      for (let i = 0; i < 50 && services.count('wxLogin') < 2; i += 1) await Promise.resolve()
+      const { services, sent, client, code, refresh } = await refreshWaitingForWxLogin()
       expect(services.count('wxLogin'), end).toBe(2)
       if (end === 'logout') await client.logout()
       else client.stop()
@@ -356,17 +365,7 @@ describe('account calls overtaken by logout() or stop()', () => {
   })
 
   it('a refreshSessionKey after logout() and a new login does not join the one the logout ended', async () => {
-    const services = createFakeServices()
-    const sent: string[] = []
-    services.server.refreshSessionKey = async (session, code) => {
-      sent.push(`${session.token} ${code}`)
-    }
-    const client = createLoginClient({ platform: services.platform, server: services.server })
-    await client.ensureLogin()
-    const late = deferred<{ code: string }>()
-    services.answers.wxLogin = () => late.promise
-    const ended = loginRejection(client.refreshSessionKey())
-    for (let i = 0; i < 50 && services.count('wxLogin') < 2; i += 1) await Promise.resolve()
+    const { services, sent, client, code: late, refresh: ended } = await refreshWaitingForWxLogin()
     await client.logout()
     let codes = 0
     services.answers.wxLogin = async () => ({ code: `fresh-${(codes += 1)}` })

@@ -106,7 +106,7 @@ describe('a request that never finishes arriving', () => {
     await patient.close()
     for (const requestTimeoutMs of [0, -1, 1.5, Number.NaN, Infinity, 2 ** 31]) {
       await expect(createServer({ ...base, requestTimeoutMs }), String(requestTimeoutMs)).rejects.toThrow(
-        new RangeError('createServer: requestTimeoutMs must be a positive whole number of ms'),
+        new RangeError('createServer: requestTimeoutMs must be a whole number of milliseconds from 1 to 2147483647'),
       )
     }
   })
